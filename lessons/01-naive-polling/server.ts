@@ -1,0 +1,58 @@
+/**
+ * Lesson 01 — the server of naive polling: a message board that answers at once.
+ *
+ * Your task: the three TODOs below. The lesson text (README.md) gives the contract;
+ * `npm run verify -- 1` grades your work.
+ *
+ * @module
+ */
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { MAX_TEXT_LENGTH, type Message } from './protocol.ts';
+
+/** Builds the lesson's app. Each call starts with an empty board. */
+export function createApp(): express.Express {
+  const messages: Message[] = [];
+  const app = express();
+  app.use(express.json({ limit: '16kb' }));
+
+  app.post('/messages', (req, res) => {
+    // TODO 2: use problemWithNewMessage(req.body); if it names a problem, answer
+    //   400 with { error: problem } and stop here.
+    // TODO 3: build the message { id, text, time } — id 1 for the first message, then 2,
+    //   3, … — keep it in `messages`, and answer 201 with it.
+    void messages;
+    res.status(501).json({ error: 'POST /messages is not written yet (lessons/01-naive-polling/server.ts)' });
+  });
+
+  app.get('/messages', (_req, res) => {
+    // TODO 4: answer with every message, oldest first: { messages: [...] }.
+    res.status(501).json({ error: 'GET /messages is not written yet (lessons/01-naive-polling/server.ts)' });
+  });
+
+  app.use(unknownRoute);
+  app.use(errorAsJson);
+  return app;
+}
+
+/** Says what is wrong with a new message's body, or returns undefined when it is fine. */
+export function problemWithNewMessage(body: unknown): string | undefined {
+  // TODO 1: return a sentence saying what is wrong when `body` is not an object, when its
+  //   `text` is not a string, is empty (or only spaces), or is longer than MAX_TEXT_LENGTH.
+  void body;
+  void MAX_TEXT_LENGTH;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+// Given: errors as JSON. Express answers unknown routes and unreadable bodies with HTML;
+// these two make every error a small JSON object that a client can read.
+
+const unknownRoute: RequestHandler = (req, res) => {
+  res.status(404).json({ error: `There is no route ${req.method} ${req.path}.` });
+};
+
+const errorAsJson: ErrorRequestHandler = (error: { status?: number; message?: string }, _req, res, _next) => {
+  const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+  const text = status === 500 ? 'The server failed.' : `The request could not be read: ${error.message ?? 'bad request'}.`;
+  res.status(status).json({ error: text });
+};

@@ -1,0 +1,161 @@
+/**
+ * Runs grader tests inside one process: each test gets a hard time limit, its cleanups
+ * always run, and an exception the learner's code throws outside any request (an
+ * unhandled rejection, a throw in a timer) fails the test that was running instead of
+ * killing the grader. The child-process runner (runner.ts) adds the protection against
+ * code that never returns control.
+ *
+ * @module
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { GradeFailure, describeError } from './failure.ts';
+import type { GraderTest, TestContext, TestResult } from './types.ts';
+
+export const DEFAULT_TEST_TIMEOUT_MS = 3000;
+const CLEANUP_LIMIT_MS = 1000;
+
+/** Thrown by `ctx.load` when a lesson file cannot be imported. */
+class LoadFailure extends Error {}
+
+function loader(lessonDir: string): (file: string) => Promise<unknown> {
+  const cache = new Map<string, Promise<unknown>>();
+  return (file) => {
+    let loaded = cache.get(file);
+    if (!loaded) {
+      const url = pathToFileURL(path.join(lessonDir, file)).href;
+      loaded = import(url).catch((error: unknown) => {
+        throw new LoadFailure(
+          `Could not load ${file}: ${describeError(error)}\n` +
+            `Look at: ${file} — it must compile and must not throw while it is imported.`,
+        );
+      });
+      cache.set(file, loaded);
+    }
+    return loaded;
+  };
+}
+
+/** Errors the learner's code throws outside of any awaited promise, while a test runs. */
+function watchStrayErrors(): { errors: Promise<never>; first(): { error: unknown } | undefined; stop(): void } {
+  let reject!: (error: unknown) => void;
+  let caught: { error: unknown } | undefined;
+  const errors = new Promise<never>((_resolve, rejectWith) => (reject = rejectWith));
+  errors.catch(() => undefined);
+  const onError = (error: unknown): void => {
+    caught ??= { error };
+    reject(error);
+  };
+  process.on('uncaughtException', onError);
+  process.on('unhandledRejection', onError);
+  return {
+    errors,
+    first: () => caught,
+    stop() {
+      process.off('uncaughtException', onError);
+      process.off('unhandledRejection', onError);
+    },
+  };
+}
+
+/**
+ * Lets rejections caused by the cleanups (a client's stop() aborting its fetch) surface
+ * now, so they are blamed on this test and not on the next one. Node reports an unhandled
+ * rejection once the microtask queue is empty: two turns of the event loop are enough.
+ */
+async function letStrayErrorsSurface(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+function timeoutMessage(limitMs: number, step: string, test: GraderTest): string {
+  return (
+    `Expected: the test to finish within ${limitMs} ms.\n` +
+    `Got:      it was still ${step} when the time ran out.\n` +
+    `Look at:  ${test.look}`
+  );
+}
+
+function failureMessage(error: unknown, test: GraderTest): string {
+  if (error instanceof GradeFailure) {
+    return `${error.message}\nLook at:  ${error.parts.look ?? test.look}`;
+  }
+  if (error instanceof LoadFailure) return error.message;
+  return (
+    `Expected: the lesson code to run without throwing.\n` +
+    `Got:      ${describeError(error)}\n` +
+    `Look at:  ${test.look}`
+  );
+}
+
+async function runCleanups(cleanups: Array<() => unknown>): Promise<void> {
+  for (const cleanup of cleanups.reverse()) {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLEANUP_LIMIT_MS)));
+    await Promise.race([Promise.resolve().then(cleanup).catch(() => undefined), limit]);
+    clearTimeout(timer);
+  }
+}
+
+/** Runs one test and never throws: every outcome becomes a TestResult. */
+export async function runTest(
+  test: GraderTest,
+  lessonDir: string,
+  load: (file: string) => Promise<unknown> = loader(lessonDir),
+): Promise<TestResult> {
+  const limitMs = test.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
+  const cleanups: Array<() => unknown> = [];
+  const controller = new AbortController();
+  let step = 'starting';
+  const ctx: TestContext = {
+    lessonDir,
+    load: <T>(file: string) => load(file) as Promise<T>,
+    step: (what) => void (step = what),
+    defer: (cleanup) => void cleanups.push(cleanup),
+    signal: controller.signal,
+  };
+
+  const stray = watchStrayErrors();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limitMs)));
+  const started = performance.now();
+  let message: string | undefined;
+  try {
+    const outcome = await Promise.race([test.run(ctx).then(() => 'done' as const), timedOut, stray.errors]);
+    if (outcome === 'timeout') message = timeoutMessage(limitMs, step, test);
+  } catch (error) {
+    message = failureMessage(error, test);
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+    await runCleanups(cleanups);
+    await letStrayErrorsSurface();
+    stray.stop();
+  }
+  const late = stray.first();
+  if (message === undefined && late) {
+    message =
+      `Expected: the lesson code to run without throwing, also while it is stopped.\n` +
+      `Got:      ${describeError(late.error)} (thrown outside any request, after the test's checks, while cleaning up)\n` +
+      `Look at:  stop() and every await of fetch: an unhandled rejection ends a real Node process, so catch errors in async code, including the AbortError of an aborted fetch.`;
+  }
+  const durationMs = Math.round(performance.now() - started);
+  const base = { id: test.id, title: test.title, points: test.points ?? 1, durationMs };
+  return message === undefined ? { ...base, status: 'passed' } : { ...base, status: 'failed', message };
+}
+
+/** Runs tests in order, sharing one module cache, reporting each result as it comes. */
+export async function runTests(
+  tests: readonly GraderTest[],
+  lessonDir: string,
+  onResult: (result: TestResult, index: number) => void = () => undefined,
+): Promise<TestResult[]> {
+  const load = loader(lessonDir);
+  const results: TestResult[] = [];
+  for (const [index, test] of tests.entries()) {
+    const result = await runTest(test, lessonDir, load);
+    results.push(result);
+    onResult(result, index);
+  }
+  return results;
+}

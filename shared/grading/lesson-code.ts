@@ -1,0 +1,76 @@
+/**
+ * How graders reach the learner's code: load a named export from a lesson file (failing
+ * with a clear message when it is missing), and serve the lesson's app on a free port.
+ *
+ * @module
+ */
+import type http from 'node:http';
+import { listen, type Listening } from '../http.ts';
+import { describeError, fail } from './failure.ts';
+import type { TestContext } from './types.ts';
+
+/** Loads `name` from `file` in the lesson folder and checks that it is a function. */
+export async function loadFunction<F extends (...args: never[]) => unknown>(
+  ctx: TestContext,
+  file: string,
+  name: string,
+): Promise<F> {
+  const module = await ctx.load<Record<string, unknown>>(file);
+  const value = module[name];
+  if (typeof value !== 'function') {
+    fail({
+      expected: `${file} to export a function named ${name}`,
+      actual: value === undefined ? `${file} exports no ${name}` : `${name} is a ${typeof value}`,
+      look: `${file}: keep the line \`export function ${name}(...)\` from the starter.`,
+    });
+  }
+  return value as F;
+}
+
+/**
+ * Builds the lesson's app with `factory(...args)` from `server.ts`, serves it on 127.0.0.1
+ * with a free port, and closes it (with every connection) when the test ends.
+ */
+export async function serveLesson(
+  ctx: TestContext,
+  factory = 'createApp',
+  ...args: unknown[]
+): Promise<Listening> {
+  ctx.step(`building the app with ${factory}() from server.ts`);
+  const create = await loadFunction<(...a: unknown[]) => unknown>(ctx, 'server.ts', factory);
+  let app: unknown;
+  try {
+    app = create(...args);
+  } catch (error) {
+    fail({
+      expected: `${factory}() to return the app`,
+      actual: `it threw ${describeError(error)}`,
+      look: `server.ts: ${factory}()`,
+    });
+  }
+  if (typeof app !== 'function') {
+    fail({
+      expected: `${factory}() to return an express app`,
+      actual: `it returned ${app === undefined ? 'nothing' : typeof app}`,
+      look: `server.ts: end ${factory}() with \`return app;\``,
+    });
+  }
+  ctx.step('starting the server on a free port');
+  const listening = await listen(app as http.RequestListener);
+  ctx.defer(() => listening.close());
+  return listening;
+}
+
+/** Collects what a lesson's client delivers, to hand it `onMessage` and `onError`. */
+export interface Recorder<M> {
+  readonly messages: M[];
+  readonly errors: unknown[];
+  onMessage(message: M): void;
+  onError(error: unknown): void;
+}
+
+export function recorder<M>(): Recorder<M> {
+  const messages: M[] = [];
+  const errors: unknown[] = [];
+  return { messages, errors, onMessage: (message) => void messages.push(message), onError: (error) => void errors.push(error) };
+}

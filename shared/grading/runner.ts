@@ -1,0 +1,129 @@
+/**
+ * Grades one lesson folder in child processes, so that nothing the learner's code does can
+ * stop the grader: an endless loop, a crash, `process.exit()`, or memory without end costs
+ * the test that was running (with a message saying so) and the next tests run in a fresh
+ * child. Every test is bounded by its own time limit plus a small allowance for cleanup.
+ *
+ * @module
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Lesson } from '../manifest.ts';
+import { projectRoot } from '../paths.ts';
+import { DEFAULT_TEST_TIMEOUT_MS } from './engine.ts';
+import { loadGrader } from './graders.ts';
+import type { GraderTest, LessonReport, TestResult } from './types.ts';
+import type { WorkerMessage } from './worker.ts';
+
+const workerPath = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/** Cleanups get up to a second each; this covers them and the IPC round trip. */
+const WATCHDOG_ALLOWANCE_MS = 4000;
+/** Starting node with tsx can take a few seconds on a busy machine. */
+const STARTUP_LIMIT_MS = 30_000;
+const MEMORY_LIMIT_MB = 512;
+const OUTPUT_TAIL_CHARS = 2000;
+
+export interface GradeOptions {
+  /** Called as each test finishes, in order. */
+  onResult?: (result: TestResult, index: number) => void;
+}
+
+interface ChildOutcome {
+  /** Index of the first test this child did not report. */
+  next: number;
+  /** Set when the child could not run at all (a problem of the workshop, not the lesson). */
+  fatal?: string;
+}
+
+function failed(test: GraderTest, message: string, durationMs: number): TestResult {
+  return { id: test.id, title: test.title, points: test.points ?? 1, status: 'failed', message, durationMs };
+}
+
+function limitOf(test: GraderTest): number {
+  return (test.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS) + WATCHDOG_ALLOWANCE_MS;
+}
+
+function deathMessage(test: GraderTest, reason: string, output: string): string {
+  const tail = output.trim() ? `\nLast output of the process:\n${output.trim().split('\n').slice(-8).join('\n')}` : '';
+  return `Expected: the lesson code to keep the process running while it is graded.\nGot:      ${reason}\nLook at:  ${test.look}${tail}`;
+}
+
+function runChild(
+  slug: string,
+  tests: readonly GraderTest[],
+  lessonDir: string,
+  from: number,
+  record: (result: TestResult, index: number) => void,
+): Promise<ChildOutcome> {
+  return new Promise((resolve) => {
+    const child = fork(workerPath, [slug, lessonDir, String(from)], {
+      cwd: projectRoot,
+      execArgv: ['--import', 'tsx', `--max-old-space-size=${MEMORY_LIMIT_MB}`],
+      env: { ...process.env, NODE_ENV: 'test', NO_COLOR: '1', FORCE_COLOR: '0' },
+      silent: true,
+    });
+    let output = '';
+    const keepTail = (chunk: Buffer): void => void (output = (output + chunk.toString()).slice(-OUTPUT_TAIL_CHARS));
+    child.stdout?.on('data', keepTail);
+    child.stderr?.on('data', keepTail);
+
+    let current: number | undefined;
+    let startedAt = performance.now();
+    let killedBecause: string | undefined;
+    let next = from;
+    let finished = false;
+    let watchdog: NodeJS.Timeout | undefined;
+    const arm = (ms: number, why: string): void => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        killedBecause = why;
+        child.kill('SIGKILL');
+      }, ms);
+    };
+    arm(STARTUP_LIMIT_MS, `the grader could not start within ${STARTUP_LIMIT_MS} ms`);
+
+    child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'start') {
+        current = message.index;
+        startedAt = performance.now();
+        const test = tests[message.index]!;
+        arm(limitOf(test), `your code did not give control back for ${limitOf(test)} ms (a loop that never ends?), so the process was stopped.`);
+      } else if (message.type === 'result') {
+        clearTimeout(watchdog);
+        record(message.result, message.index);
+        next = message.index + 1;
+        current = undefined;
+      } else if (message.type === 'done') {
+        finished = true;
+      }
+    });
+
+    child.on('exit', (code, signal) => {
+      clearTimeout(watchdog);
+      if (finished || next >= tests.length) return resolve({ next: tests.length });
+      if (current === undefined) {
+        return resolve({ next, fatal: `The grader process ended before running a test (code ${code}, signal ${signal}).\n${output}` });
+      }
+      const reason = killedBecause ?? `the process ended during this test (${signal ? `signal ${signal}` : `exit code ${code}`}). Does your code call process.exit(), or crash outside a request?`;
+      record(failed(tests[current]!, deathMessage(tests[current]!, reason, output), Math.round(performance.now() - startedAt)), current);
+      resolve({ next: current + 1 });
+    });
+  });
+}
+
+/** Grades `lessonDir` with the lesson's grader; resolves with every test's result, in order. */
+export async function gradeLesson(lesson: Lesson, lessonDir: string, options: GradeOptions = {}): Promise<LessonReport> {
+  const grader = await loadGrader(lesson.slug);
+  const results: TestResult[] = [];
+  const record = (result: TestResult, index: number): void => {
+    results[index] = result;
+    options.onResult?.(result, index);
+  };
+  let next = 0;
+  while (next < grader.tests.length) {
+    const outcome = await runChild(lesson.slug, grader.tests, lessonDir, next, record);
+    if (outcome.fatal) throw new Error(outcome.fatal);
+    next = outcome.next;
+  }
+  return { lesson: lesson.slug, lessonDir, results };
+}

@@ -1,0 +1,45 @@
+/**
+ * The child process that runs a grader against one lesson folder, from a given test on,
+ * and reports over IPC as it goes: `start` before each test, `result` after it. The parent
+ * (runner.ts) kills it when a test overruns and starts a fresh one for the rest.
+ *
+ * Usage (by runner.ts only): node --import tsx worker.ts <slug> <lessonDir> <fromIndex>
+ *
+ * @module
+ */
+import { runTests } from './engine.ts';
+import { loadGrader } from './graders.ts';
+import type { TestResult } from './types.ts';
+
+export type WorkerMessage =
+  | { type: 'start'; index: number }
+  | { type: 'result'; index: number; result: TestResult }
+  | { type: 'done' };
+
+function send(message: WorkerMessage): Promise<void> {
+  return new Promise((resolve) => process.send!(message, () => resolve()));
+}
+
+async function main(): Promise<void> {
+  const [slug, lessonDir, from] = process.argv.slice(2);
+  if (!slug || !lessonDir || !process.send) throw new Error('worker.ts is started by runner.ts');
+  const grader = await loadGrader(slug);
+  const first = Number(from ?? 0);
+  const tests = grader.tests.slice(first);
+  let pending = send({ type: 'start', index: first });
+  await runTests(tests, lessonDir, (result, offset) => {
+    const index = first + offset;
+    pending = pending
+      .then(() => send({ type: 'result', index, result }))
+      .then(() => (index + 1 < grader.tests.length ? send({ type: 'start', index: index + 1 }) : undefined));
+  });
+  await pending;
+  await send({ type: 'done' });
+  // The learner's code may leave timers or sockets behind; they must not keep us alive.
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(70);
+});

@@ -1,0 +1,39 @@
+/**
+ * Small HTTP helpers shared by the workshop server and the graders.
+ *
+ * @module
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Listening {
+  /** Base URL, e.g. `http://127.0.0.1:43123`. */
+  readonly url: string;
+  readonly server: http.Server;
+  /** Closes the server and every connection it still has, held requests included. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `handler` on 127.0.0.1 and resolves once it accepts connections. Port 0 (the
+ * default) lets the system pick a free port, so graders never collide.
+ */
+export function listen(handler: http.RequestListener, port = 0): Promise<Listening> {
+  const server = http.createServer(handler);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      const { port: actual } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${actual}`,
+        server,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * The one ordered list of lessons. The CLI, the graders, the workshop server, the site and
+ * the meta-tests all read it; adding a lesson starts here.
+ *
+ * @module
+ */
+
+export interface Lesson {
+  /** Position in the course, from 1. */
+  readonly number: number;
+  /** Folder name under `lessons/` and `solutions/`, also the grader's file name. */
+  readonly slug: string;
+  readonly title: string;
+  /** One or two sentences: what the learner builds and why. */
+  readonly summary: string;
+  /** The files the learner edits, in the order to work on them. */
+  readonly files: readonly string[];
+  /** Progressive hints: the first nudges, the last nearly gives the answer. */
+  readonly hints: readonly string[];
+}
+
+export const lessons: readonly Lesson[] = [
+  {
+    number: 1,
+    slug: '01-naive-polling',
+    title: 'Naive polling',
+    summary:
+      'A message board and a client that asks for everything every N milliseconds. It works, ' +
+      'and it shows what polling costs: empty answers, and half an interval of delay on average.',
+    files: ['server.ts', 'client.ts'],
+    hints: [
+      'Start with the server: keep the messages in an array that lives inside createApp(), so every app starts empty.',
+      'Validate before you store: the body must be an object whose `text` is a non-empty string of at most MAX_TEXT_LENGTH characters. Anything else gets res.status(400).json({ error: "..." }).',
+      'In the client, schedule the next poll with setTimeout only after the current one has finished (successfully or not); setInterval can start a second request while the first is still waiting.',
+      'The server sends every message every time. Remember the ids you have delivered (a Set, or the largest id so far) and call onMessage only for new ones.',
+      'stop() must clear the pending timer and abort the request in flight (AbortController), and a response that arrives after stop() must not be delivered.',
+    ],
+  },
+];
+
+/** Finds a lesson by number (`2`, `"02"`) or slug (`"02-held-requests"`, `"held-requests"`). */
+export function findLesson(key: string | number): Lesson | undefined {
+  const text = String(key).trim();
+  if (/^\d+$/.test(text)) return lessons.find((lesson) => lesson.number === Number(text));
+  return lessons.find((lesson) => lesson.slug === text || lesson.slug.slice(3) === text);
+}

@@ -1,0 +1,322 @@
+/**
+ * Grader for lesson 01 (naive polling). It talks to the learner's server over HTTP only,
+ * and to the learner's client through a scripted server that decides every answer.
+ */
+import { check, fail, show } from '../../shared/grading/failure.ts';
+import { call, describeReply } from '../../shared/grading/http-client.ts';
+import { loadFunction, recorder, serveLesson } from '../../shared/grading/lesson-code.ts';
+import { startScriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
+import type { Grader, TestContext } from '../../shared/grading/types.ts';
+import { waitUntil } from '../../shared/grading/wait.ts';
+
+interface Message {
+  id: number;
+  text: string;
+  time: number;
+}
+type StartPolling = (options: {
+  baseUrl: string;
+  intervalMs: number;
+  onMessage: (message: Message) => void;
+  onError?: (error: unknown) => void;
+}) => { stop(): void };
+
+/** The client's interval in these tests: short, so the tests are quick. */
+const INTERVAL_MS = 40;
+/** How long a missing request is waited for before the test says it never came. */
+const REQUEST_LIMIT_MS = 1000;
+const MAX_TEXT_LENGTH = 500;
+
+const message = (id: number): Message => ({ id, text: `message ${id}`, time: 1_700_000_000_000 + id });
+
+function isErrorBody(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string';
+}
+
+async function startClient(ctx: TestContext, fake: ScriptedServer) {
+  const startPolling = await loadFunction<StartPolling>(ctx, 'client.ts', 'startPolling');
+  const seen = recorder<Message>();
+  ctx.step('starting your client with startPolling()');
+  const poller = startPolling({ baseUrl: fake.url, intervalMs: INTERVAL_MS, onMessage: seen.onMessage, onError: seen.onError });
+  check(poller && typeof poller.stop === 'function', {
+    expected: 'startPolling() to return an object with a stop() method',
+    actual: `it returned ${show(poller)}`,
+    look: 'client.ts: return { stop() { ... } } at the end of startPolling().',
+  });
+  ctx.defer(() => poller.stop());
+  return { poller, seen };
+}
+
+async function scripted(ctx: TestContext): Promise<ScriptedServer> {
+  const fake = await startScriptedServer();
+  ctx.defer(() => fake.close());
+  return fake;
+}
+
+/** The client's next poll; fails the test if it does not come. */
+async function nextPoll(ctx: TestContext, fake: ScriptedServer, after: string): Promise<Exchange> {
+  ctx.step(`waiting for your client's next GET /messages ${after}`);
+  const exchange = await fake.next(REQUEST_LIMIT_MS);
+  if (!exchange) {
+    fail({
+      expected: `your client to send GET /messages ${after}`,
+      actual: `no request came within ${REQUEST_LIMIT_MS} ms`,
+    });
+  }
+  check(exchange.method === 'GET' && exchange.path === '/messages', {
+    expected: 'GET /messages',
+    actual: `${exchange.method} ${exchange.path}`,
+    look: 'client.ts: fetch(`${baseUrl}/messages`)',
+  });
+  return exchange;
+}
+
+export const grader: Grader = {
+  lesson: '01-naive-polling',
+  tests: [
+    {
+      id: 'post-stores',
+      title: 'server: POST /messages stores the message and answers 201 with it',
+      look: 'server.ts: the POST /messages handler — build { id, text, time }, keep it, answer res.status(201).json(message).',
+      async run(ctx) {
+        const { url } = await serveLesson(ctx);
+        ctx.step('posting {"text":"hello, polling"}');
+        const before = Date.now();
+        const reply = await call(url, 'POST', '/messages', { json: { text: 'hello, polling' } });
+        check(reply.status === 201, {
+          expected: 'status 201 (Created)',
+          actual: describeReply(reply),
+        });
+        const body = reply.body as Partial<Message> | undefined;
+        check(body && Number.isInteger(body.id) && body.id! > 0, {
+          expected: 'the stored message as JSON, with a positive whole-number id',
+          actual: show(reply.body ?? reply.text),
+        });
+        check(body.text === 'hello, polling', { expected: 'text "hello, polling"', actual: `text ${show(body.text)}` });
+        check(typeof body.time === 'number' && Math.abs(body.time - before) < 60_000, {
+          expected: 'time: the moment it was stored, as Date.now() (milliseconds)',
+          actual: `time ${show(body.time)}`,
+        });
+        ctx.step('reading GET /messages');
+        const list = await call(url, 'GET', '/messages');
+        const texts = ((list.body as { messages?: Message[] })?.messages ?? []).map((m) => m?.text);
+        check(texts.includes('hello, polling'), {
+          expected: 'GET /messages to include the message just posted',
+          actual: `GET /messages answered ${show(list.body ?? list.text)}`,
+          look: 'server.ts: push the new message onto the array that GET /messages sends.',
+        });
+      },
+    },
+    {
+      id: 'get-lists-all',
+      title: 'server: GET /messages answers every message, oldest first, ids growing',
+      look: 'server.ts: GET /messages answers res.json({ messages }) with the whole array, in the order posted.',
+      async run(ctx) {
+        const { url } = await serveLesson(ctx);
+        ctx.step('reading GET /messages on a new app');
+        const empty = await call(url, 'GET', '/messages');
+        check(empty.status === 200, { expected: 'status 200', actual: describeReply(empty) });
+        const initial = (empty.body as { messages?: unknown })?.messages;
+        check(Array.isArray(initial), {
+          expected: 'a JSON object { "messages": [] }',
+          actual: show(empty.body ?? empty.text),
+        });
+        check(initial.length === 0, {
+          expected: 'a new app to start with no messages',
+          actual: `${initial.length} messages were already there`,
+          look: 'server.ts: create the messages array inside createApp(), not at the top of the file.',
+        });
+        const posted: Message[] = [];
+        for (const text of ['one', 'two', 'three']) {
+          ctx.step(`posting "${text}"`);
+          posted.push((await call(url, 'POST', '/messages', { json: { text } })).body as Message);
+        }
+        ctx.step('reading GET /messages after three posts');
+        const reply = await call(url, 'GET', '/messages');
+        const messages = ((reply.body as { messages?: Message[] })?.messages ?? []) as Message[];
+        check(
+          messages.map((m) => m?.text).join(',') === 'one,two,three',
+          { expected: 'the texts "one", "two", "three" in that order', actual: show(reply.body ?? reply.text) },
+        );
+        const ids = messages.map((m) => m.id);
+        check(
+          ids.every((id, i) => Number.isInteger(id) && (i === 0 || id > ids[i - 1]!)),
+          {
+            expected: 'ids that grow with every message (a client finds new messages by their id)',
+            actual: `ids ${show(ids)}`,
+          },
+        );
+        check(show(ids) === show(posted.map((m) => m?.id)), {
+          expected: `the same ids the POSTs answered: ${show(posted.map((m) => m?.id))}`,
+          actual: `ids ${show(ids)}`,
+        });
+      },
+    },
+    {
+      id: 'rejects-bad-input',
+      title: 'server: bad input gets 400 and a JSON error, and nothing is stored',
+      look: 'server.ts: check the body before storing — an object whose "text" is a non-empty string of at most MAX_TEXT_LENGTH characters.',
+      async run(ctx) {
+        const { url } = await serveLesson(ctx);
+        const json = { 'content-type': 'application/json' };
+        const cases: Array<{ what: string; body: string; headers: Record<string, string> }> = [
+          { what: 'broken JSON', body: '{"text": "unfinished', headers: json },
+          { what: 'an object without text', body: '{}', headers: json },
+          { what: 'text that is a number', body: '{"text": 42}', headers: json },
+          { what: 'text that is empty', body: '{"text": ""}', headers: json },
+          { what: 'text of only spaces', body: '{"text": "   "}', headers: json },
+          { what: `text longer than ${MAX_TEXT_LENGTH} characters`, body: JSON.stringify({ text: 'x'.repeat(MAX_TEXT_LENGTH + 1) }), headers: json },
+          { what: 'a JSON array', body: '["hello"]', headers: json },
+          { what: 'plain text instead of JSON', body: 'hello', headers: { 'content-type': 'text/plain' } },
+        ];
+        for (const bad of cases) {
+          ctx.step(`posting ${bad.what}`);
+          const reply = await call(url, 'POST', '/messages', { body: bad.body, headers: bad.headers });
+          check(reply.status === 400, {
+            expected: `status 400 for ${bad.what} (${show(bad.body, 40)})`,
+            actual: describeReply(reply),
+          });
+          check(isErrorBody(reply.body), {
+            expected: `a JSON body like {"error": "..."} for ${bad.what}`,
+            actual: show(reply.text),
+          });
+        }
+        ctx.step('checking that nothing was stored');
+        const list = await call(url, 'GET', '/messages');
+        const stored = (list.body as { messages?: unknown[] })?.messages;
+        check(Array.isArray(stored) && stored.length === 0, {
+          expected: 'no message stored after only bad posts',
+          actual: `GET /messages answered ${show(list.body ?? list.text)}`,
+        });
+      },
+    },
+    {
+      id: 'client-paces',
+      title: 'client: asks at once, then waits intervalMs after each answer before asking again',
+      look: 'client.ts: after each answer, setTimeout(pollOnce, intervalMs) — neither at once nor never.',
+      async run(ctx) {
+        const fake = await scripted(ctx);
+        await startClient(ctx, fake);
+        let previous = await nextPoll(ctx, fake, 'after startPolling()');
+        for (const round of [2, 3]) {
+          previous.respond(200, { messages: [] });
+          const answeredAt = performance.now();
+          const exchange = await nextPoll(ctx, fake, `number ${round}`);
+          const gap = Math.round(exchange.arrivedAt - answeredAt);
+          check(gap >= INTERVAL_MS - 5, {
+            expected: `the next poll ${INTERVAL_MS} ms (intervalMs) after an answer`,
+            actual: `it came ${gap} ms after the answer: that hammers the server`,
+          });
+          check(gap < INTERVAL_MS + 900, {
+            expected: `the next poll ${INTERVAL_MS} ms (intervalMs) after an answer`,
+            actual: `it came ${gap} ms after the answer: use the intervalMs option`,
+          });
+          previous = exchange;
+        }
+      },
+    },
+    {
+      id: 'client-no-overlap',
+      title: 'client: never has two polls open at once (a slow answer delays the next poll)',
+      look: 'client.ts: schedule the next poll when the current one has finished (setTimeout), not on a fixed clock (setInterval).',
+      async run(ctx) {
+        const fake = await scripted(ctx);
+        await startClient(ctx, fake);
+        const slow = await nextPoll(ctx, fake, 'after startPolling()');
+        ctx.step('leaving the first poll unanswered for a while');
+        const observeMs = INTERVAL_MS * 5;
+        const overlapping = await fake.next(observeMs);
+        check(!overlapping, {
+          expected: `no second request while the first GET /messages is still unanswered`,
+          actual: `a second ${overlapping?.method} ${overlapping?.path} came ${Math.round((overlapping?.arrivedAt ?? 0) - slow.arrivedAt)} ms after the first, which was still open`,
+        });
+        slow.respond(200, { messages: [] });
+        await nextPoll(ctx, fake, 'after the slow answer');
+      },
+    },
+    {
+      id: 'client-delivers-once',
+      title: 'client: delivers each message exactly once, in order, though the server repeats them',
+      look: 'client.ts: the server sends every message each time; remember the largest id delivered and call onMessage only for larger ones.',
+      async run(ctx) {
+        const fake = await scripted(ctx);
+        const { seen } = await startClient(ctx, fake);
+        const answers = [[1], [1, 2], [1, 2, 3], [1, 2, 3]];
+        for (const [round, ids] of answers.entries()) {
+          const exchange = await nextPoll(ctx, fake, round === 0 ? 'after startPolling()' : `number ${round + 1}`);
+          exchange.respond(200, { messages: ids.map(message) });
+        }
+        // The client asks again only after it has handled an answer: the next poll proves
+        // that every answer above was handled.
+        await nextPoll(ctx, fake, 'after the last answer');
+        const delivered = seen.messages.map((m) => m?.id);
+        check(show(delivered) === show([1, 2, 3]), {
+          expected: 'onMessage called once per message, in order: ids [1,2,3]',
+          actual: `onMessage was called with ids ${show(delivered)} (the server answered [1], [1,2], [1,2,3], [1,2,3])`,
+        });
+        check(seen.messages.every((m) => m.text === `message ${m.id}`), {
+          expected: 'the message objects as the server sent them',
+          actual: show(seen.messages),
+        });
+      },
+    },
+    {
+      id: 'client-stops',
+      title: 'client: after stop(), no request is sent and nothing is delivered',
+      look: 'client.ts: stop() must clear the pending timer, abort the request in flight, and pollOnce must not deliver once stopped.',
+      async run(ctx) {
+        const fake = await scripted(ctx);
+        const quiet = INTERVAL_MS * 5;
+
+        ctx.step('stopping the client while it waits between two polls');
+        const first = await startClient(ctx, fake);
+        (await nextPoll(ctx, fake, 'after startPolling()')).respond(200, { messages: [message(1)] });
+        const delivered = await waitUntil(() => (first.seen.messages.length > 0 ? true : undefined), { withinMs: REQUEST_LIMIT_MS });
+        check(delivered, { expected: 'message 1 to be delivered', actual: 'onMessage was not called' });
+        first.poller.stop();
+        const late = await fake.next(quiet);
+        check(!late, {
+          expected: 'no request after stop()',
+          actual: `your client sent ${late?.method} ${late?.path} after stop() (it was stopped while waiting between polls)`,
+        });
+
+        ctx.step('stopping a second client while its poll is open');
+        const second = await startClient(ctx, fake);
+        const open = await nextPoll(ctx, fake, 'after startPolling()');
+        second.poller.stop();
+        open.respond(200, { messages: [message(7)] });
+        const after = await fake.next(quiet);
+        check(!after, {
+          expected: 'no request after stop()',
+          actual: `your client sent ${after?.method} ${after?.path} after stop() (it was stopped while a poll was open)`,
+        });
+        check(second.seen.messages.length === 0, {
+          expected: 'nothing delivered after stop(), even if an answer arrives later',
+          actual: `onMessage was called with ${show(second.seen.messages)}`,
+        });
+      },
+    },
+    {
+      id: 'client-survives-failure',
+      title: 'client: a failed request is reported to onError and polling goes on',
+      look: 'client.ts: wrap the fetch in try/catch, call onError, and schedule the next poll in every case; check response.ok.',
+      async run(ctx) {
+        const fake = await scripted(ctx);
+        const { seen } = await startClient(ctx, fake);
+        (await nextPoll(ctx, fake, 'after startPolling()')).respond(500, { error: 'the server failed' });
+        (await nextPoll(ctx, fake, 'after an answer with status 500')).drop();
+        (await nextPoll(ctx, fake, 'after a dropped connection')).respond(200, { messages: [message(1)] });
+        await nextPoll(ctx, fake, 'after a good answer');
+        check(seen.errors.length >= 2, {
+          expected: 'onError called for the 500 answer and for the dropped connection',
+          actual: `onError was called ${seen.errors.length} time(s)`,
+          look: 'client.ts: a 500 answer does not make fetch throw; check response.ok and treat it as an error.',
+        });
+        check(show(seen.messages.map((m) => m?.id)) === '[1]', {
+          expected: 'message 1 delivered after the failures',
+          actual: `delivered ${show(seen.messages)}`,
+        });
+      },
+    },
+  ],
+};

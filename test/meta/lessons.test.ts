@@ -1,0 +1,64 @@
+/**
+ * The graders are product, so they are tested: for every lesson in the manifest, the
+ * reference solution passes every test, the untouched starter fails every test, and every
+ * curated mutant (the solution with one typical mistake) is caught by the test named for it.
+ * Everything runs through the same child-process runner as `npm run verify`.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadGrader, loadMutants } from '../../shared/grading/graders.ts';
+import { gradeLesson } from '../../shared/grading/runner.ts';
+import { lessonFolder, stageMutant } from '../../shared/grading/targets.ts';
+import type { TestResult } from '../../shared/grading/types.ts';
+import { lessons } from '../../shared/manifest.ts';
+
+const MIN_MUTANTS = 6;
+
+function failuresOf(results: readonly TestResult[]): string {
+  return results
+    .filter((r) => r.status === 'failed')
+    .map((r) => `${r.id}: ${r.title}\n${r.message}`)
+    .join('\n\n');
+}
+
+for (const lesson of lessons) {
+  const grader = await loadGrader(lesson.slug);
+  const mutants = await loadMutants(lesson.slug);
+  const testIds = grader.tests.map((t) => t.id);
+
+  describe(`lesson ${lesson.slug}`, () => {
+    it('has a grader whose test ids are unique, and enough curated mutants naming real tests', () => {
+      expect(new Set(testIds).size).toBe(testIds.length);
+      expect(mutants.length).toBeGreaterThanOrEqual(MIN_MUTANTS);
+      expect(new Set(mutants.map((m) => m.id)).size).toBe(mutants.length);
+      for (const mutant of mutants) expect(testIds, `mutant ${mutant.id}`).toContain(mutant.caughtBy);
+    });
+
+    it('the reference solution passes every test', async () => {
+      const report = await gradeLesson(lesson, lessonFolder(lesson, 'solutions'));
+      expect(failuresOf(report.results)).toBe('');
+      expect(report.results).toHaveLength(grader.tests.length);
+    });
+
+    it('the untouched starter fails every test', async () => {
+      const report = await gradeLesson(lesson, lessonFolder(lesson, 'lessons'));
+      const passing = report.results.filter((r) => r.status === 'passed').map((r) => r.id);
+      expect(
+        passing,
+        `lessons/${lesson.slug} passes some tests. If you are working through the course, that is your ` +
+          'progress, not a fault: `npm test` checks the untouched workshop; grade your work with `npm run verify`.',
+      ).toEqual([]);
+    });
+
+    describe.concurrent('curated mutants', () => {
+      for (const mutant of mutants) {
+        it(`${mutant.id} (${mutant.mistake}) is caught by ${mutant.caughtBy}`, async () => {
+          const folder = stageMutant(lesson, mutant);
+          const report = await gradeLesson(lesson, folder);
+          const named = report.results.find((r) => r.id === mutant.caughtBy);
+          expect(named?.status, `results for ${path.relative(process.cwd(), folder)}:\n${failuresOf(report.results)}`).toBe('failed');
+        });
+      }
+    });
+  });
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // Graders (test/graders) and mutants are not test files: the meta-tests run them.
+    // Browser specs (test/e2e) belong to Playwright.
+    include: ['test/meta/**/*.test.ts', 'test/unit/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
+    maxConcurrency: 3,
+    reporters: ['default', './test/support/summary-reporter.ts'],
+  },
+});
