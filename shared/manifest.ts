@@ -36,6 +36,22 @@ export const lessons: readonly Lesson[] = [
       'stop() must clear the pending timer and abort the request in flight (AbortController), and a response that arrives after stop() must not be delivered.',
     ],
   },
+  {
+    number: 2,
+    slug: '02-held-requests',
+    title: 'Held requests (long polling)',
+    summary:
+      'The server keeps each GET /poll open until the next message exists and then answers every ' +
+      'waiting poll at once; the client asks again as soon as it gets an answer.',
+    files: ['server.ts', 'client.ts'],
+    hints: [
+      'A held request is just a response you have not answered yet. Keep the `res` objects of waiting polls in an array inside createApp().',
+      'GET /poll should do nothing but remember its `res`: no res.json() there. GET /stats answers { waiting: <how many you remember> }.',
+      'When a message is posted: answer every remembered poll with { message }, empty the array (splice(0) does both), then answer the poster with 201 and the message.',
+      'Do not answer a new poll with an old message: a poll waits for the *next* message. Lesson 04 shows how a client catches up on what it missed.',
+      'In the client, the loop is: fetch /poll, deliver the message, fetch /poll again at once. Wait retryMs only after an error. stop() aborts the fetch in flight with an AbortController.',
+    ],
+  },
 ];
 
 /** Finds a lesson by number (`2`, `"02"`) or slug (`"02-held-requests"`, `"held-requests"`). */

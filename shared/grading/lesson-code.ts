@@ -6,7 +6,7 @@
  */
 import type http from 'node:http';
 import { listen, type Listening } from '../http.ts';
-import { describeError, fail } from './failure.ts';
+import { check, describeError, fail, show } from './failure.ts';
 import type { TestContext } from './types.ts';
 
 /** Loads `name` from `file` in the lesson folder and checks that it is a function. */
@@ -73,4 +73,33 @@ export function recorder<M>(): Recorder<M> {
   const messages: M[] = [];
   const errors: unknown[] = [];
   return { messages, errors, onMessage: (message) => void messages.push(message), onError: (error) => void errors.push(error) };
+}
+
+/** A started client of a lesson: its handle and what it delivered. */
+export interface ClientUnderTest<M> {
+  readonly poller: { stop(): void };
+  readonly seen: Recorder<M>;
+}
+
+/**
+ * Starts the lesson's client `name` from `client.ts` with `options` plus a recording
+ * onMessage and onError, and stops it when the test ends.
+ */
+export async function startLessonClient<M>(
+  ctx: TestContext,
+  name: string,
+  options: Record<string, unknown>,
+): Promise<ClientUnderTest<M>> {
+  const start = await loadFunction<(options: Record<string, unknown>) => unknown>(ctx, 'client.ts', name);
+  const seen = recorder<M>();
+  ctx.step(`starting your client with ${name}()`);
+  const poller = start({ ...options, onMessage: seen.onMessage, onError: seen.onError }) as { stop?: unknown } | undefined;
+  check(poller && typeof poller.stop === 'function', {
+    expected: `${name}() to return an object with a stop() method`,
+    actual: `it returned ${show(poller)}`,
+    look: `client.ts: return { stop() { ... } } at the end of ${name}().`,
+  });
+  const handle = poller as { stop(): void };
+  ctx.defer(() => handle.stop());
+  return { poller: handle, seen };
 }

@@ -7,6 +7,8 @@
  */
 import type http from 'node:http';
 import { listen } from '../http.ts';
+import { check, fail } from './failure.ts';
+import type { TestContext } from './types.ts';
 
 export interface Exchange {
   readonly method: string;
@@ -119,4 +121,39 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     },
     close: () => listening.close(),
   };
+}
+
+/** A scripted server that closes when the test ends. */
+export async function scriptedServer(ctx: TestContext): Promise<ScriptedServer> {
+  const fake = await startScriptedServer();
+  ctx.defer(() => fake.close());
+  return fake;
+}
+
+/** How long a client's expected request is waited for before the test says it never came. */
+export const REQUEST_LIMIT_MS = 1000;
+
+/**
+ * The client's next request, which must be `method path`; fails the test, naming `after`
+ * ("after startPolling()"), when it does not come within `withinMs`.
+ */
+export async function expectRequest(
+  ctx: TestContext,
+  fake: ScriptedServer,
+  route: { method: string; path: string; after: string; withinMs?: number },
+): Promise<Exchange> {
+  const withinMs = route.withinMs ?? REQUEST_LIMIT_MS;
+  ctx.step(`waiting for your client's ${route.method} ${route.path} ${route.after}`);
+  const exchange = await fake.next(withinMs);
+  if (!exchange) {
+    fail({
+      expected: `your client to send ${route.method} ${route.path} ${route.after}`,
+      actual: `no request came within ${withinMs} ms`,
+    });
+  }
+  check(exchange.method === route.method && exchange.path === route.path, {
+    expected: `${route.method} ${route.path} ${route.after}`,
+    actual: `${exchange.method} ${exchange.path}`,
+  });
+  return exchange;
 }

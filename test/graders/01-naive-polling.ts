@@ -2,10 +2,11 @@
  * Grader for lesson 01 (naive polling). It talks to the learner's server over HTTP only,
  * and to the learner's client through a scripted server that decides every answer.
  */
-import { check, fail, show } from '../../shared/grading/failure.ts';
+import { badMessageBodies, checkRefusesEach } from '../../shared/grading/bad-input.ts';
+import { check, show } from '../../shared/grading/failure.ts';
 import { call, describeReply } from '../../shared/grading/http-client.ts';
-import { loadFunction, recorder, serveLesson } from '../../shared/grading/lesson-code.ts';
-import { startScriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
+import { serveLesson, startLessonClient } from '../../shared/grading/lesson-code.ts';
+import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
 import { waitUntil } from '../../shared/grading/wait.ts';
 
@@ -14,61 +15,19 @@ interface Message {
   text: string;
   time: number;
 }
-type StartPolling = (options: {
-  baseUrl: string;
-  intervalMs: number;
-  onMessage: (message: Message) => void;
-  onError?: (error: unknown) => void;
-}) => { stop(): void };
-
 /** The client's interval in these tests: short, so the tests are quick. */
 const INTERVAL_MS = 40;
-/** How long a missing request is waited for before the test says it never came. */
-const REQUEST_LIMIT_MS = 1000;
 const MAX_TEXT_LENGTH = 500;
 
 const message = (id: number): Message => ({ id, text: `message ${id}`, time: 1_700_000_000_000 + id });
 
-function isErrorBody(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string';
-}
-
-async function startClient(ctx: TestContext, fake: ScriptedServer) {
-  const startPolling = await loadFunction<StartPolling>(ctx, 'client.ts', 'startPolling');
-  const seen = recorder<Message>();
-  ctx.step('starting your client with startPolling()');
-  const poller = startPolling({ baseUrl: fake.url, intervalMs: INTERVAL_MS, onMessage: seen.onMessage, onError: seen.onError });
-  check(poller && typeof poller.stop === 'function', {
-    expected: 'startPolling() to return an object with a stop() method',
-    actual: `it returned ${show(poller)}`,
-    look: 'client.ts: return { stop() { ... } } at the end of startPolling().',
-  });
-  ctx.defer(() => poller.stop());
-  return { poller, seen };
-}
-
-async function scripted(ctx: TestContext): Promise<ScriptedServer> {
-  const fake = await startScriptedServer();
-  ctx.defer(() => fake.close());
-  return fake;
+function startClient(ctx: TestContext, fake: ScriptedServer) {
+  return startLessonClient<Message>(ctx, 'startPolling', { baseUrl: fake.url, intervalMs: INTERVAL_MS });
 }
 
 /** The client's next poll; fails the test if it does not come. */
-async function nextPoll(ctx: TestContext, fake: ScriptedServer, after: string): Promise<Exchange> {
-  ctx.step(`waiting for your client's next GET /messages ${after}`);
-  const exchange = await fake.next(REQUEST_LIMIT_MS);
-  if (!exchange) {
-    fail({
-      expected: `your client to send GET /messages ${after}`,
-      actual: `no request came within ${REQUEST_LIMIT_MS} ms`,
-    });
-  }
-  check(exchange.method === 'GET' && exchange.path === '/messages', {
-    expected: 'GET /messages',
-    actual: `${exchange.method} ${exchange.path}`,
-    look: 'client.ts: fetch(`${baseUrl}/messages`)',
-  });
-  return exchange;
+function nextPoll(ctx: TestContext, fake: ScriptedServer, after: string): Promise<Exchange> {
+  return expectRequest(ctx, fake, { method: 'GET', path: '/messages', after });
 }
 
 export const grader: Grader = {
@@ -158,29 +117,7 @@ export const grader: Grader = {
       look: 'server.ts: check the body before storing — an object whose "text" is a non-empty string of at most MAX_TEXT_LENGTH characters.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
-        const json = { 'content-type': 'application/json' };
-        const cases: Array<{ what: string; body: string; headers: Record<string, string> }> = [
-          { what: 'broken JSON', body: '{"text": "unfinished', headers: json },
-          { what: 'an object without text', body: '{}', headers: json },
-          { what: 'text that is a number', body: '{"text": 42}', headers: json },
-          { what: 'text that is empty', body: '{"text": ""}', headers: json },
-          { what: 'text of only spaces', body: '{"text": "   "}', headers: json },
-          { what: `text longer than ${MAX_TEXT_LENGTH} characters`, body: JSON.stringify({ text: 'x'.repeat(MAX_TEXT_LENGTH + 1) }), headers: json },
-          { what: 'a JSON array', body: '["hello"]', headers: json },
-          { what: 'plain text instead of JSON', body: 'hello', headers: { 'content-type': 'text/plain' } },
-        ];
-        for (const bad of cases) {
-          ctx.step(`posting ${bad.what}`);
-          const reply = await call(url, 'POST', '/messages', { body: bad.body, headers: bad.headers });
-          check(reply.status === 400, {
-            expected: `status 400 for ${bad.what} (${show(bad.body, 40)})`,
-            actual: describeReply(reply),
-          });
-          check(isErrorBody(reply.body), {
-            expected: `a JSON body like {"error": "..."} for ${bad.what}`,
-            actual: show(reply.text),
-          });
-        }
+        await checkRefusesEach(ctx, url, '/messages', badMessageBodies(MAX_TEXT_LENGTH));
         ctx.step('checking that nothing was stored');
         const list = await call(url, 'GET', '/messages');
         const stored = (list.body as { messages?: unknown[] })?.messages;
@@ -195,7 +132,7 @@ export const grader: Grader = {
       title: 'client: asks at once, then waits intervalMs after each answer before asking again',
       look: 'client.ts: after each answer, setTimeout(pollOnce, intervalMs) — neither at once nor never.',
       async run(ctx) {
-        const fake = await scripted(ctx);
+        const fake = await scriptedServer(ctx);
         await startClient(ctx, fake);
         let previous = await nextPoll(ctx, fake, 'after startPolling()');
         for (const round of [2, 3]) {
@@ -220,7 +157,7 @@ export const grader: Grader = {
       title: 'client: never has two polls open at once (a slow answer delays the next poll)',
       look: 'client.ts: schedule the next poll when the current one has finished (setTimeout), not on a fixed clock (setInterval).',
       async run(ctx) {
-        const fake = await scripted(ctx);
+        const fake = await scriptedServer(ctx);
         await startClient(ctx, fake);
         const slow = await nextPoll(ctx, fake, 'after startPolling()');
         ctx.step('leaving the first poll unanswered for a while');
@@ -239,7 +176,7 @@ export const grader: Grader = {
       title: 'client: delivers each message exactly once, in order, though the server repeats them',
       look: 'client.ts: the server sends every message each time; remember the largest id delivered and call onMessage only for larger ones.',
       async run(ctx) {
-        const fake = await scripted(ctx);
+        const fake = await scriptedServer(ctx);
         const { seen } = await startClient(ctx, fake);
         const answers = [[1], [1, 2], [1, 2, 3], [1, 2, 3]];
         for (const [round, ids] of answers.entries()) {
@@ -265,13 +202,13 @@ export const grader: Grader = {
       title: 'client: after stop(), no request is sent and nothing is delivered',
       look: 'client.ts: stop() must clear the pending timer, abort the request in flight, and pollOnce must not deliver once stopped.',
       async run(ctx) {
-        const fake = await scripted(ctx);
+        const fake = await scriptedServer(ctx);
         const quiet = INTERVAL_MS * 5;
 
         ctx.step('stopping the client while it waits between two polls');
         const first = await startClient(ctx, fake);
         (await nextPoll(ctx, fake, 'after startPolling()')).respond(200, { messages: [message(1)] });
-        const delivered = await waitUntil(() => (first.seen.messages.length > 0 ? true : undefined), { withinMs: REQUEST_LIMIT_MS });
+        const delivered = await waitUntil(() => (first.seen.messages.length > 0 ? true : undefined), { withinMs: 1000 });
         check(delivered, { expected: 'message 1 to be delivered', actual: 'onMessage was not called' });
         first.poller.stop();
         const late = await fake.next(quiet);
@@ -301,7 +238,7 @@ export const grader: Grader = {
       title: 'client: a failed request is reported to onError and polling goes on',
       look: 'client.ts: wrap the fetch in try/catch, call onError, and schedule the next poll in every case; check response.ok.',
       async run(ctx) {
-        const fake = await scripted(ctx);
+        const fake = await scriptedServer(ctx);
         const { seen } = await startClient(ctx, fake);
         (await nextPoll(ctx, fake, 'after startPolling()')).respond(500, { error: 'the server failed' });
         (await nextPoll(ctx, fake, 'after an answer with status 500')).drop();

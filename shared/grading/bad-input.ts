@@ -1,0 +1,51 @@
+/**
+ * Malformed bodies for a "post a message" route, shared by the lessons' graders, and the
+ * check that each one is refused with 400 and a JSON error.
+ *
+ * @module
+ */
+import { check, show } from './failure.ts';
+import { call, describeReply } from './http-client.ts';
+import type { TestContext } from './types.ts';
+
+export interface BadBody {
+  readonly what: string;
+  readonly body: string;
+  readonly headers: Record<string, string>;
+}
+
+const json = { 'content-type': 'application/json' };
+
+/** Bodies a message route must refuse, given the longest text it accepts. */
+export function badMessageBodies(maxTextLength: number): BadBody[] {
+  return [
+    { what: 'broken JSON', body: '{"text": "unfinished', headers: json },
+    { what: 'an object without text', body: '{}', headers: json },
+    { what: 'text that is a number', body: '{"text": 42}', headers: json },
+    { what: 'text that is empty', body: '{"text": ""}', headers: json },
+    { what: 'text of only spaces', body: '{"text": "   "}', headers: json },
+    { what: `text longer than ${maxTextLength} characters`, body: JSON.stringify({ text: 'x'.repeat(maxTextLength + 1) }), headers: json },
+    { what: 'a JSON array', body: '["hello"]', headers: json },
+    { what: 'plain text instead of JSON', body: 'hello', headers: { 'content-type': 'text/plain' } },
+  ];
+}
+
+export function isErrorBody(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string';
+}
+
+/** Posts each bad body to `path` and checks the answer is 400 with `{ "error": "..." }`. */
+export async function checkRefusesEach(ctx: TestContext, url: string, path: string, cases: readonly BadBody[]): Promise<void> {
+  for (const bad of cases) {
+    ctx.step(`posting ${bad.what}`);
+    const reply = await call(url, 'POST', path, { body: bad.body, headers: bad.headers });
+    check(reply.status === 400, {
+      expected: `status 400 for ${bad.what} (${show(bad.body, 40)})`,
+      actual: describeReply(reply),
+    });
+    check(isErrorBody(reply.body), {
+      expected: `a JSON body like {"error": "..."} for ${bad.what}`,
+      actual: describeReply(reply),
+    });
+  }
+}

@@ -1,0 +1,399 @@
+/**
+ * Grader for lesson 02 (held requests). The server is graded over HTTP; `GET /stats` tells
+ * the grader when a poll is really being held, so no test has to guess with a sleep. The
+ * client is graded against a scripted server that holds or answers each poll on cue.
+ */
+import { badMessageBodies, checkRefusesEach } from '../../shared/grading/bad-input.ts';
+import { check, fail, show } from '../../shared/grading/failure.ts';
+import { call, describeReply, outcomeWithin, startCall, type Outcome, type PendingCall, type Reply } from '../../shared/grading/http-client.ts';
+import { serveLesson, startLessonClient } from '../../shared/grading/lesson-code.ts';
+import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
+import type { Grader, TestContext } from '../../shared/grading/types.ts';
+import { waitUntil } from '../../shared/grading/wait.ts';
+
+interface Message {
+  id: number;
+  text: string;
+  time: number;
+}
+
+const MAX_TEXT_LENGTH = 500;
+/** How long a held poll may take to be answered once its message is posted. */
+const ANSWER_LIMIT_MS = 1000;
+/** "At once": a poll answered, or a client asking again, within this much is prompt. */
+const PROMPT_MS = 250;
+/** The client's wait after a failed poll, in these tests. */
+const RETRY_MS = 60;
+
+const message = (id: number): Message => ({ id, text: `message ${id}`, time: 1_700_000_000_000 + id });
+
+/** The waiting count in a /stats reply, or undefined when the reply is not `{ waiting: n }`. */
+function waitingIn(reply: Reply): number | undefined {
+  const waiting = (reply.body as { waiting?: unknown } | undefined)?.waiting;
+  return reply.status === 200 && Number.isInteger(waiting) ? (waiting as number) : undefined;
+}
+
+const statsFailure = (reply: Reply) => ({
+  expected: 'GET /stats to answer 200 and { "waiting": <number of held polls> }',
+  actual: describeReply(reply),
+  look: 'server.ts: GET /stats answers res.json({ waiting: waiting.length }).',
+});
+
+/** `GET /stats`'s waiting count; fails the test with a clear message if /stats is not right. */
+async function waitingCount(url: string): Promise<number> {
+  const reply = await call(url, 'GET', '/stats');
+  const waiting = waitingIn(reply);
+  check(waiting !== undefined, statsFailure(reply));
+  return waiting;
+}
+
+function describeOutcome(outcome: Outcome): string {
+  return outcome.kind === 'reply'
+    ? `${describeReply(outcome.reply)} after ${Math.round(outcome.reply.ms)} ms`
+    : `a broken connection after ${Math.round(outcome.ms)} ms`;
+}
+
+/**
+ * Starts `count` polls and waits until the server reports them all held. Fails when a poll
+ * is answered though nothing was posted, or when /stats never counts them.
+ */
+async function holdPolls(ctx: TestContext, url: string, count: number): Promise<PendingCall[]> {
+  ctx.step(`starting ${count} GET /poll and waiting for /stats to count them`);
+  const polls = Array.from({ length: count }, () => startCall(url, 'GET', '/poll'));
+  ctx.defer(() => polls.forEach((poll) => poll.abort()));
+  const earlyAnswer = () => polls.map((poll) => poll.settled()).find((outcome) => outcome !== undefined);
+  const state = await waitUntil(
+    async () => {
+      const early = earlyAnswer();
+      if (early) return { early };
+      const stats = await call(url, 'GET', '/stats');
+      const waiting = waitingIn(stats);
+      if (waiting === undefined) {
+        // A poll answered at once is the bigger mistake; give its answer a moment to arrive.
+        const answered = await Promise.race(polls.map((poll) => outcomeWithin(poll, 100)));
+        if (answered) return { early: answered };
+        fail(statsFailure(stats));
+      }
+      return waiting >= count ? { early: undefined } : undefined;
+    },
+    { withinMs: ANSWER_LIMIT_MS },
+  );
+  if (state?.early) {
+    fail({
+      expected: 'GET /poll to stay open (held) until a message is posted after it',
+      actual: `it was answered before any message was posted after it: ${describeOutcome(state.early)}`,
+      look: 'server.ts: GET /poll must not answer; keep its `res` in the waiting list instead.',
+    });
+  }
+  if (!state) {
+    fail({
+      expected: `GET /stats to report { "waiting": ${count} } while ${count} poll(s) are held`,
+      actual: `after ${ANSWER_LIMIT_MS} ms it reported ${await waitingCount(url)}`,
+      look: 'server.ts: GET /poll pushes its `res` onto the waiting list that GET /stats counts.',
+    });
+  }
+  return polls;
+}
+
+/** Posts `text` and checks the 201 acknowledgement; returns the stored message. */
+async function post(ctx: TestContext, url: string, text: string): Promise<Message> {
+  ctx.step(`posting "${text}"`);
+  const reply = await call(url, 'POST', '/messages', { json: { text } });
+  check(reply.status === 201, {
+    expected: `POST /messages to answer 201 with the stored message`,
+    actual: describeReply(reply),
+    look: 'server.ts: after answering the held polls, answer the poster: res.status(201).json(message).',
+  });
+  return reply.body as Message;
+}
+
+/** The message a held poll was answered with; fails if it is not answered in time or not `{ message }`. */
+async function answerOf(ctx: TestContext, poll: PendingCall, withinMs = ANSWER_LIMIT_MS): Promise<Message> {
+  ctx.step('waiting for the held poll to be answered');
+  const outcome = await outcomeWithin(poll, withinMs);
+  if (!outcome) {
+    fail({
+      expected: `the held GET /poll to be answered once a message is posted`,
+      actual: `it was still open ${withinMs} ms after the post`,
+      look: 'server.ts: when a message is posted, answer every held poll with res.json({ message }).',
+    });
+  }
+  check(outcome.kind === 'reply' && outcome.reply.status === 200, {
+    expected: 'the held poll answered with 200 and { "message": {...} }',
+    actual: describeOutcome(outcome),
+  });
+  const answered = (outcome.reply.body as { message?: Message } | undefined)?.message;
+  check(answered && typeof answered === 'object', {
+    expected: 'the held poll answered with { "message": {...} }',
+    actual: describeReply(outcome.reply),
+  });
+  return answered;
+}
+
+function startClient(ctx: TestContext, fake: ScriptedServer) {
+  return startLessonClient<Message>(ctx, 'startLongPolling', { baseUrl: fake.url, retryMs: RETRY_MS });
+}
+
+function nextPoll(ctx: TestContext, fake: ScriptedServer, after: string, withinMs?: number): Promise<Exchange> {
+  return expectRequest(ctx, fake, { method: 'GET', path: '/poll', after, ...(withinMs ? { withinMs } : {}) });
+}
+
+export const grader: Grader = {
+  lesson: '02-held-requests',
+  tests: [
+    {
+      id: 'poll-is-held',
+      title: 'server: GET /poll is held open while nothing is posted, and /stats counts it',
+      look: 'server.ts: GET /poll keeps its `res` in the waiting list and answers nothing; GET /stats answers { waiting: waiting.length }.',
+      async run(ctx) {
+        const { url } = await serveLesson(ctx);
+        const [poll] = await holdPolls(ctx, url, 1);
+        const text = 'worth the wait';
+        await post(ctx, url, text);
+        const answered = await answerOf(ctx, poll!);
+        check(answered.text === text, {
+          expected: `the held poll answered with the message posted after it, "${text}"`,
+          actual: `it was answered with ${show(answered)}`,
+        });
+      },
+    },
+    {
+      id: 'post-answers-poll',
+      title: 'server: posting a message answers the held poll with { message }',
+      look: 'server.ts: in POST /messages, answer each held `res` with res.json({ message }).',
+      async run(ctx) {
+        const { url } = await serveLesson(ctx);
+        const [poll] = await holdPolls(ctx, url, 1);
+        const stored = await post(ctx, url, 'hello, held');
+        const answered = await answerOf(ctx, poll!);
+        check(answered.id === stored.id && answered.text === 'hello, held' && answered.time === stored.time, {
+          expected: `the poll answered with the stored message ${show(stored)}`,
+          actual: `it was answered with ${show(answered)}`,
+        });
+      },
+    },
+    {
+      id: 'poster-acknowledged',
+      title: 'server: the poster gets 201 and the stored message, whether or not anyone waits',
+      look: 'server.ts: end POST /messages with res.status(201).json(message), also when no poll is waiting.',
+      async run(ctx) {
+        const { url } = await serveLesson(ctx);
+        const alone = await post(ctx, url, 'nobody listens');
+        check(Number.isInteger(alone?.id) && alone.text === 'nobody listens' && typeof alone.time === 'number', {
+          expected: 'the stored message { id, text, time } in the 201 answer',
+          actual: show(alone),
+        });
+        const [poll] = await holdPolls(ctx, url, 1);
+        const heard = await post(ctx, url, 'somebody listens');
+        check(heard.id > alone.id, {
+          expected: 'a larger id for the newer message',
+          actual: `ids ${alone.id} then ${heard.id}`,
+        });
+        await answerOf(ctx, poll!);
+      },
+    },
+    {
+      id: 'answers-every-poll',
+      title: 'server: every held poll receives the message, not only the first',
+      look: 'server.ts: loop over the whole waiting list and answer each response.',
+      async run(ctx) {
+        const { url } = await serveLesson(ctx);
+        const polls = await holdPolls(ctx, url, 3);
+        await post(ctx, url, 'to everyone');
+        ctx.step('waiting for all three held polls to be answered');
+        const outcomes = await Promise.all(polls.map((poll) => outcomeWithin(poll, ANSWER_LIMIT_MS)));
+        const delivered = outcomes.filter(
+          (o) => o?.kind === 'reply' && (o.reply.body as { message?: Message })?.message?.text === 'to everyone',
+        ).length;
+        check(delivered === 3, {
+          expected: 'all 3 held polls answered with the message',
+          actual: `${delivered} of 3 were answered with it within ${ANSWER_LIMIT_MS} ms`,
+        });
+      },
+    },
+    {
+      id: 'prompt-delivery',
+      title: 'server: a held poll is answered as soon as the message is posted (not on a timer)',
+      look: 'server.ts: answer the held polls inside the POST /messages handler, before answering the poster — not from a setInterval that checks for news.',
+      timeoutMs: 8000,
+      async run(ctx) {
+        const { url } = await serveLesson(ctx);
+        // Three rounds back to back: a server that checks on a timer answers the first
+        // round whenever its timer happens to fire, but each later post comes right after
+        // a timer fired, so it waits nearly a whole period.
+        for (const round of [1, 2, 3]) {
+          const [poll] = await holdPolls(ctx, url, 1);
+          await post(ctx, url, `round ${round}`);
+          const acknowledgedAt = performance.now();
+          const outcome = await outcomeWithin(poll!, ANSWER_LIMIT_MS * 2);
+          const lag = Math.round(performance.now() - acknowledgedAt);
+          check(outcome && lag <= PROMPT_MS, {
+            expected: `the held poll answered at once (within ${PROMPT_MS} ms of the poster's 201)`,
+            actual: outcome
+              ? `in round ${round} it was answered ${lag} ms after the poster's 201`
+              : `in round ${round} it was still open ${ANSWER_LIMIT_MS * 2} ms after the post`,
+          });
+        }
+      },
+    },
+    {
+      id: 'waits-for-next',
+      title: 'server: a poll that comes after a message waits for the next one (no replay)',
+      look: 'server.ts: GET /poll never answers with a message that was posted before it; it waits for the next one.',
+      async run(ctx) {
+        const { url } = await serveLesson(ctx);
+        await post(ctx, url, 'old news');
+        const [poll] = await holdPolls(ctx, url, 1);
+        await post(ctx, url, 'fresh news');
+        const answered = await answerOf(ctx, poll!);
+        check(answered.text === 'fresh news', {
+          expected: 'the poll answered with "fresh news", the first message posted after it',
+          actual: `it was answered with ${show(answered)}`,
+        });
+      },
+    },
+    {
+      id: 'forgets-answered',
+      title: 'server: answered polls are forgotten (/stats counts only the held ones)',
+      look: 'server.ts: empty the waiting list when you answer it (waiting.splice(0)): a response can be answered only once.',
+      async run(ctx) {
+        const { url } = await serveLesson(ctx);
+        const polls = await holdPolls(ctx, url, 2);
+        await post(ctx, url, 'first');
+        for (const poll of polls) await answerOf(ctx, poll);
+        ctx.step('reading /stats after the answers');
+        const left = await waitingCount(url);
+        check(left === 0, {
+          expected: '{ "waiting": 0 } once both held polls were answered',
+          actual: `{ "waiting": ${left} }`,
+        });
+        await post(ctx, url, 'second');
+      },
+    },
+    {
+      id: 'rejects-bad-input',
+      title: 'server: bad input gets 400 and a JSON error, and answers no held poll',
+      look: 'server.ts: check the body first and answer 400; only a good message is stored and sent to the held polls.',
+      async run(ctx) {
+        const { url } = await serveLesson(ctx);
+        const [poll] = await holdPolls(ctx, url, 1);
+        await checkRefusesEach(ctx, url, '/messages', badMessageBodies(MAX_TEXT_LENGTH));
+        const early = poll!.settled();
+        check(!early, {
+          expected: 'the held poll still open after only bad posts',
+          actual: early ? `it was answered: ${describeOutcome(early)}` : '',
+        });
+        await post(ctx, url, 'a good one');
+        const answered = await answerOf(ctx, poll!);
+        check(answered.text === 'a good one', { expected: 'the poll answered with "a good one"', actual: show(answered) });
+      },
+    },
+    {
+      id: 'client-repolls-at-once',
+      title: 'client: asks again at once after every answer, one poll at a time',
+      look: 'client.ts: loop — fetch /poll, deliver, fetch /poll again with no pause (the server does the waiting); keep a single loop.',
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        await startClient(ctx, fake);
+        let previous = await nextPoll(ctx, fake, 'after startLongPolling()');
+        for (const id of [1, 2]) {
+          previous.respond(200, { message: message(id) });
+          const answeredAt = performance.now();
+          const next = await nextPoll(ctx, fake, `after the answer with message ${id}`);
+          const gap = Math.round(next.arrivedAt - answeredAt);
+          check(gap <= PROMPT_MS, {
+            expected: `the next GET /poll at once (within ${PROMPT_MS} ms) after an answer`,
+            actual: `it came ${gap} ms after the answer`,
+          });
+          ctx.step('checking that only one poll is open');
+          const extra = await fake.next(PROMPT_MS);
+          check(!extra, {
+            expected: 'one open poll at a time',
+            actual: `a second ${extra?.method} ${extra?.path} came while the first was still open`,
+            look: 'client.ts: ask again in exactly one place, once per answer; do not start another loop.',
+          });
+          previous = next;
+        }
+      },
+    },
+    {
+      id: 'client-delivers-each-once',
+      title: 'client: delivers every message it is sent, once, in order',
+      look: 'client.ts: call onMessage(answer.message) once per answer.',
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        const { seen } = await startClient(ctx, fake);
+        for (const id of [1, 2, 3, 4]) {
+          (await nextPoll(ctx, fake, id === 1 ? 'after startLongPolling()' : `after message ${id - 1}`)).respond(200, { message: message(id) });
+        }
+        // The next poll is sent once the last answer was handled.
+        await nextPoll(ctx, fake, 'after message 4');
+        const delivered = seen.messages.map((m) => m?.id);
+        check(show(delivered) === show([1, 2, 3, 4]), {
+          expected: 'onMessage called with ids [1,2,3,4], once each',
+          actual: `onMessage was called with ids ${show(delivered)}`,
+        });
+        check(seen.messages.every((m) => m.text === `message ${m.id}`), {
+          expected: 'the message objects as the server sent them (answer.message)',
+          actual: show(seen.messages),
+        });
+      },
+    },
+    {
+      id: 'client-stop-aborts',
+      title: 'client: stop() aborts the held poll; no request and no delivery after it',
+      look: 'client.ts: keep the AbortController of the poll in flight and call abort() in stop(); check a stopped flag before delivering or asking again.',
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        const { poller, seen } = await startClient(ctx, fake);
+        const held = await nextPoll(ctx, fake, 'after startLongPolling()');
+        poller.stop();
+        ctx.step('waiting for the held poll to be aborted');
+        const aborted = await Promise.race([held.abandoned.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ANSWER_LIMIT_MS))]);
+        check(aborted, {
+          expected: 'stop() to close the held GET /poll (abort the fetch)',
+          actual: `the poll was still open ${ANSWER_LIMIT_MS} ms after stop(); on a real server it would stay held until the next message`,
+        });
+        const after = await fake.next(PROMPT_MS);
+        check(!after, {
+          expected: 'no request after stop()',
+          actual: `your client sent ${after?.method} ${after?.path} after stop()`,
+        });
+        check(seen.messages.length === 0, { expected: 'nothing delivered', actual: show(seen.messages) });
+      },
+    },
+    {
+      id: 'client-retries-after-error',
+      title: 'client: a failed poll goes to onError, and the client asks again after retryMs',
+      look: 'client.ts: catch errors around the poll (and check response.ok), call onError, wait retryMs, then go on.',
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        const { seen } = await startClient(ctx, fake);
+        (await nextPoll(ctx, fake, 'after startLongPolling()')).respond(500, { error: 'the server failed' });
+        const failedAt = performance.now();
+        const second = await nextPoll(ctx, fake, 'after an answer with status 500');
+        const gap = Math.round(second.arrivedAt - failedAt);
+        check(gap >= RETRY_MS - 5, {
+          expected: `a pause of retryMs (${RETRY_MS} ms) after a failed poll`,
+          actual: `the client asked again ${gap} ms after the failure: a server that is down would be hammered`,
+        });
+        check(gap <= RETRY_MS + 900, {
+          expected: `a pause of retryMs (${RETRY_MS} ms) after a failed poll`,
+          actual: `the client waited ${gap} ms: use the retryMs option`,
+        });
+        second.drop();
+        (await nextPoll(ctx, fake, 'after a dropped connection')).respond(200, { message: message(1) });
+        await nextPoll(ctx, fake, 'after a good answer');
+        check(seen.errors.length >= 2, {
+          expected: 'onError called for the 500 answer and for the dropped connection',
+          actual: `onError was called ${seen.errors.length} time(s)`,
+          look: 'client.ts: fetch does not throw for a 500; check response.ok and treat it as an error.',
+        });
+        check(show(seen.messages.map((m) => m?.id)) === '[1]', {
+          expected: 'message 1 delivered after the failures',
+          actual: `delivered ${show(seen.messages)}`,
+        });
+      },
+    },
+  ],
+};
