@@ -31,11 +31,11 @@ export async function loadFunction<F extends (...args: never[]) => unknown>(
  * Builds the lesson's app with `factory(...args)` from `server.ts`, serves it on 127.0.0.1
  * with a free port, and closes it (with every connection) when the test ends.
  */
-export async function serveLesson(
+export async function serveLesson<App = http.RequestListener>(
   ctx: TestContext,
   factory = 'createApp',
   ...args: unknown[]
-): Promise<Listening> {
+): Promise<Listening & { app: App }> {
   ctx.step(`building the app with ${factory}() from server.ts`);
   const create = await loadFunction<(...a: unknown[]) => unknown>(ctx, 'server.ts', factory);
   let app: unknown;
@@ -58,7 +58,7 @@ export async function serveLesson(
   ctx.step('starting the server on a free port');
   const listening = await listen(app as http.RequestListener);
   ctx.defer(() => listening.close());
-  return listening;
+  return { ...listening, app: app as App };
 }
 
 /** Collects what a lesson's client delivers, to hand it `onMessage` and `onError`. */

@@ -4,12 +4,12 @@
  * client is graded against a scripted server that holds or answers each poll on cue.
  */
 import { badMessageBodies, checkRefusesEach } from '../../shared/grading/bad-input.ts';
-import { check, fail, show } from '../../shared/grading/failure.ts';
-import { call, describeReply, outcomeWithin, startCall, type Outcome, type PendingCall, type Reply } from '../../shared/grading/http-client.ts';
+import { check, show } from '../../shared/grading/failure.ts';
+import { describeReply, outcomeWithin, type PendingCall } from '../../shared/grading/http-client.ts';
 import { serveLesson, startLessonClient } from '../../shared/grading/lesson-code.ts';
+import { ANSWER_LIMIT_MS, describeOutcome, holdPolls, postMessage, replyWithin, waitingCount } from '../../shared/grading/polls.ts';
 import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
-import { waitUntil } from '../../shared/grading/wait.ts';
 
 interface Message {
   id: number;
@@ -18,8 +18,6 @@ interface Message {
 }
 
 const MAX_TEXT_LENGTH = 500;
-/** How long a held poll may take to be answered once its message is posted. */
-const ANSWER_LIMIT_MS = 1000;
 /** "At once": a poll answered, or a client asking again, within this much is prompt. */
 const PROMPT_MS = 250;
 /** The client's wait after a failed poll, in these tests. */
@@ -27,108 +25,18 @@ const RETRY_MS = 60;
 
 const message = (id: number): Message => ({ id, text: `message ${id}`, time: 1_700_000_000_000 + id });
 
-/** The waiting count in a /stats reply, or undefined when the reply is not `{ waiting: n }`. */
-function waitingIn(reply: Reply): number | undefined {
-  const waiting = (reply.body as { waiting?: unknown } | undefined)?.waiting;
-  return reply.status === 200 && Number.isInteger(waiting) ? (waiting as number) : undefined;
-}
-
-const statsFailure = (reply: Reply) => ({
-  expected: 'GET /stats to answer 200 and { "waiting": <number of held polls> }',
-  actual: describeReply(reply),
-  look: 'server.ts: GET /stats answers res.json({ waiting: waiting.length }).',
-});
-
-/** `GET /stats`'s waiting count; fails the test with a clear message if /stats is not right. */
-async function waitingCount(url: string): Promise<number> {
-  const reply = await call(url, 'GET', '/stats');
-  const waiting = waitingIn(reply);
-  check(waiting !== undefined, statsFailure(reply));
-  return waiting;
-}
-
-function describeOutcome(outcome: Outcome): string {
-  return outcome.kind === 'reply'
-    ? `${describeReply(outcome.reply)} after ${Math.round(outcome.reply.ms)} ms`
-    : `a broken connection after ${Math.round(outcome.ms)} ms`;
-}
-
-/**
- * Starts `count` polls and waits until the server reports them all held. Fails when a poll
- * is answered though nothing was posted, or when /stats never counts them.
- */
-async function holdPolls(ctx: TestContext, url: string, count: number): Promise<PendingCall[]> {
-  ctx.step(`starting ${count} GET /poll and waiting for /stats to count them`);
-  const polls = Array.from({ length: count }, () => startCall(url, 'GET', '/poll'));
-  ctx.defer(() => polls.forEach((poll) => poll.abort()));
-  const earlyAnswer = () => polls.map((poll) => poll.settled()).find((outcome) => outcome !== undefined);
-  const state = await waitUntil(
-    async () => {
-      const early = earlyAnswer();
-      if (early) return { early };
-      const stats = await call(url, 'GET', '/stats');
-      const waiting = waitingIn(stats);
-      if (waiting === undefined) {
-        // A poll answered at once is the bigger mistake; give its answer a moment to arrive.
-        const answered = await Promise.race(polls.map((poll) => outcomeWithin(poll, 100)));
-        if (answered) return { early: answered };
-        fail(statsFailure(stats));
-      }
-      return waiting >= count ? { early: undefined } : undefined;
-    },
-    { withinMs: ANSWER_LIMIT_MS },
-  );
-  if (state?.early) {
-    fail({
-      expected: 'GET /poll to stay open (held) until a message is posted after it',
-      actual: `it was answered before any message was posted after it: ${describeOutcome(state.early)}`,
-      look: 'server.ts: GET /poll must not answer; keep its `res` in the waiting list instead.',
-    });
-  }
-  if (!state) {
-    fail({
-      expected: `GET /stats to report { "waiting": ${count} } while ${count} poll(s) are held`,
-      actual: `after ${ANSWER_LIMIT_MS} ms it reported ${await waitingCount(url)}`,
-      look: 'server.ts: GET /poll pushes its `res` onto the waiting list that GET /stats counts.',
-    });
-  }
-  return polls;
-}
-
-/** Posts `text` and checks the 201 acknowledgement; returns the stored message. */
-async function post(ctx: TestContext, url: string, text: string): Promise<Message> {
-  ctx.step(`posting "${text}"`);
-  const reply = await call(url, 'POST', '/messages', { json: { text } });
-  check(reply.status === 201, {
-    expected: `POST /messages to answer 201 with the stored message`,
-    actual: describeReply(reply),
-    look: 'server.ts: after answering the held polls, answer the poster: res.status(201).json(message).',
-  });
-  return reply.body as Message;
-}
-
 /** The message a held poll was answered with; fails if it is not answered in time or not `{ message }`. */
 async function answerOf(ctx: TestContext, poll: PendingCall, withinMs = ANSWER_LIMIT_MS): Promise<Message> {
-  ctx.step('waiting for the held poll to be answered');
-  const outcome = await outcomeWithin(poll, withinMs);
-  if (!outcome) {
-    fail({
-      expected: `the held GET /poll to be answered once a message is posted`,
-      actual: `it was still open ${withinMs} ms after the post`,
-      look: 'server.ts: when a message is posted, answer every held poll with res.json({ message }).',
-    });
-  }
-  check(outcome.kind === 'reply' && outcome.reply.status === 200, {
-    expected: 'the held poll answered with 200 and { "message": {...} }',
-    actual: describeOutcome(outcome),
-  });
-  const answered = (outcome.reply.body as { message?: Message } | undefined)?.message;
+  const reply = await replyWithin(ctx, poll, withinMs, 'once a message is posted');
+  const answered = (reply.body as { message?: Message } | undefined)?.message;
   check(answered && typeof answered === 'object', {
     expected: 'the held poll answered with { "message": {...} }',
-    actual: describeReply(outcome.reply),
+    actual: describeReply(reply),
   });
   return answered;
 }
+
+const post = (ctx: TestContext, url: string, text: string) => postMessage<Message>(ctx, url, text);
 
 function startClient(ctx: TestContext, fake: ScriptedServer) {
   return startLessonClient<Message>(ctx, 'startLongPolling', { baseUrl: fake.url, retryMs: RETRY_MS });

@@ -1,0 +1,121 @@
+/**
+ * Grading servers that hold requests: start polls, learn from the server's `GET /stats`
+ * when they are really held (instead of sleeping and hoping), post messages, and wait for
+ * a held poll's answer with a limit. Lessons 02 to 04 share this contract.
+ *
+ * @module
+ */
+import { check, fail } from './failure.ts';
+import { call, describeReply, outcomeWithin, startCall, type Outcome, type PendingCall, type Reply } from './http-client.ts';
+import type { TestContext } from './types.ts';
+import { waitUntil } from './wait.ts';
+
+/** How long a held poll may take to be answered once its message is posted. */
+export const ANSWER_LIMIT_MS = 1000;
+
+/** The waiting count in a /stats reply, or undefined when the reply is not `{ waiting: n }`. */
+function waitingIn(reply: Reply): number | undefined {
+  const waiting = (reply.body as { waiting?: unknown } | undefined)?.waiting;
+  return reply.status === 200 && Number.isInteger(waiting) ? (waiting as number) : undefined;
+}
+
+const statsFailure = (reply: Reply) => ({
+  expected: 'GET /stats to answer 200 and { "waiting": <number of held polls> }',
+  actual: describeReply(reply),
+  look: 'server.ts: GET /stats answers res.json({ waiting: <how many polls are held> }).',
+});
+
+/** `GET /stats`'s waiting count; fails the test with a clear message if /stats is not right. */
+export async function waitingCount(url: string): Promise<number> {
+  const reply = await call(url, 'GET', '/stats');
+  const waiting = waitingIn(reply);
+  check(waiting !== undefined, statsFailure(reply));
+  return waiting;
+}
+
+/** Waits until /stats reports exactly `count` held polls; fails with `why` if it does not in time. */
+export async function expectWaiting(ctx: TestContext, url: string, count: number, why: { expected: string; look: string }): Promise<void> {
+  ctx.step(`waiting for /stats to report ${count} held polls`);
+  const reached = await waitUntil(async () => ((await waitingCount(url)) === count ? true : undefined), { withinMs: ANSWER_LIMIT_MS });
+  if (!reached) {
+    fail({ expected: why.expected, actual: `after ${ANSWER_LIMIT_MS} ms /stats still reported { "waiting": ${await waitingCount(url)} }`, look: why.look });
+  }
+}
+
+export function describeOutcome(outcome: Outcome): string {
+  return outcome.kind === 'reply'
+    ? `${describeReply(outcome.reply)} after ${Math.round(outcome.reply.ms)} ms`
+    : `a broken connection after ${Math.round(outcome.ms)} ms`;
+}
+
+/**
+ * Starts `count` polls on `path` and waits until the server reports them all held. Fails
+ * when a poll is answered before anything was posted after it, or when /stats never counts
+ * them. The polls are aborted when the test ends.
+ */
+export async function holdPolls(ctx: TestContext, url: string, count: number, path = '/poll'): Promise<PendingCall[]> {
+  ctx.step(`starting ${count} GET ${path} and waiting for /stats to count them`);
+  const polls = Array.from({ length: count }, () => startCall(url, 'GET', path));
+  ctx.defer(() => polls.forEach((poll) => poll.abort()));
+  const earlyAnswer = () => polls.map((poll) => poll.settled()).find((outcome) => outcome !== undefined);
+  const state = await waitUntil(
+    async () => {
+      const early = earlyAnswer();
+      if (early) return { early };
+      const stats = await call(url, 'GET', '/stats');
+      const waiting = waitingIn(stats);
+      if (waiting === undefined) {
+        // A poll answered at once is the bigger mistake; give its answer a moment to arrive.
+        const answered = await Promise.race(polls.map((poll) => outcomeWithin(poll, 100)));
+        if (answered) return { early: answered };
+        fail(statsFailure(stats));
+      }
+      return waiting >= count ? { early: undefined } : undefined;
+    },
+    { withinMs: ANSWER_LIMIT_MS },
+  );
+  if (state?.early) {
+    fail({
+      expected: `GET ${path} to stay open (held) until a message is posted after it`,
+      actual: `it was answered before any message was posted after it: ${describeOutcome(state.early)}`,
+      look: `server.ts: GET ${path} must not answer when there is nothing new; keep its \`res\` in the waiting list instead.`,
+    });
+  }
+  if (!state) {
+    fail({
+      expected: `GET /stats to report { "waiting": ${count} } while ${count} poll(s) are held`,
+      actual: `after ${ANSWER_LIMIT_MS} ms it reported ${await waitingCount(url)}`,
+      look: `server.ts: GET ${path} adds its \`res\` to the waiting list that GET /stats counts.`,
+    });
+  }
+  return polls;
+}
+
+/** Posts `text` to /messages and checks the 201 acknowledgement; returns the stored message. */
+export async function postMessage<M>(ctx: TestContext, url: string, text: string): Promise<M> {
+  ctx.step(`posting "${text}"`);
+  const reply = await call(url, 'POST', '/messages', { json: { text } });
+  check(reply.status === 201, {
+    expected: 'POST /messages to answer 201 with the stored message',
+    actual: describeReply(reply),
+    look: 'server.ts: after answering the held polls, answer the poster: res.status(201).json(message).',
+  });
+  return reply.body as M;
+}
+
+/** The 200 reply a held poll gets within `withinMs`; fails when it is late, broken or not 200. */
+export async function replyWithin(ctx: TestContext, poll: PendingCall, withinMs: number, after: string): Promise<Reply> {
+  ctx.step(`waiting for the held poll to be answered ${after}`);
+  const outcome = await outcomeWithin(poll, withinMs);
+  if (!outcome) {
+    fail({
+      expected: `the held ${poll.route} to be answered ${after}`,
+      actual: `it was still open ${withinMs} ms later`,
+    });
+  }
+  check(outcome.kind === 'reply' && outcome.reply.status === 200, {
+    expected: `the held ${poll.route} answered with status 200 ${after}`,
+    actual: describeOutcome(outcome),
+  });
+  return outcome.reply;
+}
