@@ -52,6 +52,22 @@ export const lessons: readonly Lesson[] = [
       'In the client, the loop is: fetch /poll, deliver the message, fetch /poll again at once. Wait retryMs only after an error. stop() aborts the fetch in flight with an AbortController.',
     ],
   },
+  {
+    number: 3,
+    slug: '03-timeouts',
+    title: 'Nobody waits forever (timeouts)',
+    summary:
+      'A held poll ends after holdMs with a timeout, a poll whose client left is forgotten, shutting ' +
+      'down answers every poll "cancelled", and the client backs off after errors.',
+    files: ['server.ts', 'client.ts'],
+    hints: [
+      'Keep each held poll as { res, timer }. The timer is a setTimeout(holdMs) that answers { status: "timeout" }.',
+      "A departed client: res.on('close', () => { if (!res.writableFinished) forget(poll); }). forget() clears the timer and deletes the poll from the set.",
+      'answer(poll, body) calls forget(poll) first, then res.json(body) only if !res.writableEnded && !res.destroyed. Then the timer, a message and a departure can race safely.',
+      'shutdown(): set shuttingDown = true and answer every held poll { status: "cancelled" }; GET /poll checks shuttingDown first.',
+      'Client: a "timeout" answer is not an error: loop again at once. On an error: failuresInARow++, onError(error), await pause(Math.min(retryMs * 2 ** (failuresInARow - 1), maxRetryMs)). After a success set failuresInARow = 0.',
+    ],
+  },
 ];
 
 /** Finds a lesson by number (`2`, `"02"`) or slug (`"02-held-requests"`, `"held-requests"`). */

@@ -1,0 +1,326 @@
+/**
+ * Grader for lesson 03 (timeouts, departures, shutdown, back-off). The server runs with a
+ * short hold (HOLD_MS) so no test waits 25 real seconds; tests about departures use a long
+ * hold, so that only the server's own cleanup can empty its list in time.
+ */
+import { check, show } from '../../shared/grading/failure.ts';
+import { call, describeReply, type Reply } from '../../shared/grading/http-client.ts';
+import { serveLesson, startLessonClient } from '../../shared/grading/lesson-code.ts';
+import { ANSWER_LIMIT_MS, expectWaiting, holdPolls, postMessage, replyWithin, waitingCount } from '../../shared/grading/polls.ts';
+import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
+import type { Grader, TestContext } from '../../shared/grading/types.ts';
+import { waitUntil, within } from '../../shared/grading/wait.ts';
+
+interface Message {
+  id: number;
+  text: string;
+  time: number;
+}
+interface CometApp {
+  shutdown?: unknown;
+}
+
+/** The server's hold in these tests. */
+const HOLD_MS = 150;
+/** A hold long enough that no poll times out during a test. */
+const LONG_HOLD_MS = 60_000;
+const PROMPT_MS = 250;
+/** The client's first pause after a failure, and its cap, in these tests. */
+const RETRY_MS = 40;
+const MAX_RETRY_MS = 320;
+/** Slack allowed above an expected pause (timers fire late on a busy machine, never early). */
+const PAUSE_SLACK_MS = 200;
+
+const message = (id: number): Message => ({ id, text: `message ${id}`, time: 1_700_000_000_000 + id });
+
+const serve = (ctx: TestContext, holdMs = HOLD_MS) => serveLesson<CometApp>(ctx, 'createApp', { holdMs });
+
+function statusOf(reply: Reply): unknown {
+  return (reply.body as { status?: unknown } | undefined)?.status;
+}
+
+async function answerOf(ctx: TestContext, reply: Promise<Reply>, expected: string): Promise<{ status?: unknown; message?: Message }> {
+  const body = (await reply).body as { status?: unknown; message?: Message } | undefined;
+  check(body && typeof body === 'object', { expected, actual: describeReply(await reply) });
+  return body;
+}
+
+function startClient(ctx: TestContext, fake: ScriptedServer, extra: Record<string, unknown> = {}) {
+  return startLessonClient<Message>(ctx, 'startCometClient', { baseUrl: fake.url, retryMs: RETRY_MS, maxRetryMs: MAX_RETRY_MS, ...extra });
+}
+
+function nextPoll(ctx: TestContext, fake: ScriptedServer, after: string, withinMs?: number): Promise<Exchange> {
+  return expectRequest(ctx, fake, { method: 'GET', path: '/poll', after, ...(withinMs ? { withinMs } : {}) });
+}
+
+export const grader: Grader = {
+  lesson: '03-timeouts',
+  tests: [
+    {
+      id: 'times-out',
+      title: 'server: a held poll ends with { status: "timeout" } after holdMs',
+      look: 'server.ts: when you hold a poll, start a timer of holdMs that answers it { status: "timeout" }.',
+      async run(ctx) {
+        const { url } = await serve(ctx);
+        const [poll] = await holdPolls(ctx, url, 1);
+        const reply = await replyWithin(ctx, poll!, HOLD_MS + ANSWER_LIMIT_MS, `after holdMs (${HOLD_MS} ms), with nothing posted`);
+        check(statusOf(reply) === 'timeout', {
+          expected: 'the answer { "status": "timeout" }',
+          actual: describeReply(reply),
+        });
+        check(reply.ms >= HOLD_MS - 10, {
+          expected: `the timeout after holdMs (${HOLD_MS} ms)`,
+          actual: `it came after ${Math.round(reply.ms)} ms: use the holdMs option`,
+        });
+      },
+    },
+    {
+      id: 'message-answer',
+      title: 'server: a message answers the held polls with { status: "message", message } and they are forgotten',
+      look: 'server.ts: answer every held poll with { status: "message", message }, clear its timer, and remove it from the list.',
+      async run(ctx) {
+        const { url } = await serve(ctx, LONG_HOLD_MS);
+        const polls = await holdPolls(ctx, url, 2);
+        const stored = await postMessage<Message>(ctx, url, 'news');
+        for (const poll of polls) {
+          const answer = await answerOf(ctx, replyWithin(ctx, poll, ANSWER_LIMIT_MS, 'once a message is posted'), '{ "status": "message", "message": {...} }');
+          check(answer.status === 'message' && answer.message?.id === stored.id && answer.message.text === 'news', {
+            expected: `{ "status": "message", "message": ${show(stored)} }`,
+            actual: show(answer),
+          });
+        }
+        const left = await waitingCount(url);
+        check(left === 0, { expected: '{ "waiting": 0 } once both polls were answered', actual: `{ "waiting": ${left} }` });
+      },
+    },
+    {
+      id: 'no-write-after-answer',
+      title: 'server: a poll answered by a message is not answered again when its timer runs out',
+      look: 'server.ts: answering a poll must cancel its timer (clearTimeout) — or check res.writableEnded before writing. A second res.json() on an answered response throws.',
+      async run(ctx) {
+        const { url } = await serve(ctx);
+        const [answered] = await holdPolls(ctx, url, 1);
+        await postMessage(ctx, url, 'before the timeout');
+        await replyWithin(ctx, answered!, ANSWER_LIMIT_MS, 'once a message is posted');
+        // A second poll, held after the first was answered, times out after holdMs. The
+        // first poll's timer started earlier, so by then it has run out too: if it was
+        // left running, it has tried to answer the first poll again.
+        const [later] = await holdPolls(ctx, url, 1);
+        const timeout = await replyWithin(ctx, later!, HOLD_MS + ANSWER_LIMIT_MS, `after holdMs (${HOLD_MS} ms)`);
+        check(statusOf(timeout) === 'timeout', { expected: 'the second poll to time out', actual: describeReply(timeout) });
+        ctx.step('checking the server still answers');
+        await waitingCount(url);
+      },
+    },
+    {
+      id: 'forgets-gone-clients',
+      title: 'server: a poll whose client went away is forgotten at once',
+      look: "server.ts: listen to res.on('close') when you hold a poll; if !res.writableFinished the client left: clear its timer and remove it from the list.",
+      async run(ctx) {
+        const { url } = await serve(ctx, LONG_HOLD_MS);
+        const polls = await holdPolls(ctx, url, 20);
+        ctx.step('aborting all 20 held polls');
+        polls.forEach((poll) => poll.abort());
+        await expectWaiting(ctx, url, 0, {
+          expected: '{ "waiting": 0 } soon after all 20 clients aborted their polls',
+          look: "server.ts: res.on('close', ...) removes a poll whose client left (its response was not finished).",
+        });
+      },
+    },
+    {
+      id: 'survives-vanishing',
+      title: 'server: clients vanishing while a message goes out cost nothing: no crash, the others receive it',
+      look: 'server.ts: never write to a response whose client has gone; check res.destroyed / res.writableEnded, or remove it on close.',
+      async run(ctx) {
+        const { url } = await serve(ctx, LONG_HOLD_MS);
+        const polls = await holdPolls(ctx, url, 20);
+        const leaving = polls.filter((_, i) => i % 2 === 0);
+        const staying = polls.filter((_, i) => i % 2 === 1);
+        leaving.forEach((poll) => poll.abort());
+        await postMessage(ctx, url, 'to whoever is left');
+        for (const poll of staying) {
+          const answer = await answerOf(ctx, replyWithin(ctx, poll, ANSWER_LIMIT_MS, 'once a message is posted'), '{ "status": "message", ... }');
+          check(answer.status === 'message', { expected: 'status "message"', actual: show(answer) });
+        }
+        await expectWaiting(ctx, url, 0, {
+          expected: '{ "waiting": 0 } after the message, with 10 clients gone and 10 answered',
+          look: 'server.ts: both answered and departed polls leave the list.',
+        });
+      },
+    },
+    {
+      id: 'shutdown-cancels',
+      title: 'server: shutdown() answers every held poll { status: "cancelled" }, and later polls too',
+      look: 'server.ts: shutdown() answers every held poll { status: "cancelled" } and makes GET /poll answer that at once from then on.',
+      async run(ctx) {
+        const { url, app } = await serve(ctx, LONG_HOLD_MS);
+        check(typeof app.shutdown === 'function', {
+          expected: 'the app returned by createApp() to have a shutdown() method',
+          actual: `app.shutdown is ${typeof app.shutdown}`,
+          look: 'server.ts: return Object.assign(app, { shutdown() { ... } }).',
+        });
+        const polls = await holdPolls(ctx, url, 3);
+        ctx.step('calling app.shutdown()');
+        (app.shutdown as () => void)();
+        for (const poll of polls) {
+          const reply = await replyWithin(ctx, poll, ANSWER_LIMIT_MS, 'after shutdown()');
+          check(statusOf(reply) === 'cancelled', { expected: '{ "status": "cancelled" }', actual: describeReply(reply) });
+        }
+        ctx.step('polling once more after shutdown()');
+        const late = await call(url, 'GET', '/poll', { withinMs: PROMPT_MS * 2 });
+        check(statusOf(late) === 'cancelled', {
+          expected: 'a poll after shutdown() answered { "status": "cancelled" } at once',
+          actual: describeReply(late),
+        });
+      },
+    },
+    {
+      id: 'no-store',
+      title: 'server: every answer carries Cache-Control: no-store',
+      look: 'server.ts: the noStore middleware sets res.set("Cache-Control", "no-store") on every response.',
+      async run(ctx) {
+        const { url } = await serve(ctx);
+        const [poll] = await holdPolls(ctx, url, 1);
+        const timeout = await replyWithin(ctx, poll!, HOLD_MS + ANSWER_LIMIT_MS, 'after holdMs');
+        const posted = await call(url, 'POST', '/messages', { json: { text: 'cache me not' } });
+        const stats = await call(url, 'GET', '/stats');
+        for (const [route, reply] of [['GET /poll', timeout], ['POST /messages', posted], ['GET /stats', stats]] as const) {
+          const header = reply.headers.get('cache-control') ?? '';
+          check(/\bno-store\b/i.test(header), {
+            expected: `${route} answered with Cache-Control: no-store (a cached poll answer would be stale news)`,
+            actual: header ? `Cache-Control: ${header}` : 'no Cache-Control header',
+          });
+        }
+      },
+    },
+    {
+      id: 'client-repolls-after-timeout',
+      title: 'client: after a timeout answer, asks again at once; a timeout is not an error',
+      look: 'client.ts: { status: "timeout" } means nothing happened: no onError, no pause, just ask again.',
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        const { seen } = await startClient(ctx, fake);
+        let previous = await nextPoll(ctx, fake, 'after startCometClient()');
+        for (const round of [1, 2]) {
+          previous.respond(200, { status: 'timeout' });
+          const answeredAt = performance.now();
+          const next = await nextPoll(ctx, fake, `after timeout number ${round}`);
+          const gap = Math.round(next.arrivedAt - answeredAt);
+          check(gap <= PROMPT_MS, {
+            expected: `the next poll at once (within ${PROMPT_MS} ms) after a timeout`,
+            actual: `it came ${gap} ms later`,
+          });
+          previous = next;
+        }
+        check(seen.errors.length === 0, {
+          expected: 'no onError call for a timeout: it is the normal end of a quiet poll',
+          actual: `onError was called with ${show(seen.errors.map(String))}`,
+        });
+        check(seen.messages.length === 0, { expected: 'nothing delivered for a timeout', actual: show(seen.messages) });
+      },
+    },
+    {
+      id: 'client-delivers',
+      title: 'client: delivers the message of each { status: "message" } answer, once, in order',
+      look: 'client.ts: on { status: "message" } call onMessage(answer.message).',
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        const { seen } = await startClient(ctx, fake);
+        (await nextPoll(ctx, fake, 'after startCometClient()')).respond(200, { status: 'message', message: message(1) });
+        (await nextPoll(ctx, fake, 'after message 1')).respond(200, { status: 'timeout' });
+        (await nextPoll(ctx, fake, 'after a timeout')).respond(200, { status: 'message', message: message(2) });
+        await nextPoll(ctx, fake, 'after message 2');
+        check(show(seen.messages.map((m) => m?.id)) === '[1,2]', {
+          expected: 'onMessage called with ids [1,2]',
+          actual: `onMessage was called with ${show(seen.messages)}`,
+        });
+      },
+    },
+    {
+      id: 'client-backs-off',
+      title: 'client: after failures in a row it waits longer each time (doubling, capped), and starts short again after a success',
+      look: 'client.ts: count failures in a row; pause min(retryMs * 2^(failures - 1), maxRetryMs); reset the count on a success; never give up.',
+      timeoutMs: 8000,
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        const { seen } = await startClient(ctx, fake);
+        let poll = await nextPoll(ctx, fake, 'after startCometClient()');
+        const expectedPauses = [40, 80, 160, 320, 320];
+        const pauses: number[] = [];
+        for (const [index, expected] of expectedPauses.entries()) {
+          poll.respond(500, { error: 'the server failed' });
+          const failedAt = performance.now();
+          poll = await nextPoll(ctx, fake, `after failure number ${index + 1} in a row`, expected + ANSWER_LIMIT_MS);
+          const pause = Math.round(poll.arrivedAt - failedAt);
+          pauses.push(pause);
+          check(pause >= expected - 5 && pause <= expected + PAUSE_SLACK_MS, {
+            expected: `pauses of about ${show(expectedPauses)} ms after failures 1 to 5 (retryMs ${RETRY_MS}, maxRetryMs ${MAX_RETRY_MS})`,
+            actual: `pauses of ${show(pauses)} ms`,
+          });
+        }
+        check(seen.errors.length === expectedPauses.length, {
+          expected: `onError called once per failure (${expectedPauses.length} times)`,
+          actual: `${seen.errors.length} times`,
+        });
+        ctx.step('answering with a message, then failing once more');
+        poll.respond(200, { status: 'message', message: message(1) });
+        (await nextPoll(ctx, fake, 'after a good answer')).respond(500, { error: 'again' });
+        const failedAt = performance.now();
+        const after = await nextPoll(ctx, fake, 'after a failure that follows a success');
+        const pause = Math.round(after.arrivedAt - failedAt);
+        check(pause <= RETRY_MS + PAUSE_SLACK_MS - 40, {
+          expected: `a short pause (retryMs, ${RETRY_MS} ms) for the first failure after a success`,
+          actual: `the client waited ${pause} ms: reset the failure count when a poll succeeds`,
+        });
+      },
+    },
+    {
+      id: 'client-stops-on-cancelled',
+      title: 'client: on { status: "cancelled" } it calls onCancelled and asks no more',
+      look: 'client.ts: on { status: "cancelled" } set stopped, call onCancelled(), and leave the loop.',
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        let cancelled = 0;
+        await startClient(ctx, fake, { onCancelled: () => void cancelled++ });
+        (await nextPoll(ctx, fake, 'after startCometClient()')).respond(200, { status: 'cancelled' });
+        const after = await fake.next(PROMPT_MS * 2);
+        check(!after, {
+          expected: 'no request after the server said "cancelled" (it is shutting down)',
+          actual: `your client sent ${after?.method} ${after?.path}`,
+        });
+        check(cancelled === 1, { expected: 'onCancelled called once', actual: `called ${cancelled} times` });
+      },
+    },
+    {
+      id: 'client-stop-anytime',
+      title: 'client: stop() works at any moment — during a held poll and during a pause',
+      look: 'client.ts: stop() aborts the fetch in flight and ends the pause (clear its timer); the loop checks the stopped flag.',
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        ctx.step('stopping while a poll is held');
+        const first = await startClient(ctx, fake);
+        const held = await nextPoll(ctx, fake, 'after startCometClient()');
+        first.poller.stop();
+        const aborted = await within(held.abandoned.then(() => true), ANSWER_LIMIT_MS, false);
+        check(aborted, {
+          expected: 'stop() to abort the held poll',
+          actual: `the poll was still open ${ANSWER_LIMIT_MS} ms after stop()`,
+        });
+
+        ctx.step('stopping during the pause after a failure');
+        const second = await startClient(ctx, fake, { retryMs: 100 });
+        (await nextPoll(ctx, fake, 'from a second client')).respond(500, { error: 'down' });
+        // onError is called as the pause begins: that is the moment to stop.
+        const reported = await waitUntil(() => (second.seen.errors.length > 0 ? true : undefined), { withinMs: ANSWER_LIMIT_MS });
+        check(reported, { expected: 'onError called for the failed poll', actual: 'onError was not called' });
+        second.poller.stop();
+        second.poller.stop();
+        const late = await fake.next(400);
+        check(!late, {
+          expected: 'no request after stop(), even when stop() came during the pause after a failure',
+          actual: `your client sent ${late?.method} ${late?.path} after stop()`,
+        });
+      },
+    },
+  ],
+};
