@@ -68,6 +68,22 @@ export const lessons: readonly Lesson[] = [
       'Client: a "timeout" answer is not an error: loop again at once. On an error: failuresInARow++, onError(error), await pause(Math.min(retryMs * 2 ** (failuresInARow - 1), maxRetryMs)). After a success set failuresInARow = 0.',
     ],
   },
+  {
+    number: 4,
+    slug: '04-resume',
+    title: 'Pick up where you left off (lastMessageId)',
+    summary:
+      'Every poll names the last message it has; the server answers at once with everything newer, ' +
+      'in one batch, or holds. Nothing posted between two polls is lost, nothing arrives twice.',
+    files: ['server.ts', 'client.ts'],
+    hints: [
+      'parseAfter: accept only a string of digits (/^\\d{1,15}$/) and return Number(raw); anything else is undefined, and the route answers 400.',
+      'Ids are consecutive, so the message with id N is at index N - history[0].id. Everything newer than `after` is history.slice(after - oldestKept + 1).',
+      'If after < oldestKept - 1, some messages were dropped: answer { status: "gap", from: after + 1, to: oldestKept - 1 }.',
+      'GET /poll: const answer = catchUp(after); if (answer) res.json(answer); else hold(res, after). After a post, run catchUp(poll.after) for each held poll and answer those that now miss something.',
+      'Client: poll `/poll?after=${lastMessageId}`; deliver a message only if message.id > lastMessageId, and then set lastMessageId = message.id. On a gap, onGap({ from, to }) and lastMessageId = to.',
+    ],
+  },
 ];
 
 /** Finds a lesson by number (`2`, `"02"`) or slug (`"02-held-requests"`, `"held-requests"`). */

@@ -86,6 +86,8 @@ export function createApp({ holdMs = DEFAULT_HOLD_MS }: AppOptions = {}): CometA
     for (const poll of [...waiting]) answer(poll, body);
   }
 
+  app.use(unknownRoute);
+  app.use(errorAsJson);
   return Object.assign(app, {
     shutdown() {
       // TODO 5: remember that we are shutting down (TODO 6 uses it), and

@@ -85,6 +85,8 @@ export function createApp({ holdMs = DEFAULT_HOLD_MS }: AppOptions = {}): CometA
     for (const poll of [...waiting]) answer(poll, body);
   }
 
+  app.use(unknownRoute);
+  app.use(errorAsJson);
   return Object.assign(app, {
     shutdown() {
       shuttingDown = true;

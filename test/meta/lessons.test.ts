@@ -26,7 +26,7 @@ for (const lesson of lessons) {
   const mutants = await loadMutants(lesson.slug);
   const testIds = grader.tests.map((t) => t.id);
 
-  describe(`lesson ${lesson.slug}`, () => {
+  describe.concurrent(`lesson ${lesson.slug}`, () => {
     it('has a grader whose test ids are unique, and enough curated mutants naming real tests', () => {
       expect(new Set(testIds).size).toBe(testIds.length);
       expect(mutants.length).toBeGreaterThanOrEqual(MIN_MUTANTS);
@@ -50,7 +50,7 @@ for (const lesson of lessons) {
       ).toEqual([]);
     });
 
-    describe.concurrent('curated mutants', () => {
+    describe('curated mutants', () => {
       for (const mutant of mutants) {
         it(`${mutant.id} (${mutant.mistake}) is caught by ${mutant.caughtBy}`, async () => {
           const folder = stageMutant(lesson, mutant);

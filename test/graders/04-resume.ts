@@ -1,0 +1,234 @@
+/**
+ * Grader for lesson 04 (resume with lastMessageId). The server is graded through
+ * `GET /poll?after=N`; the client through the `after` it sends to a scripted server.
+ */
+import { check, show } from '../../shared/grading/failure.ts';
+import { call, describeReply, type Reply } from '../../shared/grading/http-client.ts';
+import { serveLesson, startLessonClient } from '../../shared/grading/lesson-code.ts';
+import { ANSWER_LIMIT_MS, holdPolls, postMessage, replyWithin } from '../../shared/grading/polls.ts';
+import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
+import type { Grader, TestContext } from '../../shared/grading/types.ts';
+
+interface Message {
+  id: number;
+  text: string;
+  time: number;
+}
+
+const HOLD_MS = 60_000;
+const RETRY_MS = 30;
+
+const message = (id: number): Message => ({ id, text: `message ${id}`, time: 1_700_000_000_000 + id });
+const idsOf = (messages: readonly Message[] | undefined) => (messages ?? []).map((m) => m?.id);
+
+function serve(ctx: TestContext, options: Record<string, unknown> = {}) {
+  return serveLesson(ctx, 'createApp', { holdMs: HOLD_MS, ...options });
+}
+
+async function postAll(ctx: TestContext, url: string, count: number): Promise<Message[]> {
+  const posted: Message[] = [];
+  for (let n = 1; n <= count; n++) posted.push(await postMessage<Message>(ctx, url, `message ${n}`));
+  return posted;
+}
+
+/** A poll that must be answered at once (the client is behind); returns its body. */
+async function pollNow(ctx: TestContext, url: string, after: number): Promise<{ status?: unknown; messages?: Message[]; from?: unknown; to?: unknown }> {
+  ctx.step(`GET /poll?after=${after}, which should be answered at once`);
+  const reply = await call(url, 'GET', `/poll?after=${after}`, { withinMs: ANSWER_LIMIT_MS });
+  check(reply.status === 200 && typeof reply.body === 'object' && reply.body !== null, {
+    expected: `GET /poll?after=${after} answered with 200 and a JSON object`,
+    actual: describeReply(reply),
+  });
+  return reply.body as { status?: unknown; messages?: Message[] };
+}
+
+/** A poll answer in a few words: its status, and its ids or its gap. */
+function describePoll(body: { status?: unknown; messages?: Message[]; from?: unknown; to?: unknown }): string {
+  if (body.status === 'messages' && Array.isArray(body.messages)) return `{ "status": "messages" } with ids ${show(idsOf(body.messages))}`;
+  if (body.status === 'gap') return `{ "status": "gap", "from": ${show(body.from)}, "to": ${show(body.to)} }`;
+  return show(body);
+}
+
+function expectMessages(body: { status?: unknown; messages?: Message[] }, after: number, ids: number[]): void {
+  check(body.status === 'messages' && show(idsOf(body.messages)) === show(ids), {
+    expected: `GET /poll?after=${after} answered { "status": "messages", "messages": [...] } with ids ${show(ids)}, in one answer, oldest first`,
+    actual: describePoll(body),
+  });
+}
+
+function startClient(ctx: TestContext, fake: ScriptedServer, extra: Record<string, unknown> = {}) {
+  const gaps: unknown[] = [];
+  const started = startLessonClient<Message>(ctx, 'startResumingClient', {
+    baseUrl: fake.url,
+    retryMs: RETRY_MS,
+    maxRetryMs: RETRY_MS,
+    onGap: (gap: unknown) => void gaps.push(gap),
+    ...extra,
+  });
+  return started.then((client) => ({ ...client, gaps }));
+}
+
+/** The client's next poll, checking the `after` it sends. */
+async function nextPoll(ctx: TestContext, fake: ScriptedServer, after: string, expectedAfter: number): Promise<Exchange> {
+  const poll = await expectRequest(ctx, fake, { method: 'GET', path: '/poll', after });
+  const sent = poll.query.get('after');
+  check(sent === String(expectedAfter), {
+    expected: `GET /poll?after=${expectedAfter} ${after}: the id of the last message the client has`,
+    actual: sent === null ? 'GET /poll with no after parameter' : `GET /poll?after=${sent}`,
+  });
+  return poll;
+}
+
+export const grader: Grader = {
+  lesson: '04-resume',
+  tests: [
+    {
+      id: 'answers-newer-at-once',
+      title: 'server: a poll that is behind is answered at once with every newer message, in order, in one batch',
+      look: 'server.ts: catchUp(after) — if any kept message has an id greater than `after`, answer them all at once, oldest first.',
+      async run(ctx) {
+        const { url } = await serve(ctx);
+        await postAll(ctx, url, 5);
+        expectMessages(await pollNow(ctx, url, 2), 2, [3, 4, 5]);
+        expectMessages(await pollNow(ctx, url, 0), 0, [1, 2, 3, 4, 5]);
+      },
+    },
+    {
+      id: 'after-is-exclusive',
+      title: 'server: after=N means "I have N": the poll waits for N+1 and is answered with it alone',
+      look: 'server.ts: compare ids with `>` (newer than after), not `>=`: the client already has message `after`.',
+      async run(ctx) {
+        const { url } = await serve(ctx);
+        await postAll(ctx, url, 3);
+        const [poll] = await holdPolls(ctx, url, 1, '/poll?after=3');
+        await postMessage(ctx, url, 'message 4');
+        const reply = await replyWithin(ctx, poll!, ANSWER_LIMIT_MS, 'once message 4 is posted');
+        expectMessages(reply.body as { messages?: Message[] }, 3, [4]);
+      },
+    },
+    {
+      id: 'holds-then-answers',
+      title: 'server: every held poll is answered with the new message when it is posted',
+      look: 'server.ts: after storing a message, answer every held poll with what it is now missing (catchUp of its own `after`).',
+      async run(ctx) {
+        const { url } = await serve(ctx);
+        await postAll(ctx, url, 2);
+        const polls = await holdPolls(ctx, url, 3, '/poll?after=2');
+        await postMessage(ctx, url, 'message 3');
+        for (const poll of polls) {
+          const reply: Reply = await replyWithin(ctx, poll, ANSWER_LIMIT_MS, 'once message 3 is posted');
+          expectMessages(reply.body as { messages?: Message[] }, 2, [3]);
+        }
+      },
+    },
+    {
+      id: 'rejects-bad-after',
+      title: 'server: a missing or malformed after gets 400 and a JSON error',
+      look: 'server.ts: parseAfter — accept only digits (a whole number, 0 or more); answer 400 with { error } otherwise.',
+      async run(ctx) {
+        const { url } = await serve(ctx);
+        const bad = ['/poll', '/poll?after=', '/poll?after=-1', '/poll?after=1.5', '/poll?after=1e309', '/poll?after=abc', '/poll?after=0x10', '/poll?after=%201', '/poll?after=1&after=2', '/poll?after=99999999999999999999'];
+        for (const path of bad) {
+          ctx.step(`GET ${path}`);
+          const reply = await call(url, 'GET', path, { withinMs: ANSWER_LIMIT_MS });
+          const error = (reply.body as { error?: unknown } | undefined)?.error;
+          check(reply.status === 400 && typeof error === 'string', {
+            expected: `GET ${path} answered 400 with { "error": "..." }`,
+            actual: describeReply(reply),
+          });
+        }
+      },
+    },
+    {
+      id: 'gap-when-too-far-behind',
+      title: 'server: a client further behind than the kept history is told which ids are gone',
+      look: 'server.ts: keep only historyLimit messages; when after < (oldest kept id - 1), answer { status: "gap", from: after + 1, to: oldest kept id - 1 }.',
+      async run(ctx) {
+        const { url } = await serve(ctx, { historyLimit: 5 });
+        await postAll(ctx, url, 8);
+        const gap = await pollNow(ctx, url, 0);
+        check(gap.status === 'gap' && gap.from === 1 && gap.to === 3, {
+          expected: 'with historyLimit 5 and 8 messages, GET /poll?after=0 answered { "status": "gap", "from": 1, "to": 3 } (messages 1–3 are no longer kept)',
+          actual: describePoll(gap),
+        });
+        const small = await pollNow(ctx, url, 2);
+        check(small.status === 'gap' && small.from === 3 && small.to === 3, {
+          expected: 'GET /poll?after=2 answered { "status": "gap", "from": 3, "to": 3 }',
+          actual: describePoll(small),
+        });
+        expectMessages(await pollNow(ctx, url, 3), 3, [4, 5, 6, 7, 8]);
+      },
+    },
+    {
+      id: 'initial-messages',
+      title: 'server: started with initialMessages, it serves them and continues their ids',
+      look: 'server.ts: start the history with initialMessages and the last id with the id of the last of them.',
+      async run(ctx) {
+        const { url } = await serve(ctx, { initialMessages: [message(1), message(2), message(3)] });
+        expectMessages(await pollNow(ctx, url, 1), 1, [2, 3]);
+        const next = await postMessage<Message>(ctx, url, 'after the restart');
+        check(next.id === 4, { expected: 'the next message to get id 4', actual: show(next) });
+      },
+    },
+    {
+      id: 'client-sends-last-id',
+      title: 'client: every poll sends the id of the last message it has (starting from lastMessageId)',
+      look: 'client.ts: poll `${baseUrl}/poll?after=${lastMessageId}`, and set lastMessageId to each message delivered.',
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        await startClient(ctx, fake, { lastMessageId: 5 });
+        (await nextPoll(ctx, fake, 'from a client started with lastMessageId 5', 5)).respond(200, { status: 'messages', messages: [message(6), message(7)] });
+        (await nextPoll(ctx, fake, 'after receiving messages 6 and 7', 7)).respond(200, { status: 'timeout' });
+        await nextPoll(ctx, fake, 'after a timeout', 7);
+      },
+    },
+    {
+      id: 'client-delivers-once',
+      title: 'client: a message it already has is never delivered again',
+      look: 'client.ts: deliver only messages whose id is greater than lastMessageId.',
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        const { seen } = await startClient(ctx, fake);
+        (await nextPoll(ctx, fake, 'after startResumingClient()', 0)).respond(200, { status: 'messages', messages: [message(1), message(2), message(3)] });
+        (await nextPoll(ctx, fake, 'after messages 1 to 3', 3)).respond(200, { status: 'messages', messages: [message(2), message(3), message(4)] });
+        await nextPoll(ctx, fake, 'after messages 2 to 4', 4);
+        check(show(idsOf(seen.messages)) === '[1,2,3,4]', {
+          expected: 'onMessage called with ids [1,2,3,4], once each (the second answer repeated 2 and 3)',
+          actual: `onMessage was called with ids ${show(idsOf(seen.messages))}`,
+        });
+      },
+    },
+    {
+      id: 'client-keeps-place-on-error',
+      title: 'client: after errors it resumes from its last id, not from the start',
+      look: 'client.ts: errors and retries must not touch lastMessageId.',
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        const { seen } = await startClient(ctx, fake);
+        (await nextPoll(ctx, fake, 'after startResumingClient()', 0)).respond(200, { status: 'messages', messages: [message(1), message(2)] });
+        (await nextPoll(ctx, fake, 'after messages 1 and 2', 2)).respond(500, { error: 'the server failed' });
+        (await nextPoll(ctx, fake, 'after a 500', 2)).drop();
+        (await nextPoll(ctx, fake, 'after a dropped connection', 2)).respond(200, { status: 'messages', messages: [message(3)] });
+        await nextPoll(ctx, fake, 'after message 3', 3);
+        check(show(idsOf(seen.messages)) === '[1,2,3]', { expected: 'ids [1,2,3] delivered', actual: show(idsOf(seen.messages)) });
+      },
+    },
+    {
+      id: 'client-gap',
+      title: 'client: on { status: "gap" } it reports the lost ids with onGap and goes on after them',
+      look: 'client.ts: on a gap call onGap({ from, to }) and set lastMessageId to `to`.',
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        const { seen, gaps } = await startClient(ctx, fake);
+        (await nextPoll(ctx, fake, 'after startResumingClient()', 0)).respond(200, { status: 'gap', from: 1, to: 3 });
+        (await nextPoll(ctx, fake, 'after a gap from 1 to 3', 3)).respond(200, { status: 'messages', messages: [message(4)] });
+        await nextPoll(ctx, fake, 'after message 4', 4);
+        check(show(gaps) === show([{ from: 1, to: 3 }]), {
+          expected: 'onGap called once with { from: 1, to: 3 }',
+          actual: `onGap was called with ${show(gaps)}`,
+        });
+        check(show(idsOf(seen.messages)) === '[4]', { expected: 'message 4 delivered', actual: show(idsOf(seen.messages)) });
+      },
+    },
+  ],
+};
