@@ -1,0 +1,176 @@
+/**
+ * Bad-input fuzzing of every lesson's server (the reference solutions by default;
+ * `FUZZ_TARGET=lessons npm run test:fuzz` for the learner's): over a thousand malformed
+ * requests each — unknown routes and methods, broken or wrongly typed JSON, huge bodies,
+ * odd content types, invalid UTF-8, odd `after` values. Every answer must be a 4xx with a
+ * JSON `{ "error": "..." }`, never a 5xx or a crash, and afterwards the server must still
+ * accept a good message.
+ *
+ * The generators only make requests that are wrong by construction; valid requests (which
+ * a server may hold) are never sent.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { RequestListener } from 'node:http';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { lessonFolder } from '../../shared/grading/targets.ts';
+import { listen } from '../../shared/http.ts';
+import { lessons } from '../../shared/manifest.ts';
+
+const RUNS = 1000;
+const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
+const MAX_TEXT_LENGTH = 500;
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
+
+/** Query parameters a lesson validates, to be fuzzed with odd values. */
+const validatedQueries: Record<string, { path: string; param: string; valid: RegExp }> = {
+  '04-resume': { path: '/poll', param: 'after', valid: /^\d{1,15}$/ },
+};
+
+interface FuzzRequest {
+  what: string;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string | Blob;
+}
+
+interface Route {
+  path: string;
+  methods: string[];
+}
+
+/** The routes an express app declares (its router's route layers), one entry per path. */
+function routesOf(app: unknown): Route[] {
+  const stack = (app as { router?: { stack?: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }).router?.stack ?? [];
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const { route } of stack) {
+    if (!route) continue;
+    const methods = methodsByPath.get(route.path) ?? new Set<string>();
+    Object.keys(route.methods).forEach((m) => methods.add(m.toUpperCase()));
+    methodsByPath.set(route.path, methods);
+  }
+  return [...methodsByPath].map(([path, methods]) => ({ path, methods: [...methods] }));
+}
+
+function isValidMessageBody(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const text = (value as { text?: unknown }).text;
+  return typeof text === 'string' && text.trim() !== '' && text.length <= MAX_TEXT_LENGTH;
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const json = { 'content-type': 'application/json' };
+
+/** Path segments that a URL parser will not fold away ("." and ".." would be). */
+const segment = fc
+  .oneof(fc.stringMatching(/^[A-Za-z0-9_~-]{1,12}$/), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }).map(encodeURIComponent))
+  .filter((s) => s !== '' && !/^(\.|%2e)+$/i.test(s));
+
+function unknownRoute(routes: Route[]): fc.Arbitrary<FuzzRequest> {
+  const known = new Set(routes.map((r) => r.path.toLowerCase()));
+  return fc
+    .tuple(fc.constantFrom(...METHODS), fc.array(segment, { minLength: 1, maxLength: 4 }))
+    .map(([method, parts]) => ({ method, path: `/${parts.join('/')}` }))
+    .filter(({ path }) => !known.has(path.toLowerCase().replace(/\/+$/, '')))
+    .map(({ method, path }) => ({ what: 'unknown route', method, path, headers: {} }));
+}
+
+function wrongMethod(routes: Route[]): fc.Arbitrary<FuzzRequest> {
+  const pairs = routes.flatMap((route) => METHODS.filter((m) => !route.methods.includes(m)).map((method) => ({ method, path: route.path })));
+  return fc.constantFrom(...pairs).map(({ method, path }) =>
+    method === 'GET'
+      ? { what: 'method the route does not serve', method, path, headers: {} }
+      : { what: 'method the route does not serve', method, path, headers: json, body: '{"text":"hi"}' },
+  );
+}
+
+function badBody(postPath: string): fc.Arbitrary<FuzzRequest> {
+  const request = (what: string, body: string | Blob, headers: Record<string, string> = json): FuzzRequest => ({ what, method: 'POST', path: postPath, headers, body });
+  return fc.oneof(
+    fc.jsonValue().filter((v) => !isValidMessageBody(v)).map((v) => request('JSON that is not a valid message', JSON.stringify(v) ?? 'null')),
+    fc.record({ text: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string()), fc.object()) }).map((v) => request('text of the wrong type', JSON.stringify(v))),
+    fc.string().filter((s) => !parsesAsJson(s)).map((s) => request('broken JSON', s)),
+    fc.string({ unit: 'grapheme' }).map((s) => request('a body that is not JSON', s, { 'content-type': 'text/plain' })),
+    fc.integer({ min: MAX_TEXT_LENGTH + 1, max: 200_000 }).map((n) => request(`text of ${n} characters`, JSON.stringify({ text: 'x'.repeat(n) }))),
+    fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => request('bytes that are not UTF-8 JSON', new Blob([Uint8Array.from([0xff, 0xfe, ...bytes])]))),
+    fc.constantFrom('application/json; charset=utf-16', 'application/json; charset=latin-1').map((type) => request(`an unsupported charset (${type})`, '{"text":"hi"}', { 'content-type': type })),
+  );
+}
+
+function badQuery(query: { path: string; param: string; valid: RegExp }): fc.Arbitrary<FuzzRequest> {
+  const odd = fc.oneof(
+    fc.constantFrom('-1', '1e309', 'abc', '1.5', '', '0x10', ' 1', '١', '１', 'NaN', 'Infinity', '99999999999999999999'),
+    fc.string({ unit: 'grapheme' }),
+    fc.double().map(String),
+  );
+  return fc
+    .oneof(
+      odd.filter((v) => !query.valid.test(v)).map((v) => `${query.path}?${query.param}=${encodeURIComponent(v)}`),
+      fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => `${query.path}?${query.param}=${a}&${query.param}=${b}`),
+      fc.constant(query.path),
+    )
+    .map((path) => ({ what: `an odd ${query.param}`, method: 'GET', path, headers: {} }));
+}
+
+async function send(base: string, request: FuzzRequest): Promise<{ status: number; body: unknown; type: string }> {
+  const response = await fetch(base + request.path, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    signal: AbortSignal.timeout(3000),
+  });
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: response.status, body, type: response.headers.get('content-type') ?? '' };
+}
+
+const target = process.env.FUZZ_TARGET ?? 'solutions';
+
+describe.concurrent(`fuzz: every lesson server (${target})`, () => {
+  for (const lesson of lessons) {
+    it(`${lesson.slug}: ${RUNS} malformed requests each get a 4xx JSON error, and the server still works`, async () => {
+      const folder = lessonFolder(lesson, target);
+      const { createApp } = (await import(pathToFileURL(path.join(folder, 'server.ts')).href)) as { createApp: (o: object) => RequestListener };
+      const app = createApp({ holdMs: 100 });
+      const routes = routesOf(app);
+      const posts = routes.filter((r) => r.methods.includes('POST')).map((r) => r.path);
+      const query = validatedQueries[lesson.slug];
+      const arbitrary = fc.oneof(unknownRoute(routes), wrongMethod(routes), ...posts.map(badBody), ...(query ? [badQuery(query)] : []));
+      const server = await listen(app);
+      let sent = 0;
+      try {
+        await fc.assert(
+          fc.asyncProperty(arbitrary, async (request) => {
+            sent++;
+            const { status, body, type } = await send(server.url, request);
+            const error = (body as { error?: unknown } | undefined)?.error;
+            if (status < 400 || status > 499 || !type.includes('json') || typeof error !== 'string') {
+              throw new Error(`${request.what}: ${request.method} ${request.path} was answered ${status} (${type}) ${JSON.stringify(body).slice(0, 200)}`);
+            }
+          }),
+          { numRuns: RUNS, seed: SEED, endOnFailure: false },
+        );
+        const good = await send(server.url, { what: 'a good message', method: 'POST', path: '/messages', headers: json, body: '{"text":"still here"}' });
+        expect(good.status, 'a good message after the fuzzing').toBe(201);
+      } finally {
+        await server.close();
+      }
+      expect(sent).toBeGreaterThanOrEqual(RUNS);
+    }, 120_000);
+  }
+});
