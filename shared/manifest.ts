@@ -84,6 +84,22 @@ export const lessons: readonly Lesson[] = [
       'Client: poll `/poll?after=${lastMessageId}`; deliver a message only if message.id > lastMessageId, and then set lastMessageId = message.id. On a gap, onGap({ from, to }) and lastMessageId = to.',
     ],
   },
+  {
+    number: 5,
+    slug: '05-chat',
+    title: 'The chat (SQLite, friends, presence)',
+    summary:
+      'A web chat as in the old ASP.NET demo, rebuilt properly: accounts with hashed passwords, friends, ' +
+      'presence, private messages pushed with held polls and kept in SQLite, durable before they are acknowledged.',
+    files: ['passwords.ts', 'store.ts', 'hub.ts', 'server.ts'],
+    hints: [
+      'passwords.ts: scrypt(password, salt, 32) with salt = randomBytes(16); store "scrypt$" + salt + "$" + hash in base64; compare with timingSafeEqual.',
+      'store.ts: every query with ? placeholders and an array of values: this.#run("INSERT INTO messages (from_id, to_id, content, time) VALUES (?, ?, ?, ?)", [from, to, content, time]).',
+      'hub.ts: keep held polls in a Map from user id to a Set of polls. deliver(message) wakes the polls of message.to and message.from — nobody else.',
+      'Presence: a poll makes its user online (tell friends if they were not). When their last poll ends, start a grace timer; a new poll cancels it; when it fires, they are offline (tell friends).',
+      'server.ts: requireUser reads "Authorization: Bearer <token>" and puts the user in res.locals; the sender of a message is that user, never a field of the body. Answer 201 only after await store.commit().',
+    ],
+  },
 ];
 
 /** Finds a lesson by number (`2`, `"02"`) or slug (`"02-held-requests"`, `"held-requests"`). */

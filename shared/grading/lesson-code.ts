@@ -40,7 +40,7 @@ export async function serveLesson<App = http.RequestListener>(
   const create = await loadFunction<(...a: unknown[]) => unknown>(ctx, 'server.ts', factory);
   let app: unknown;
   try {
-    app = create(...args);
+    app = await create(...args);
   } catch (error) {
     fail({
       expected: `${factory}() to return the app`,

@@ -48,21 +48,33 @@ export function describeOutcome(outcome: Outcome): string {
     : `a broken connection after ${Math.round(outcome.ms)} ms`;
 }
 
+export interface HoldOptions {
+  /** The poll's path and query (default `/poll`). */
+  path?: string;
+  /** Headers to send, e.g. an Authorization header. */
+  headers?: Record<string, string>;
+  /** The count /stats must reach: the polls held already plus these (default `count`). */
+  total?: number;
+  /** How long /stats may take to count them (default ANSWER_LIMIT_MS). */
+  withinMs?: number;
+}
+
 /**
  * Starts `count` polls on `path` and waits until the server reports them all held. Fails
  * when a poll is answered before anything was posted after it, or when /stats never counts
  * them. The polls are aborted when the test ends.
  */
-export async function holdPolls(ctx: TestContext, url: string, count: number, path = '/poll'): Promise<PendingCall[]> {
+export async function holdPolls(ctx: TestContext, url: string, count: number, options: HoldOptions = {}): Promise<PendingCall[]> {
+  const { path = '/poll', headers = {}, total = count, withinMs = ANSWER_LIMIT_MS } = options;
   ctx.step(`starting ${count} GET ${path} and waiting for /stats to count them`);
-  const polls = Array.from({ length: count }, () => startCall(url, 'GET', path));
+  const polls = Array.from({ length: count }, () => startCall(url, 'GET', path, { headers }));
   ctx.defer(() => polls.forEach((poll) => poll.abort()));
   const earlyAnswer = () => polls.map((poll) => poll.settled()).find((outcome) => outcome !== undefined);
   const state = await waitUntil(
     async () => {
       const early = earlyAnswer();
       if (early) return { early };
-      const stats = await call(url, 'GET', '/stats');
+      const stats = await call(url, 'GET', '/stats', { withinMs });
       const waiting = waitingIn(stats);
       if (waiting === undefined) {
         // A poll answered at once is the bigger mistake; give its answer a moment to arrive.
@@ -70,9 +82,9 @@ export async function holdPolls(ctx: TestContext, url: string, count: number, pa
         if (answered) return { early: answered };
         fail(statsFailure(stats));
       }
-      return waiting >= count ? { early: undefined } : undefined;
+      return waiting >= total ? { early: undefined } : undefined;
     },
-    { withinMs: ANSWER_LIMIT_MS },
+    { withinMs },
   );
   if (state?.early) {
     fail({
@@ -83,8 +95,8 @@ export async function holdPolls(ctx: TestContext, url: string, count: number, pa
   }
   if (!state) {
     fail({
-      expected: `GET /stats to report { "waiting": ${count} } while ${count} poll(s) are held`,
-      actual: `after ${ANSWER_LIMIT_MS} ms it reported ${await waitingCount(url)}`,
+      expected: `GET /stats to report { "waiting": ${total} } while ${total} poll(s) are held`,
+      actual: `after ${withinMs} ms it reported ${await waitingCount(url)}`,
       look: `server.ts: GET ${path} adds its \`res\` to the waiting list that GET /stats counts.`,
     });
   }

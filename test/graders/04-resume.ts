@@ -100,7 +100,7 @@ export const grader: Grader = {
       async run(ctx) {
         const { url } = await serve(ctx);
         await postAll(ctx, url, 3);
-        const [poll] = await holdPolls(ctx, url, 1, '/poll?after=3');
+        const [poll] = await holdPolls(ctx, url, 1, { path: '/poll?after=3' });
         await postMessage(ctx, url, 'message 4');
         const reply = await replyWithin(ctx, poll!, ANSWER_LIMIT_MS, 'once message 4 is posted');
         expectMessages(reply.body as { messages?: Message[] }, 3, [4]);
@@ -113,7 +113,7 @@ export const grader: Grader = {
       async run(ctx) {
         const { url } = await serve(ctx);
         await postAll(ctx, url, 2);
-        const polls = await holdPolls(ctx, url, 3, '/poll?after=2');
+        const polls = await holdPolls(ctx, url, 3, { path: '/poll?after=2' });
         await postMessage(ctx, url, 'message 3');
         for (const poll of polls) {
           const reply: Reply = await replyWithin(ctx, poll, ANSWER_LIMIT_MS, 'once message 3 is posted');
