@@ -17,6 +17,10 @@ export interface Lesson {
   readonly files: readonly string[];
   /** Progressive hints: the first nudges, the last nearly gives the answer. */
   readonly hints: readonly string[];
+  /** Options the workshop server passes to the lesson's createApp(); a relative `file` is relative to the project. */
+  readonly serve?: Readonly<Record<string, unknown>>;
+  /** The lesson's own page, a folder inside the lesson (e.g. the chat's `public/`). */
+  readonly page?: string;
 }
 
 export const lessons: readonly Lesson[] = [
@@ -92,6 +96,8 @@ export const lessons: readonly Lesson[] = [
       'A web chat as in the old ASP.NET demo, rebuilt properly: accounts with hashed passwords, friends, ' +
       'presence, private messages pushed with held polls and kept in SQLite, durable before they are acknowledged.',
     files: ['passwords.ts', 'store.ts', 'hub.ts', 'server.ts'],
+    serve: { file: 'data/chat.sqlite', demo: true },
+    page: 'public/',
     hints: [
       'passwords.ts: scrypt(password, salt, 32) with salt = randomBytes(16); store "scrypt$" + salt + "$" + hash in base64; compare with timingSafeEqual.',
       'store.ts: every query with ? placeholders and an array of values: this.#run("INSERT INTO messages (from_id, to_id, content, time) VALUES (?, ?, ?, ?)", [from, to, content, time]).',

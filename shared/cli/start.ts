@@ -15,17 +15,33 @@ const { values } = parseArgs({
   },
 });
 
-const { app, mounted } = await createWorkshop({ target: values.target });
+const workshop = await createWorkshop({ target: values.target });
+const { app, mounted } = workshop;
 let base: string;
+let listening: Awaited<ReturnType<typeof listen>>;
 try {
-  base = (await listen(app, Number(values.port))).url;
+  listening = await listen(app, Number(values.port));
+  base = listening.url;
 } catch (error) {
   const code = (error as { code?: string }).code;
   console.error(code === 'EADDRINUSE' ? `Port ${values.port} is taken: try \`npm start -- --port 4100\`.` : error);
   process.exit(1);
 }
 console.log(`Comet Workshop: ${base}/  (serving ${values.target}/)\n`);
-for (const { lesson, apiPath, problem } of mounted) {
-  console.log(`  ${String(lesson.number).padStart(2, '0')} ${lesson.title.padEnd(30)} ${base}${apiPath}${problem ? `  (not loaded: ${problem})` : ''}`);
+for (const { lesson, apiPath, pagePath, problem, fallback } of mounted) {
+  const note = problem ? `  (not loaded: ${problem})` : fallback ? `  (the reference solution: your code did not start yet)` : '';
+  const where = `${base}${problem ? apiPath : (pagePath ?? apiPath)}${note}`;
+  console.log(`  ${String(lesson.number).padStart(2, '0')} ${lesson.title.padEnd(46)} ${where}`);
+}
+if (mounted.some((m) => m.lesson.slug === '05-chat' && !m.problem)) {
+  console.log('\nThe chat has two demo accounts, liger_zql and 漠然, password 12345: log in as each in its own tab.');
 }
 console.log('\nStop with Ctrl+C.');
+
+async function stop(): Promise<void> {
+  await workshop.close();
+  await listening.close();
+  process.exit(0);
+}
+process.once('SIGINT', () => void stop());
+process.once('SIGTERM', () => void stop());
