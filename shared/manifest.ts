@@ -21,6 +21,22 @@ export interface Lesson {
   readonly serve?: Readonly<Record<string, unknown>>;
   /** The lesson's own page, a folder inside the lesson (e.g. the chat's `public/`). */
   readonly page?: string;
+  /** The live demo on the lesson's page: simulated clients running the lesson's own client code. */
+  readonly demo?: Demo;
+}
+
+export interface Demo {
+  /** The client's start function in client.ts. */
+  readonly start: string;
+  /** Options for it besides baseUrl, onMessage and onError. */
+  readonly options?: Readonly<Record<string, unknown>>;
+  /**
+   * How the timeline reads a poll's answer: `list` (all messages: new ones or empty),
+   * `message` (one message), `status` (message, timeout, cancelled, gap).
+   */
+  readonly answers: 'list' | 'message' | 'status';
+  /** The route the clients poll, as it appears in their requests. */
+  readonly pollPath: string;
 }
 
 export const lessons: readonly Lesson[] = [
@@ -32,6 +48,7 @@ export const lessons: readonly Lesson[] = [
       'A message board and a client that asks for everything every N milliseconds. It works, ' +
       'and it shows what polling costs: empty answers, and half an interval of delay on average.',
     files: ['server.ts', 'client.ts'],
+    demo: { start: 'startPolling', options: { intervalMs: 500 }, answers: 'list', pollPath: '/messages' },
     hints: [
       'Start with the server: keep the messages in an array that lives inside createApp(), so every app starts empty.',
       'Validate before you store: the body must be an object whose `text` is a non-empty string of at most MAX_TEXT_LENGTH characters. Anything else gets res.status(400).json({ error: "..." }).',
@@ -48,6 +65,7 @@ export const lessons: readonly Lesson[] = [
       'The server keeps each GET /poll open until the next message exists and then answers every ' +
       'waiting poll at once; the client asks again as soon as it gets an answer.',
     files: ['server.ts', 'client.ts'],
+    demo: { start: 'startLongPolling', options: { retryMs: 1000 }, answers: 'message', pollPath: '/poll' },
     hints: [
       'A held request is just a response you have not answered yet. Keep the `res` objects of waiting polls in an array inside createApp().',
       'GET /poll should do nothing but remember its `res`: no res.json() there. GET /stats answers { waiting: <how many you remember> }.',
@@ -64,6 +82,8 @@ export const lessons: readonly Lesson[] = [
       'A held poll ends after holdMs with a timeout, a poll whose client left is forgotten, shutting ' +
       'down answers every poll "cancelled", and the client backs off after errors.',
     files: ['server.ts', 'client.ts'],
+    serve: { holdMs: 4000 },
+    demo: { start: 'startCometClient', options: { retryMs: 500, maxRetryMs: 8000 }, answers: 'status', pollPath: '/poll' },
     hints: [
       'Keep each held poll as { res, timer }. The timer is a setTimeout(holdMs) that answers { status: "timeout" }.',
       "A departed client: res.on('close', () => { if (!res.writableFinished) forget(poll); }). forget() clears the timer and deletes the poll from the set.",
@@ -80,6 +100,8 @@ export const lessons: readonly Lesson[] = [
       'Every poll names the last message it has; the server answers at once with everything newer, ' +
       'in one batch, or holds. Nothing posted between two polls is lost, nothing arrives twice.',
     files: ['server.ts', 'client.ts'],
+    serve: { holdMs: 4000 },
+    demo: { start: 'startResumingClient', options: { retryMs: 500, maxRetryMs: 8000 }, answers: 'status', pollPath: '/poll' },
     hints: [
       'parseAfter: accept only a string of digits (/^\\d{1,15}$/) and return Number(raw); anything else is undefined, and the route answers 400.',
       'Ids are consecutive, so the message with id N is at index N - history[0].id. Everything newer than `after` is history.slice(after - oldestKept + 1).',

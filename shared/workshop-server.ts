@@ -1,31 +1,50 @@
 /**
- * The workshop server: one express app that mounts every lesson's own app under
- * `/lessons/<slug>/api` (the learner's code by default, or the solutions), and an index
- * page that lists them. A lesson whose code does not load yet answers 503 with the reason,
- * so one broken lesson never stops the others.
+ * The workshop server: one express app, one port. It mounts every lesson's own app under
+ * `/lessons/<slug>/api` (the learner's code by default) and, for the site's switch, the
+ * reference solution under `/solutions/<slug>/api`; it serves the site and the lessons' pages
+ * through Vite (in middleware mode while developing, or the built site from `dist/site`), and a
+ * small API the site reads: the lessons, their texts, the learner's progress.
+ *
+ * A demo lesson's API is also reachable as `/lessons/<slug>/c/<client>/api`: the same app,
+ * but each simulated client of the page's demo has its own prefix, so the page can tell whose
+ * request is whose. A lesson whose code does not load answers 503 with the reason, and one
+ * that does not start is served from the reference solution (and the site says so).
  *
  * @module
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import express, { type RequestHandler } from 'express';
-import { createServer as createVite, type ViteDevServer } from 'vite';
+import type { ViteDevServer } from 'vite';
 import { describeError } from './grading/failure.ts';
 import { lessonFolder } from './grading/targets.ts';
 import { lessons, type Lesson } from './manifest.ts';
 import { projectRoot } from './paths.ts';
+import { readProgress } from './progress.ts';
 
 export interface MountedLesson {
   readonly lesson: Lesson;
   /** Path prefix of the lesson's API, e.g. `/lessons/01-naive-polling/api`. */
   readonly apiPath: string;
+  /** The reference solution's API, for demo lessons. */
+  readonly referencePath?: string;
   /** The lesson's own page, if it has one, e.g. `/lessons/05-chat/public/`. */
   readonly pagePath?: string;
   /** Set when the lesson's code could not be loaded (and neither could the reference). */
   readonly problem?: string;
   /** Set when the target's code failed to start and the reference solution is served instead. */
   readonly fallback?: string;
+}
+
+export interface WorkshopOptions {
+  /** Whose code the lessons' APIs run: `lessons` (default), `solutions`, or a folder. */
+  target?: string;
+  /** Where lessons keep their files (a relative `file` option is resolved here); default: the project. */
+  dataRoot?: string;
+  /** Serve the built site (`npm run build`) instead of compiling on the fly with Vite. */
+  built?: boolean;
 }
 
 export interface Workshop {
@@ -41,94 +60,123 @@ interface LessonApp extends RequestHandler {
   close?: () => Promise<void>;
 }
 
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const builtSite = path.join(projectRoot, 'dist', 'site');
+const docsFolder = path.join(projectRoot, 'dist', 'docs');
 
 /** The workshop's options for a lesson, with a relative `file` made absolute. */
-function serveOptions(lesson: Lesson): Record<string, unknown> {
+function serveOptions(lesson: Lesson, dataRoot: string, reference: boolean): Record<string, unknown> {
   const options: Record<string, unknown> = { ...lesson.serve };
-  if (typeof options.file === 'string') options.file = path.resolve(projectRoot, options.file);
+  if (typeof options.file === 'string') {
+    const file = reference && lesson.demo ? options.file.replace(/(\.\w+)$/, '.reference$1') : options.file;
+    options.file = path.resolve(dataRoot, file);
+  }
   return options;
 }
 
-async function lessonApp(lesson: Lesson, target: string): Promise<LessonApp> {
+async function lessonApp(lesson: Lesson, target: string, options: Record<string, unknown>): Promise<LessonApp> {
   const folder = lessonFolder(lesson, target);
-  const module = (await import(pathToFileURL(path.join(folder, 'server.ts')).href)) as { createApp?: (options: object) => LessonApp | Promise<LessonApp> };
+  const module = (await import(pathToFileURL(path.join(folder, 'server.ts')).href)) as {
+    createApp?: (options: object) => LessonApp | Promise<LessonApp>;
+  };
   if (typeof module.createApp !== 'function') throw new Error('server.ts does not export createApp()');
-  return module.createApp(serveOptions(lesson));
-}
-
-/**
- * Vite serves the lessons' own pages (TypeScript compiled on the fly), and nothing else of
- * the project: the database file and the learner's code stay private.
- */
-async function pageServer(): Promise<{ handler: RequestHandler; vite: ViteDevServer }> {
-  const vite = await createVite({
-    root: projectRoot,
-    configFile: false,
-    appType: 'mpa',
-    logLevel: 'warn',
-    server: { middlewareMode: true, hmr: false },
-  });
-  const servable = /^\/(lessons\/[^/]+\/public\/|@vite\/|@id\/|@fs\/|node_modules\/\.vite\/|node_modules\/vite\/dist\/client\/)/;
-  const handler: RequestHandler = (req, res, next) => (servable.test(req.path) ? vite.middlewares(req, res, next) : next());
-  return { handler, vite };
+  return module.createApp(options);
 }
 
 function unavailable(problem: string): RequestHandler {
   return (_req, res) => void res.status(503).json({ error: `This lesson's server could not be loaded: ${problem}` });
 }
 
-function indexPage(mounted: readonly MountedLesson[], target: string): string {
-  const rows = mounted
-    .map(({ lesson, apiPath, pagePath, problem, fallback }) => {
-      const state = problem
-        ? `<strong>not loaded:</strong> ${escapeHtml(problem)}`
-        : `API at <code>${apiPath}</code>${fallback ? ` (<strong>the reference solution</strong>: your code did not start: ${escapeHtml(fallback)})` : ''}`;
-      const page = pagePath ? ` — <a href="${pagePath}">open the page</a>` : '';
-      return `<li><a href="/lessons/${lesson.slug}/README.md">${lesson.number}. ${escapeHtml(lesson.title)}</a> — ${state}${page}</li>`;
-    })
-    .join('\n');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Comet Workshop</title></head>
-<body><h1>Comet Workshop</h1><p>Serving the code in <code>${escapeHtml(target)}/</code>.</p><ol>${rows}</ol></body></html>`;
+/** Every path under which a lesson app is reachable: its API, and one prefix per demo client. */
+function prefixes(root: string, lesson: Lesson): string[] {
+  const api = `/${root}/${lesson.slug}/api`;
+  return lesson.demo ? [api, `/${root}/${lesson.slug}/c/:client/api`] : [api];
 }
 
-export async function createWorkshop({ target = 'lessons' }: { target?: string } = {}): Promise<Workshop> {
+/**
+ * The site and the lessons' pages, through Vite: only these paths, nothing else of the
+ * project (the database files and the learner's server code stay private). The demos import
+ * the lessons' client code, so client.ts and protocol.ts of each lesson are served too.
+ */
+const servable =
+  /^\/(site\/|lessons\/[^/]+\/public\/|(lessons|solutions)\/[^/]+\/(client|protocol)\.ts$|@vite\/|@id\/|@fs\/|node_modules\/\.vite\/|node_modules\/vite\/dist\/client\/)/;
+
+async function pageServer(built: boolean): Promise<{ handler: RequestHandler; close(): Promise<void> }> {
+  if (built) {
+    const statics = express.static(builtSite, { index: 'index.html' });
+    return { handler: statics, close: async () => undefined };
+  }
+  const { createServer } = await import('vite');
+  const vite: ViteDevServer = await createServer({
+    root: projectRoot,
+    configFile: false,
+    appType: 'mpa',
+    logLevel: 'warn',
+    server: { middlewareMode: true, hmr: false },
+  });
+  const handler: RequestHandler = (req, res, next) => (servable.test(req.path) ? vite.middlewares(req, res, next) : next());
+  return { handler, close: () => vite.close() };
+}
+
+/** The lesson's text in `lang` (README.<lang>.md) if there is one, else in English. */
+async function lessonText(lesson: Lesson, lang: string | undefined): Promise<string> {
+  const folder = lessonFolder(lesson, 'lessons');
+  const translated = lang && /^[a-z]{2}(-[A-Za-z]{2,4})?$/.test(lang) ? path.join(folder, `README.${lang}.md`) : undefined;
+  return readFile(translated && existsSync(translated) ? translated : path.join(folder, 'README.md'), 'utf8');
+}
+
+export async function createWorkshop(options: WorkshopOptions = {}): Promise<Workshop> {
+  const { target = 'lessons', dataRoot = projectRoot, built = false } = options;
   const app = express();
   const mounted: MountedLesson[] = [];
   const apps: LessonApp[] = [];
+  const start = async (lesson: Lesson, from: string): Promise<LessonApp> => {
+    const started = await lessonApp(lesson, from, serveOptions(lesson, dataRoot, from === 'solutions' && target !== 'solutions'));
+    apps.push(started);
+    return started;
+  };
+
   for (const lesson of lessons) {
     const apiPath = `/lessons/${lesson.slug}/api`;
-    const pagePath = lesson.page ? `/lessons/${lesson.slug}/${lesson.page}` : undefined;
-    const page = pagePath ? { pagePath } : {};
+    const where = {
+      ...(lesson.page ? { pagePath: `/lessons/${lesson.slug}/${lesson.page}` } : {}),
+      ...(lesson.demo ? { referencePath: `/solutions/${lesson.slug}/api` } : {}),
+    };
     try {
-      const lessonHandler = await lessonApp(lesson, target);
-      apps.push(lessonHandler);
-      app.use(apiPath, lessonHandler);
-      mounted.push({ lesson, apiPath, ...page });
+      app.use(prefixes('lessons', lesson), await start(lesson, target));
+      mounted.push({ lesson, apiPath, ...where });
     } catch (error) {
       const problem = describeError(error);
       // A lesson not written yet may not even start (the chat needs its password hashing
       // for the demo accounts). Show the reference instead, and say so.
-      const reference = target === 'solutions' ? undefined : await lessonApp(lesson, 'solutions').catch(() => undefined);
+      const reference = target === 'solutions' ? undefined : await start(lesson, 'solutions').catch(() => undefined);
       if (reference) {
-        apps.push(reference);
-        app.use(apiPath, reference);
-        mounted.push({ lesson, apiPath, ...page, fallback: problem });
+        app.use(prefixes('lessons', lesson), reference);
+        mounted.push({ lesson, apiPath, ...where, fallback: problem });
       } else {
-        app.use(apiPath, unavailable(problem));
+        app.use(prefixes('lessons', lesson), unavailable(problem));
         mounted.push({ lesson, apiPath, problem });
       }
     }
-    app.get(`/lessons/${lesson.slug}/README.md`, async (_req, res) => {
-      const text = await readFile(path.join(lessonFolder(lesson, 'lessons'), 'README.md'), 'utf8');
-      res.type('text/plain; charset=utf-8').send(text);
-    });
+    if (lesson.demo) {
+      const reference = await start(lesson, 'solutions').catch((error: unknown) => unavailable(describeError(error)));
+      app.use(prefixes('solutions', lesson), reference);
+    }
   }
-  const pages = await pageServer();
+
+  app.get('/api/lessons', (_req, res) => void res.json({ target, lessons: mounted.map(({ lesson, ...rest }) => ({ ...lesson, ...rest })) }));
+  app.get('/api/progress', (_req, res) => void res.set('Cache-Control', 'no-store').json(readProgress()));
+  app.get('/api/lessons/:slug/text', async (req, res) => {
+    const lesson = lessons.find((l) => l.slug === req.params.slug);
+    if (!lesson) return void res.status(404).json({ error: `There is no lesson ${req.params.slug}.` });
+    const lang = typeof req.query.lang === 'string' ? req.query.lang : undefined;
+    res.type('text/markdown; charset=utf-8').send(await lessonText(lesson, lang));
+  });
+  app.use('/docs', express.static(docsFolder));
+  app.get('/', (_req, res) => res.redirect(built ? '/index.html' : '/site/'));
+
+  const pages = await pageServer(built);
   app.use(pages.handler);
-  app.get('/', (_req, res) => void res.type('html').send(indexPage(mounted, target)));
-  app.get('/api/lessons', (_req, res) => void res.json(mounted.map(({ lesson, ...where }) => ({ ...lesson, ...where }))));
+  app.use((req, res) => void res.status(404).json({ error: `There is nothing at ${req.method} ${req.path}.` }));
   return {
     app,
     mounted,
@@ -137,7 +185,7 @@ export async function createWorkshop({ target = 'lessons' }: { target?: string }
         lessonHandler.shutdown?.();
         await lessonHandler.close?.();
       }
-      await pages.vite.close();
+      await pages.close();
     },
   };
 }

@@ -1,9 +1,12 @@
 /**
- * `npm start [-- --target lessons|solutions|DIR] [--port N]`: serves every lesson's server
- * (the learner's by default) from one process, and prints where.
+ * `npm start [-- --target lessons|solutions|DIR] [--port N] [--data DIR] [--built]`: serves the
+ * site and every lesson's server (the learner's by default) from one process, and prints where.
+ * `--data` is where lessons keep their files (default: the project, so `data/chat.sqlite`);
+ * `--built` serves the site built by `npm run build` instead of compiling it on the fly.
  *
  * @module
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { listen } from '../http.ts';
 import { createWorkshop } from '../workshop-server.ts';
@@ -12,10 +15,12 @@ const { values } = parseArgs({
   options: {
     target: { type: 'string', default: 'lessons' },
     port: { type: 'string', default: process.env.PORT ?? '4000' },
+    data: { type: 'string' },
+    built: { type: 'boolean', default: false },
   },
 });
 
-const workshop = await createWorkshop({ target: values.target });
+const workshop = await createWorkshop({ target: values.target, built: values.built, ...(values.data ? { dataRoot: path.resolve(values.data) } : {}) });
 const { app, mounted } = workshop;
 let base: string;
 let listening: Awaited<ReturnType<typeof listen>>;
@@ -27,7 +32,7 @@ try {
   console.error(code === 'EADDRINUSE' ? `Port ${values.port} is taken: try \`npm start -- --port 4100\`.` : error);
   process.exit(1);
 }
-console.log(`Comet Workshop: ${base}/  (serving ${values.target}/)\n`);
+console.log(`Comet Workshop: ${base}/  (the site; lessons run the code in ${values.target}/)\n`);
 for (const { lesson, apiPath, pagePath, problem, fallback } of mounted) {
   const note = problem ? `  (not loaded: ${problem})` : fallback ? `  (the reference solution: your code did not start yet)` : '';
   const where = `${base}${problem ? apiPath : (pagePath ?? apiPath)}${note}`;

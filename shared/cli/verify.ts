@@ -14,6 +14,7 @@ import { projectRoot } from '../paths.ts';
 import { lessonHeading, resultLine, styleFor, summaryLine } from '../grading/report.ts';
 import { gradeLesson } from '../grading/runner.ts';
 import { lessonFolder } from '../grading/targets.ts';
+import { recordProgress } from '../progress.ts';
 
 const usage = `Usage: npm run verify -- <lesson number or slug> [--target lessons|solutions|DIR]
 
@@ -46,9 +47,14 @@ async function main(): Promise<number> {
   const report = await gradeLesson(lesson, folder, { onResult: (result) => console.log(resultLine(result, style)) });
   const summary = summaryLine(report.results);
   const allPassed = report.results.every((r) => r.status === 'passed');
+  const passed = report.results.filter((r) => r.status === 'passed').length;
+  if (values.target === 'lessons') recordProgress(lesson.slug, passed, report.results.length - passed);
   console.log(`\n${allPassed ? style.green(summary) : style.red(summary)}`);
   if (!allPassed && values.target === 'lessons') {
     console.log(style.dim(`Stuck? npm run hint -- ${lesson.number}`));
+  } else if (allPassed && values.target === 'lessons') {
+    const next = lessons.find((l) => l.number === lesson.number + 1);
+    console.log(next ? `Lesson ${lesson.number} done. Next: lessons/${next.slug}/README.md` : 'That was the last lesson. Well done.');
   }
   return allPassed ? 0 : 1;
 }

@@ -1,0 +1,26 @@
+/** What the workshop server tells the site (see shared/workshop-server.ts). */
+import type { Lesson } from '../shared/manifest.ts';
+import type { Progress } from '../shared/progress.ts';
+
+export interface MountedLesson extends Lesson {
+  apiPath: string;
+  referencePath?: string;
+  pagePath?: string;
+  problem?: string;
+  fallback?: string;
+}
+
+async function json<T>(path: string): Promise<T> {
+  const response = await fetch(path);
+  if (!response.ok) throw new Error(`${path}: ${response.status}`);
+  return (await response.json()) as T;
+}
+
+export const fetchLessons = () => json<{ target: string; lessons: MountedLesson[] }>('/api/lessons');
+export const fetchProgress = () => json<Progress>('/api/progress');
+
+export async function fetchLessonText(slug: string): Promise<string> {
+  const response = await fetch(`/api/lessons/${slug}/text?lang=${encodeURIComponent(navigator.language)}`);
+  if (!response.ok) throw new Error(`the text of ${slug}: ${response.status}`);
+  return response.text();
+}

@@ -1,0 +1,122 @@
+/// <reference types="vite/client" />
+/**
+ * The live demo of a lesson: three simulated clients running the lesson's own client code
+ * (the learner's, or the reference solution's), a box to post messages, and the timeline of
+ * their requests. Requests are recorded by wrapping fetch: each client has its own API prefix
+ * (`/lessons/<slug>/c/<n>/api`), so the wrapper knows whose request it sees.
+ */
+import type { Demo } from '../shared/manifest.ts';
+import { Timeline, type Outcome } from './timeline.ts';
+
+const CLIENTS = 3;
+
+/** The lessons' client modules, compiled by Vite, loaded when a demo starts. */
+const clientModules = import.meta.glob<Record<string, unknown>>(['/lessons/*/client.ts', '/solutions/*/client.ts']);
+
+export interface RunningDemo {
+  readonly timeline: Timeline;
+  /** Messages delivered to each client (index = client number - 1). */
+  readonly delivered: number[];
+  readonly root: 'lessons' | 'solutions';
+  stop(): void;
+  post(text: string): Promise<void>;
+}
+
+interface Active {
+  slug: string;
+  demo: Demo;
+  timeline: Timeline;
+  listLengths: Map<number, number>;
+}
+
+let active: Active | undefined;
+const plainFetch = window.fetch.bind(window);
+
+function classify(a: Active, client: number, response: Response, body: unknown): Outcome {
+  if (!response.ok) return 'error';
+  const answer = body as { status?: string; message?: unknown; messages?: unknown[] } | undefined;
+  if (a.demo.answers === 'list') {
+    const length = answer?.messages?.length ?? 0;
+    const before = a.listLengths.get(client) ?? 0;
+    a.listLengths.set(client, length);
+    return length > before ? 'message' : 'empty';
+  }
+  if (a.demo.answers === 'message') return answer?.message ? 'message' : 'empty';
+  switch (answer?.status) {
+    case 'message':
+    case 'messages':
+      return 'message';
+    case 'timeout':
+      return 'timeout';
+    case 'cancelled':
+      return 'cancelled';
+    case 'gap':
+      return 'gap';
+    default:
+      return 'empty';
+  }
+}
+
+/** The wrapper: records the demo clients' polls, passes everything else through untouched. */
+window.fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  const a = active;
+  const url = new URL(input instanceof Request ? input.url : String(input), location.href);
+  const match = a && new RegExp(`^/(?:lessons|solutions)/${a.slug}/c/(\\d+)/api${a.demo.pollPath}$`).exec(url.pathname);
+  if (!a || !match) return plainFetch(input, init);
+  const client = Number(match[1]);
+  const bar = a.timeline.begin(client);
+  try {
+    const response = await plainFetch(input, init);
+    const body: unknown = await response.clone().json().catch(() => undefined);
+    a.timeline.end(bar, classify(a, client, response, body));
+    return response;
+  } catch (error) {
+    a.timeline.end(bar, (error as Error).name === 'AbortError' ? 'aborted' : 'error');
+    throw error;
+  }
+};
+
+/**
+ * Starts the demo. `root` picks the server (`lessons`: the workshop's target, `solutions`: the
+ * reference); `clientFrom` the folder whose client.ts the clients run.
+ */
+export async function startDemo(slug: string, demo: Demo, root: 'lessons' | 'solutions', clientFrom: 'lessons' | 'solutions'): Promise<RunningDemo> {
+  const load = clientModules[`/${clientFrom}/${slug}/client.ts`];
+  if (!load) throw new Error(`no client.ts for ${clientFrom}/${slug}`);
+  const module = await load();
+  const start = module[demo.start];
+  if (typeof start !== 'function') throw new Error(`${clientFrom}/${slug}/client.ts does not export ${demo.start}()`);
+  const timeline = new Timeline();
+  active = { slug, demo, timeline, listLengths: new Map() };
+  const delivered = Array.from({ length: CLIENTS }, () => 0);
+  const pollers: Array<{ stop?: () => void } | undefined> = [];
+  for (let client = 1; client <= CLIENTS; client++) {
+    pollers.push(
+      start({
+        ...demo.options,
+        baseUrl: `/${root}/${slug}/c/${client}/api`,
+        onMessage: () => void delivered[client - 1]!++,
+        onError: () => undefined,
+      }) as { stop?: () => void } | undefined,
+    );
+  }
+  return {
+    timeline,
+    delivered,
+    root,
+    stop() {
+      for (const poller of pollers) poller?.stop?.();
+    },
+    async post(text: string) {
+      timeline.posts.push(performance.now());
+      const response = await plainFetch(`/${root}/${slug}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text }),
+      });
+      if (!response.ok) throw new Error(((await response.json().catch(() => ({}))) as { error?: string }).error ?? `status ${response.status}`);
+    },
+  };
+}
+
+export const DEMO_CLIENTS = CLIENTS;

@@ -1,0 +1,156 @@
+/**
+ * The workshop site: the lessons in order with the learner's progress, each lesson's text,
+ * and for lessons 01–04 a live demo whose request timeline shows the difference between
+ * polling and held requests. Routes: `#/` and `#/lessons/<slug>`.
+ */
+import { fetchLessonText, fetchLessons, fetchProgress, type MountedLesson } from './api.ts';
+import { DEMO_CLIENTS, startDemo, type RunningDemo } from './demo.ts';
+import { renderMarkdown } from './markdown.ts';
+import { outcomes } from './timeline.ts';
+
+const view = document.getElementById('view') as HTMLElement;
+const nav = document.getElementById('lesson-nav') as HTMLElement;
+let running: RunningDemo | undefined;
+let redraw: ReturnType<typeof setInterval> | undefined;
+
+/** Builds an element; text goes in as text, never as HTML. */
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+const STORY =
+  'HTTP lets the browser ask and the server answer, never the other way round. Around 2006 people ' +
+  'found ways to make the server "push" anyway — they called it Comet, or reverse Ajax: the browser ' +
+  'asks, and the server simply does not answer until it has news, holding the request open like a ' +
+  'comet dragging its long tail. Chats, live scores and web IM were built this way, in ASP.NET and ' +
+  'everywhere else, with a waiting list of requests on the server and a loop in the page that asks ' +
+  'again after every answer. This workshop rebuilds that idea from the first naive poll to a full chat.';
+
+function stopDemo(): void {
+  running?.stop();
+  running = undefined;
+  clearInterval(redraw);
+}
+
+async function showHome(lessons: MountedLesson[]): Promise<void> {
+  const progress = await fetchProgress().catch(() => ({}) as Awaited<ReturnType<typeof fetchProgress>>);
+  const done = lessons.filter((l) => progress[l.slug]?.status === 'passed').length;
+  const list = el('ol', { className: 'lessons' });
+  for (const lesson of lessons) {
+    const state = progress[lesson.slug];
+    const badge = state ? (state.status === 'passed' ? 'passed' : `failing (${state.passed}/${state.passed + state.failed})`) : 'not started';
+    list.append(
+      el('li', {}, el('a', { href: `#/lessons/${lesson.slug}` }, lesson.title), ' ', el('span', { className: `badge ${state?.status ?? 'new'}` }, badge), el('p', {}, lesson.summary)),
+    );
+  }
+  view.replaceChildren(
+    el('h1', {}, 'Server push, built by hand'),
+    el('p', { className: 'story' }, STORY),
+    el('h2', {}, 'The lessons'),
+    el('p', {}, el('progress', { max: lessons.length, value: done, ariaLabel: 'lessons passed' }), ` ${done} of ${lessons.length} passed (from your last npm run verify)`),
+    list,
+    el('p', {}, 'Reference documentation: ', el('a', { href: '/docs/' }, 'the workshop library and the lessons’ contracts'), ' (after npm run docs).'),
+  );
+}
+
+function demoSection(lesson: MountedLesson, target: string): HTMLElement {
+  const demo = lesson.demo!;
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('class', 'timeline');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', 'Request timeline');
+  const summary = el('p', { className: 'summary', id: 'timeline-summary' });
+  const status = el('p', { className: 'status', role: 'status' });
+  const legend = el('ul', { className: 'legend' }, ...Object.entries(outcomes).map(([key, label]) => el('li', { className: key }, label)));
+  const whose = el('fieldset', {}, el('legend', {}, 'Run'));
+  for (const [value, label] of [['lessons', target === 'lessons' ? 'your code' : `the code in ${target}/`], ['solutions', 'the reference solution']] as const) {
+    const input = el('input', { type: 'radio', name: 'root', value, checked: value === 'lessons', id: `root-${value}` });
+    whose.append(el('label', { htmlFor: input.id }, input, ` ${label}`));
+  }
+  const toggle = el('button', { type: 'button', id: 'demo-toggle' }, 'Start the demo');
+  const text = el('input', { id: 'demo-text', value: 'hello', maxLength: 500, required: true });
+  const postForm = el('form', { className: 'post' }, el('label', { htmlFor: 'demo-text' }, 'Message'), text, el('button', { type: 'submit' }, 'Post'));
+
+  let startedAt = 0;
+  const draw = (): void => {
+    if (!running) return;
+    running.timeline.render(svg, DEMO_CLIENTS);
+    summary.textContent = `${running.timeline.summary()} Delivered per client: ${running.delivered.join(', ')}.`;
+    if (running.timeline.bars.length === 0 && performance.now() - startedAt > 2000) {
+      status.textContent = 'No request after 2 seconds: this client may not be written yet. Stop, choose the reference solution, and start again.';
+    }
+  };
+  toggle.addEventListener('click', async () => {
+    if (running) {
+      stopDemo();
+      toggle.textContent = 'Start the demo';
+      return;
+    }
+    const root = (whose.querySelector('input:checked') as HTMLInputElement).value as 'lessons' | 'solutions';
+    try {
+      // "Your code" is the workshop's target; its client is served only from lessons/ or solutions/.
+      const clientFrom = root === 'solutions' || target === 'solutions' ? 'solutions' : 'lessons';
+      running = await startDemo(lesson.slug, demo, root, clientFrom);
+      startedAt = performance.now();
+      (window as unknown as { __timeline: unknown }).__timeline = running.timeline;
+      toggle.textContent = 'Stop the demo';
+      status.textContent = `${DEMO_CLIENTS} clients running ${root === 'lessons' ? 'your' : 'the reference'} client against ${root === 'lessons' ? 'your' : 'the reference'} server.`;
+      redraw = setInterval(draw, 100);
+    } catch (error) {
+      status.textContent = `The demo could not start: ${(error as Error).message}`;
+    }
+  });
+  postForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!running) {
+      status.textContent = 'Start the demo first.';
+      return;
+    }
+    try {
+      await running.post(text.value);
+      status.textContent = `Posted "${text.value}".`;
+    } catch (error) {
+      status.textContent = `The post failed: ${(error as Error).message}`;
+    }
+  });
+  return el(
+    'section',
+    { className: 'demo', ariaLabel: 'Live demo' },
+    el('h2', {}, 'Live demo'),
+    el('p', {}, `Three clients run this lesson’s client code in this page. Each bar is one request, from sent to answered. If your code is not written yet, run the reference solution.`),
+    whose,
+    el('div', { className: 'controls' }, toggle, postForm),
+    status,
+    svg,
+    legend,
+    summary,
+  );
+}
+
+async function showLesson(lesson: MountedLesson, target: string): Promise<void> {
+  const text = el('article', { className: 'lesson-text' });
+  text.innerHTML = renderMarkdown(await fetchLessonText(lesson.slug)); // the project's own Markdown
+  const parts: HTMLElement[] = [];
+  if (lesson.fallback) parts.push(el('p', { className: 'note' }, `Your code for this lesson did not start (${lesson.fallback}); the workshop serves the reference solution for now.`));
+  if (lesson.problem) parts.push(el('p', { className: 'note' }, `This lesson’s server could not be loaded: ${lesson.problem}`));
+  if (lesson.pagePath) parts.push(el('p', { className: 'open-page' }, el('a', { href: lesson.pagePath, target: '_blank' }, 'Open the chat'), ' — in two tabs, as the two demo users.'));
+  if (lesson.demo) parts.push(demoSection(lesson, target));
+  view.replaceChildren(...parts, text);
+}
+
+async function route(): Promise<void> {
+  stopDemo();
+  const { target, lessons } = await fetchLessons();
+  nav.replaceChildren(...lessons.map((l) => el('a', { href: `#/lessons/${l.slug}` }, String(l.number).padStart(2, '0'))));
+  const slug = /^#\/lessons\/([\w-]+)$/.exec(location.hash)?.[1];
+  const lesson = lessons.find((l) => l.slug === slug);
+  if (lesson) await showLesson(lesson, target);
+  else await showHome(lessons);
+  document.title = lesson ? `${lesson.title} · Comet Workshop` : 'Comet Workshop';
+  view.focus();
+}
+
+window.addEventListener('hashchange', () => void route());
+void route();

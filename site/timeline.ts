@@ -1,0 +1,99 @@
+/**
+ * The request timeline: every poll of every simulated client as a bar from the moment it
+ * was sent to the moment it was answered, coloured by how it ended. Naive polling draws a
+ * comb of short bars; held requests draw long bars that end when a message is posted;
+ * timeouts draw bars that end at the hold limit.
+ */
+
+export type Outcome = 'message' | 'empty' | 'timeout' | 'cancelled' | 'gap' | 'error' | 'aborted';
+
+export interface Bar {
+  client: number;
+  /** performance.now() when sent. */
+  started: number;
+  /** performance.now() when answered; unset while open. */
+  ended?: number;
+  outcome?: Outcome;
+}
+
+export const outcomes: Record<Outcome, string> = {
+  message: 'news (a message)',
+  empty: 'nothing new',
+  timeout: 'timed out',
+  cancelled: 'cancelled',
+  gap: 'gap',
+  error: 'error',
+  aborted: 'stopped',
+};
+
+const SVG = 'http://www.w3.org/2000/svg';
+const ROW = 26;
+const LABEL = 90;
+
+export class Timeline {
+  readonly bars: Bar[] = [];
+  /** performance.now() of each message posted from the page. */
+  readonly posts: number[] = [];
+
+  begin(client: number): Bar {
+    const bar: Bar = { client, started: performance.now() };
+    this.bars.push(bar);
+    return bar;
+  }
+
+  end(bar: Bar, outcome: Outcome): void {
+    bar.ended = performance.now();
+    bar.outcome = outcome;
+  }
+
+  /** A short summary in words, for people who do not see the drawing. */
+  summary(): string {
+    const done = this.bars.filter((b) => b.outcome);
+    const count = (o: Outcome) => done.filter((b) => b.outcome === o).length;
+    const open = this.bars.length - done.length;
+    return `${this.bars.length} requests: ${count('message')} with news, ${count('empty')} with nothing new, ${count('timeout')} timed out, ${count('error')} failed, ${open} open now.`;
+  }
+
+  /** Draws the last `windowMs` into `svg`, one row per client. */
+  render(svg: SVGSVGElement, clients: number, windowMs = 15_000): void {
+    const width = svg.clientWidth || 800;
+    const now = performance.now();
+    const from = now - windowMs;
+    const x = (t: number) => LABEL + ((Math.max(t, from) - from) / windowMs) * (width - LABEL);
+    const height = clients * ROW + 20;
+    svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    svg.setAttribute('height', String(height));
+    const shapes: SVGElement[] = [];
+    const element = <K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number>): SVGElementTagNameMap[K] => {
+      const node = document.createElementNS(SVG, tag);
+      for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+      shapes.push(node);
+      return node;
+    };
+    for (let client = 1; client <= clients; client++) {
+      element('text', { x: 4, y: (client - 1) * ROW + 17, class: 'row-label' }).textContent = `client ${client}`;
+    }
+    for (const bar of this.bars) {
+      const end = bar.ended ?? now;
+      if (end < from) continue;
+      element('rect', {
+        x: x(bar.started),
+        y: (bar.client - 1) * ROW + 4,
+        width: Math.max(2, x(end) - x(bar.started)),
+        height: ROW - 8,
+        rx: 3,
+        class: `bar ${bar.outcome ?? 'open'}`,
+      });
+    }
+    for (const post of this.posts) {
+      if (post < from) continue;
+      element('line', { x1: x(post), x2: x(post), y1: 0, y2: clients * ROW, class: 'post' });
+    }
+    for (let second = Math.ceil(from / 1000) * 1000; second <= now; second += 1000) {
+      element('line', { x1: x(second), x2: x(second), y1: clients * ROW, y2: clients * ROW + 5, class: 'tick' });
+    }
+    element('text', { x: width - 4, y: clients * ROW + 17, class: 'axis', 'text-anchor': 'end' }).textContent = 'now';
+    element('text', { x: LABEL, y: clients * ROW + 17, class: 'axis' }).textContent = `${windowMs / 1000} s ago`;
+    svg.replaceChildren(...shapes);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The chat, as two people would use it: the two demo users in two browser contexts, a
+ * double-click to open the conversation, messages live both ways, HTML shown as text, and
+ * presence changing on logout.
+ */
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { needsChromium } from './browser.ts';
+
+needsChromium();
+
+async function logIn(browser: Browser, name: string, errors: string[]): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  page.on('console', (m) => void (m.type() === 'error' && errors.push(`${name}: ${m.text()}`)));
+  page.on('pageerror', (e) => void errors.push(`${name}: ${e.message}`));
+  page.on('dialog', (d) => {
+    errors.push(`${name}: a dialog opened: ${d.message()}`);
+    void d.dismiss();
+  });
+  await page.goto('/lessons/05-chat/public/');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Password').fill('12345');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('heading', { name: `Logged in as ${name}` })).toBeVisible();
+  return page;
+}
+
+test('two demo users chat live; HTML stays text; logging out shows offline', async ({ browser }) => {
+  const errors: string[] = [];
+  const liger = await logIn(browser, 'liger_zql', errors);
+  const moran = await logIn(browser, '漠然', errors);
+  await expect(liger.locator('#friends li.online', { hasText: '漠然' })).toBeVisible();
+
+  await liger.getByRole('option', { name: /漠然/ }).dblclick();
+  const attack = 'look <img src=x onerror=alert(1)>';
+  await liger.getByLabel('Message').fill(attack);
+  await liger.getByRole('button', { name: 'Send' }).click();
+  await expect(moran.locator('#friends li', { hasText: 'liger_zql' }).locator('.unread')).toHaveText('1');
+  await moran.getByRole('option', { name: /liger_zql/ }).dblclick();
+  await expect(moran.locator('#messages li .text', { hasText: attack })).toHaveText(attack);
+  await expect(moran.locator('#messages img')).toHaveCount(0);
+
+  await moran.getByLabel('Message').fill('你好 — got it');
+  await moran.getByRole('button', { name: 'Send' }).click();
+  await expect(liger.locator('#messages li .text', { hasText: '你好 — got it' })).toBeVisible();
+  await liger.screenshot({ path: 'test-results/screenshots/chat.png' });
+
+  await moran.getByRole('button', { name: 'Log out' }).click();
+  await expect(liger.locator('#friends li.offline', { hasText: '漠然' })).toBeVisible();
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,85 @@
+/**
+ * The site: every lesson page renders with no console error, and the demos' timelines show
+ * what the lessons teach — checked on the timeline's data (window.__timeline), not pixels.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { needsChromium } from './browser.ts';
+
+needsChromium();
+
+interface Bar {
+  client: number;
+  started: number;
+  ended?: number;
+  outcome?: string;
+}
+
+const slugs = ['01-naive-polling', '02-held-requests', '03-timeouts', '04-resume', '05-chat'];
+
+function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+  page.on('pageerror', (e) => void errors.push(e.message));
+  page.on('response', (r) => void (r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`)));
+  return errors;
+}
+
+const bars = (page: Page) => page.evaluate(() => (window as unknown as { __timeline: { bars: Bar[] } }).__timeline.bars.map((b) => ({ ...b })));
+
+test('the home page lists the lessons and tells the story', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Server push, built by hand' })).toBeVisible();
+  await expect(page.locator('ol.lessons > li')).toHaveCount(slugs.length);
+  await page.screenshot({ path: 'test-results/screenshots/home.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+for (const slug of slugs) {
+  test(`lesson page ${slug} renders its text with no console error`, async ({ page }) => {
+    const errors = collectErrors(page);
+    await page.goto(`/site/#/lessons/${slug}`);
+    await expect(page.locator('article.lesson-text h1')).toContainText(`Lesson ${slug.slice(0, 2)}`);
+    await expect(page.locator('article.lesson-text pre').first()).toBeVisible();
+    expect(errors).toEqual([]);
+  });
+}
+
+test('lesson 01: naive polling draws a comb of short bars, several per second', async ({ page }) => {
+  await page.goto('/site/#/lessons/01-naive-polling');
+  await page.getByRole('button', { name: 'Start the demo' }).click();
+  await expect.poll(async () => (await bars(page)).filter((b) => b.outcome).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(12);
+  const done = (await bars(page)).filter((b) => b.ended !== undefined);
+  const span = (Math.max(...done.map((b) => b.ended!)) - Math.min(...done.map((b) => b.started))) / 1000;
+  expect(done.length / span, 'bars per second').toBeGreaterThan(3);
+  expect(done.every((b) => b.ended! - b.started < 300), 'every bar short: the server answers at once').toBe(true);
+  expect(done.filter((b) => b.outcome === 'empty').length, 'most answers carry nothing new').toBeGreaterThan(done.length / 2);
+  await page.screenshot({ path: 'test-results/screenshots/lesson-01-timeline.png', fullPage: true });
+});
+
+test('lesson 02: a held request draws a long bar that ends when a message is posted', async ({ page }) => {
+  await page.goto('/site/#/lessons/02-held-requests');
+  await page.getByRole('button', { name: 'Start the demo' }).click();
+  await expect.poll(async () => (await bars(page)).length, { timeout: 10_000 }).toBe(3);
+  // Let the held polls grow long before posting: this is the observation the page is for.
+  await page.waitForTimeout(1500);
+  expect((await bars(page)).every((b) => b.ended === undefined), 'all three polls still held').toBe(true);
+  const postedAt = await page.evaluate(() => performance.now());
+  await page.getByRole('button', { name: 'Post' }).click();
+  await expect.poll(async () => (await bars(page)).filter((b) => b.outcome === 'message').length, { timeout: 5000 }).toBe(3);
+  for (const bar of (await bars(page)).filter((b) => b.outcome === 'message')) {
+    expect(bar.ended! - bar.started, 'a long bar').toBeGreaterThan(1400);
+    expect(bar.ended! - postedAt, 'ending when the message was posted').toBeLessThan(1000);
+  }
+  await page.screenshot({ path: 'test-results/screenshots/lesson-02-timeline.png', fullPage: true });
+});
+
+test('lesson 03: held requests end at the hold limit with a timeout', async ({ page }) => {
+  await page.goto('/site/#/lessons/03-timeouts');
+  await page.getByRole('button', { name: 'Start the demo' }).click();
+  await expect.poll(async () => (await bars(page)).filter((b) => b.outcome === 'timeout').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+  const timeouts = (await bars(page)).filter((b) => b.outcome === 'timeout');
+  const lengths = timeouts.map((b) => Math.round(b.ended! - b.started));
+  expect(Math.min(...lengths), `timeout bars as long as the hold limit (4 s in the workshop): ${JSON.stringify(lengths)}`).toBeGreaterThan(3800);
+  await page.screenshot({ path: 'test-results/screenshots/lesson-03-timeline.png', fullPage: true });
+});
