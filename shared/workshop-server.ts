@@ -172,7 +172,9 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     res.type('text/markdown; charset=utf-8').send(await lessonText(lesson, lang));
   });
   app.use('/docs', express.static(docsFolder));
-  app.get('/', (_req, res) => res.redirect(built ? '/index.html' : '/site/'));
+  // Pages without an icon of their own (the typedoc pages) make browsers ask for this.
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end());
+  app.get('/', (_req, res) => res.redirect('/site/'));
 
   const pages = await pageServer(built);
   app.use(pages.handler);
