@@ -54,7 +54,7 @@ test('lesson 01: naive polling draws a comb of short bars, several per second', 
   expect(done.length / span, 'bars per second').toBeGreaterThan(3);
   expect(done.every((b) => b.ended! - b.started < 300), 'every bar short: the server answers at once').toBe(true);
   expect(done.filter((b) => b.outcome === 'empty').length, 'most answers carry nothing new').toBeGreaterThan(done.length / 2);
-  await page.screenshot({ path: 'test-results/screenshots/lesson-01-timeline.png', fullPage: true });
+  await page.locator('section.demo').screenshot({ path: 'test-results/screenshots/lesson-01-timeline.png' });
 });
 
 test('lesson 02: a held request draws a long bar that ends when a message is posted', async ({ page }) => {
@@ -71,7 +71,7 @@ test('lesson 02: a held request draws a long bar that ends when a message is pos
     expect(bar.ended! - bar.started, 'a long bar').toBeGreaterThan(1400);
     expect(bar.ended! - postedAt, 'ending when the message was posted').toBeLessThan(1000);
   }
-  await page.screenshot({ path: 'test-results/screenshots/lesson-02-timeline.png', fullPage: true });
+  await page.locator('section.demo').screenshot({ path: 'test-results/screenshots/lesson-02-timeline.png' });
 });
 
 test('lesson 03: held requests end at the hold limit with a timeout', async ({ page }) => {
@@ -81,5 +81,5 @@ test('lesson 03: held requests end at the hold limit with a timeout', async ({ p
   const timeouts = (await bars(page)).filter((b) => b.outcome === 'timeout');
   const lengths = timeouts.map((b) => Math.round(b.ended! - b.started));
   expect(Math.min(...lengths), `timeout bars as long as the hold limit (4 s in the workshop): ${JSON.stringify(lengths)}`).toBeGreaterThan(3800);
-  await page.screenshot({ path: 'test-results/screenshots/lesson-03-timeline.png', fullPage: true });
+  await page.locator('section.demo').screenshot({ path: 'test-results/screenshots/lesson-03-timeline.png' });
 });
