@@ -24,6 +24,12 @@ function collectErrors(page: Page): string[] {
   return errors;
 }
 
+/** Starts the page's demo and waits until it runs (the client code is loaded on demand). */
+async function startDemo(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Start the demo' }).click();
+  await expect(page.getByRole('button', { name: 'Stop the demo' })).toBeVisible();
+}
+
 const bars = (page: Page) => page.evaluate(() => (window as unknown as { __timeline: { bars: Bar[] } }).__timeline.bars.map((b) => ({ ...b })));
 
 test('the home page lists the lessons and tells the story', async ({ page }) => {
@@ -47,7 +53,7 @@ for (const slug of slugs) {
 
 test('lesson 01: naive polling draws a comb of short bars, several per second', async ({ page }) => {
   await page.goto('/site/#/lessons/01-naive-polling');
-  await page.getByRole('button', { name: 'Start the demo' }).click();
+  await startDemo(page);
   await expect.poll(async () => (await bars(page)).filter((b) => b.outcome).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(12);
   const done = (await bars(page)).filter((b) => b.ended !== undefined);
   const span = (Math.max(...done.map((b) => b.ended!)) - Math.min(...done.map((b) => b.started))) / 1000;
@@ -59,7 +65,7 @@ test('lesson 01: naive polling draws a comb of short bars, several per second', 
 
 test('lesson 02: a held request draws a long bar that ends when a message is posted', async ({ page }) => {
   await page.goto('/site/#/lessons/02-held-requests');
-  await page.getByRole('button', { name: 'Start the demo' }).click();
+  await startDemo(page);
   await expect.poll(async () => (await bars(page)).length, { timeout: 10_000 }).toBe(3);
   // Let the held polls grow long before posting: this is the observation the page is for.
   await page.waitForTimeout(1500);
@@ -76,7 +82,7 @@ test('lesson 02: a held request draws a long bar that ends when a message is pos
 
 test('lesson 03: held requests end at the hold limit with a timeout', async ({ page }) => {
   await page.goto('/site/#/lessons/03-timeouts');
-  await page.getByRole('button', { name: 'Start the demo' }).click();
+  await startDemo(page);
   await expect.poll(async () => (await bars(page)).filter((b) => b.outcome === 'timeout').length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
   const timeouts = (await bars(page)).filter((b) => b.outcome === 'timeout');
   const lengths = timeouts.map((b) => Math.round(b.ended! - b.started));
