@@ -31,6 +31,8 @@ export interface GradeOptions {
 interface ChildOutcome {
   /** Index of the first test this child did not report. */
   next: number;
+  /** True when the watchdog had to kill the child (code that never gave control back). */
+  hung?: boolean;
   /** Set when the child could not run at all (a problem of the workshop, not the lesson). */
   fatal?: string;
 }
@@ -106,10 +108,13 @@ function runChild(
       }
       const reason = killedBecause ?? `the process ended during this test (${signal ? `signal ${signal}` : `exit code ${code}`}). Does your code call process.exit(), or crash outside a request?`;
       record(failed(tests[current]!, deathMessage(tests[current]!, reason, output), Math.round(performance.now() - startedAt)), current);
-      resolve({ next: current + 1 });
+      resolve({ next: current + 1, hung: killedBecause !== undefined });
     });
   });
 }
+
+/** After this many tests in a row whose code never gave control back, the rest are not run. */
+const HANGS_BEFORE_GIVING_UP = 2;
 
 /** Grades `lessonDir` with the lesson's grader; resolves with every test's result, in order. */
 export async function gradeLesson(lesson: Lesson, lessonDir: string, options: GradeOptions = {}): Promise<LessonReport> {
@@ -120,10 +125,21 @@ export async function gradeLesson(lesson: Lesson, lessonDir: string, options: Gr
     options.onResult?.(result, index);
   };
   let next = 0;
+  let hangsInARow = 0;
   while (next < grader.tests.length) {
     const outcome = await runChild(lesson.slug, grader.tests, lessonDir, next, record);
     if (outcome.fatal) throw new Error(outcome.fatal);
     next = outcome.next;
+    hangsInARow = outcome.hung ? hangsInARow + 1 : 0;
+    if (hangsInARow >= HANGS_BEFORE_GIVING_UP) {
+      // Grading stays bounded: code that locks up every test would otherwise cost each
+      // test its whole limit. The rest count as failed, and say why.
+      for (let index = next; index < grader.tests.length; index++) {
+        const test = grader.tests[index]!;
+        record(failed(test, deathMessage(test, `not run: in the ${HANGS_BEFORE_GIVING_UP} tests before, the lesson code never gave control back, so the rest of this lesson is counted as failed.`, ''), 0), index);
+      }
+      break;
+    }
   }
   return { lesson: lesson.slug, lessonDir, results };
 }

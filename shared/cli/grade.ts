@@ -1,0 +1,126 @@
+/**
+ * `npm run grade -- [--target lessons|solutions|DIR] [--lesson N] [--format text|json|exercism|gradescope|junit] [--out FILE]`
+ * `npm run grade -- --batch DIR [--out FOLDER] [--jobs N] [--lesson N]`
+ *
+ * Grades every lesson (or one) of one target and writes a report in the chosen format; or,
+ * with --batch, every submission folder in DIR (each a copy of a learner's lessons/), a few
+ * at a time, writing one JSON report per submission and a CSV gradebook. It exits 0 when
+ * grading ran, whatever the scores (platforms read the report, not the exit code), and 2 on
+ * wrong arguments.
+ *
+ * @module
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { score, toExercism, toGradescope, toJson, toText, type GradeRun } from '../grading/formats.ts';
+import { styleFor } from '../grading/report.ts';
+import { gradeSubmission } from '../grading/submission.ts';
+import { findLesson, lessons, type Lesson } from '../manifest.ts';
+import { projectRoot } from '../paths.ts';
+
+const formats = ['text', 'json', 'exercism', 'gradescope', 'junit'] as const;
+type Format = (typeof formats)[number];
+
+function render(run: GradeRun, format: Exclude<Format, 'junit'>): string {
+  if (format === 'text') return toText(run, styleFor(process.stdout));
+  const body = format === 'json' ? toJson(run) : format === 'exercism' ? toExercism(run) : toGradescope(run);
+  return `${JSON.stringify(body, null, 2)}\n`;
+}
+
+function write(text: string, out: string | undefined): void {
+  if (!out) return void process.stdout.write(text);
+  mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+  writeFileSync(out, text);
+}
+
+/** JUnit XML from vitest's own reporter, over the grading suite in test/grade/. */
+function junit(target: string, lesson: Lesson | undefined, out: string): number {
+  const result = spawnSync(
+    'npx',
+    ['vitest', 'run', '--config', 'test/grade/vitest.config.ts', '--reporter=junit', `--outputFile=${path.resolve(out)}`],
+    { cwd: projectRoot, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GRADE_TARGET: target, ...(lesson ? { GRADE_LESSON: lesson.slug } : {}) } },
+  );
+  return result.status === null ? 70 : 0;
+}
+
+const csvField = (value: string | number): string => (/[",\n]/.test(String(value)) ? `"${String(value).replaceAll('"', '""')}"` : String(value));
+
+async function batch(dir: string, out: string, jobs: number, only: readonly Lesson[]): Promise<void> {
+  const submissions = readdirSync(dir)
+    .filter((name) => statSync(path.join(dir, name)).isDirectory())
+    .sort();
+  const runs = new Map<string, GradeRun>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < submissions.length) {
+      const name = submissions[next++]!;
+      const run = await gradeSubmission(path.join(dir, name), only);
+      runs.set(name, run);
+      writeFileSync(path.join(out, `${name}.json`), `${JSON.stringify(toJson(run), null, 2)}\n`);
+      const { points, maxPoints } = score(run);
+      console.log(`${name}: ${points}/${maxPoints}${run.flags.length ? `  (${run.flags.length} flag${run.flags.length > 1 ? 's' : ''})` : ''}`);
+    }
+  };
+  mkdirSync(out, { recursive: true });
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  const header = ['submission', ...only.map((l) => l.slug), 'points', 'max_points', 'flags'];
+  const rows = submissions.map((name) => {
+    const run = runs.get(name)!;
+    const perLesson = only.map((lesson) => {
+      const results = run.reports.find((r) => r.lesson === lesson.slug)?.results ?? [];
+      return results.reduce((sum, r) => sum + (r.status === 'passed' ? r.points : 0), 0);
+    });
+    const { points, maxPoints } = score(run);
+    return [name, ...perLesson, points, maxPoints, run.flags.join(' | ')];
+  });
+  writeFileSync(path.join(out, 'gradebook.csv'), [header, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n');
+  console.log(`\nGradebook: ${path.join(out, 'gradebook.csv')}`);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      target: { type: 'string', default: 'lessons' },
+      lesson: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      out: { type: 'string' },
+      batch: { type: 'string' },
+      jobs: { type: 'string', default: '2' },
+    },
+  });
+  const lesson = values.lesson === undefined ? undefined : findLesson(values.lesson);
+  if (values.lesson !== undefined && !lesson) {
+    console.error(`No lesson "${values.lesson}". Lessons: ${lessons.map((l) => l.number).join(', ')}`);
+    return 2;
+  }
+  const only = lesson ? [lesson] : lessons;
+  if (values.batch) {
+    await batch(path.resolve(values.batch), path.resolve(values.out ?? `${values.batch.replace(/\/+$/, '')}-graded`), Number(values.jobs), only);
+    return 0;
+  }
+  const format = values.format as Format;
+  if (!formats.includes(format)) {
+    console.error(`--format must be one of: ${formats.join(', ')}`);
+    return 2;
+  }
+  if (format === 'junit') {
+    if (!values.out) {
+      console.error('--format junit needs --out FILE');
+      return 2;
+    }
+    return junit(values.target, lesson, values.out);
+  }
+  const run = await gradeSubmission(values.target, only);
+  write(render(run, format), values.out);
+  return 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,156 @@
+/**
+ * Classroom grading is product too: submissions that hang, crash at import, exit, or never
+ * produce their app are graded in bounded time with a message saying what happened; the
+ * Gradescope and Exercism reports have the fields their specifications list; and a batch of
+ * submissions yields the right gradebook, flagging one that imports the reference solution.
+ * All on lesson 01, to stay quick.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { toExercism, toGradescope, type GradeRun } from '../../shared/grading/formats.ts';
+import { gradeSubmission } from '../../shared/grading/submission.ts';
+import { stageMutant } from '../../shared/grading/targets.ts';
+import { loadMutants } from '../../shared/grading/graders.ts';
+import { findLesson } from '../../shared/manifest.ts';
+import { lessonsRoot, projectRoot, solutionsRoot, workRoot } from '../../shared/paths.ts';
+
+const lesson = findLesson(1)!;
+const fakes = path.join(workRoot, 'fakes');
+const createAppLine = 'export function createApp(): express.Express {\n';
+
+/** A copy of the lesson 01 solution as submission `name`, with `edit` applied to server.ts or client.ts. */
+function fake(name: string, file: 'server.ts' | 'client.ts', edit: (source: string) => string): string {
+  const root = path.join(fakes, name);
+  const folder = path.join(root, lesson.slug);
+  rmSync(root, { recursive: true, force: true });
+  cpSync(path.join(solutionsRoot, lesson.slug), folder, { recursive: true });
+  const target = path.join(folder, file);
+  writeFileSync(target, edit(readFileSync(target, 'utf8')));
+  return root;
+}
+
+const insideCreateApp = (code: string) => (source: string) => source.replace(createAppLine, `${createAppLine}  ${code}\n`);
+
+/** Every result of a run, with the failed ones' messages. */
+const failures = (run: GradeRun) => run.reports.flatMap((r) => r.results).filter((r) => r.status === 'failed');
+
+describe.concurrent('grading bad submissions stays bounded and says what happened', () => {
+  it('a server that never gives control back (an endless loop in createApp)', async () => {
+    const started = performance.now();
+    const run = await gradeSubmission(fake('hanging', 'server.ts', insideCreateApp('while (Date.now() > 0) {}')), [lesson]);
+    const seconds = (performance.now() - started) / 1000;
+    expect(failures(run).length).toBe(run.reports[0]!.results.length);
+    expect(failures(run)[0]!.message).toContain('did not give control back');
+    expect(failures(run).at(-1)!.message).toContain('counted as failed');
+    expect(seconds, 'two watchdog limits and process starts, not one limit per test').toBeLessThan(40);
+  });
+
+  it('a server that throws when it is imported', async () => {
+    const run = await gradeSubmission(fake('crashing', 'server.ts', (s) => `throw new Error('boom at import');\n${s}`), [lesson]);
+    const serverTests = run.reports[0]!.results.filter((r) => r.title.startsWith('server:'));
+    expect(serverTests.every((r) => r.status === 'failed' && r.message?.includes('Could not load server.ts') && r.message.includes('boom at import'))).toBe(true);
+    expect(run.reports[0]!.results.filter((r) => r.title.startsWith('client:')).every((r) => r.status === 'passed'), 'the client, untouched, still passes').toBe(true);
+  });
+
+  it('a server that calls process.exit()', async () => {
+    const run = await gradeSubmission(fake('exiting', 'server.ts', insideCreateApp('process.exit(3);')), [lesson]);
+    const serverTests = run.reports[0]!.results.filter((r) => r.title.startsWith('server:'));
+    expect(serverTests.every((r) => r.status === 'failed' && r.message?.includes('exit code 3') && r.message.includes('process.exit()'))).toBe(true);
+    expect(run.reports[0]!.results.filter((r) => r.title.startsWith('client:')).every((r) => r.status === 'passed')).toBe(true);
+  });
+
+  it('a server that never produces its app (createApp never returns one)', async () => {
+    const run = await gradeSubmission(fake('never-listening', 'server.ts', insideCreateApp('return new Promise(() => undefined) as never;')), [lesson]);
+    const serverTests = run.reports[0]!.results.filter((r) => r.title.startsWith('server:'));
+    expect(serverTests.every((r) => r.status === 'failed' && r.message?.includes('building the app with createApp() from server.ts'))).toBe(true);
+  });
+});
+
+describe('reports for grading platforms', () => {
+  let run: GradeRun;
+  beforeAll(async () => {
+    run = await gradeSubmission('lessons', [lesson]);
+  });
+
+  it('Gradescope results.json has the fields of its specification', () => {
+    const report = toGradescope(run) as Record<string, unknown>;
+    expect(typeof report.score).toBe('number');
+    expect(typeof report.execution_time).toBe('number');
+    expect(typeof report.output).toBe('string');
+    const tests = report.tests as Array<Record<string, unknown>>;
+    expect(tests).toHaveLength(run.reports[0]!.results.length);
+    for (const test of tests) {
+      expect(typeof test.name).toBe('string');
+      expect(typeof test.score).toBe('number');
+      expect(typeof test.max_score).toBe('number');
+      expect(['passed', 'failed']).toContain(test.status);
+      expect(typeof test.output).toBe('string');
+      expect(['hidden', 'after_due_date', 'after_published', 'visible']).toContain(test.visibility);
+    }
+    expect(report.score).toBe(tests.reduce((sum, t) => sum + (t.score as number), 0));
+  });
+
+  it('Exercism results.json (version 3) has the fields of its specification', () => {
+    const report = toExercism(run) as Record<string, unknown>;
+    expect(report.version).toBe(3);
+    expect(report.status).toBe('fail');
+    for (const test of report.tests as Array<Record<string, unknown>>) {
+      expect(typeof test.name).toBe('string');
+      expect(['pass', 'fail', 'error']).toContain(test.status);
+      if (test.status !== 'pass') expect(typeof test.message).toBe('string');
+      expect(typeof test.test_code).toBe('string');
+      expect(Number.isInteger(test.task_id) && (test.task_id as number) > 0).toBe(true);
+    }
+  });
+
+  it('Exercism status "error" with a message when no test could run (the code does not load)', () => {
+    const broken: GradeRun = {
+      durationMs: 1,
+      flags: [],
+      reports: [{ lesson: lesson.slug, lessonDir: '', results: [{ id: 'x', title: 'server: x', points: 1, status: 'failed', message: 'Could not load server.ts: SyntaxError', durationMs: 0 }] }],
+    };
+    expect(toExercism(broken)).toEqual({ version: 3, status: 'error', message: 'Could not load server.ts: SyntaxError' });
+  });
+});
+
+describe('JUnit XML', () => {
+  it("comes from vitest's own JUnit reporter, one testcase per grader test, failures with their messages", () => {
+    const out = path.join(fakes, 'junit-starter.xml');
+    execFileSync('npx', ['tsx', 'shared/cli/grade.ts', '--lesson', '1', '--format', 'junit', '--out', out], { cwd: projectRoot, stdio: 'pipe' });
+    const xml = readFileSync(out, 'utf8');
+    expect(xml).toMatch(/<testsuites [^>]*tests="8" failures="8"/);
+    expect(xml.match(/<testcase /g)).toHaveLength(8);
+    expect(xml).toContain('Look at:');
+  });
+});
+
+describe('batch grading', () => {
+  it('five submissions give the right gradebook, and the cheating one is flagged', async () => {
+    const batch = path.join(fakes, 'batch');
+    rmSync(batch, { recursive: true, force: true });
+    mkdirSync(batch, { recursive: true });
+    cpSync(path.join(solutionsRoot, lesson.slug), path.join(batch, 'ana', lesson.slug), { recursive: true });
+    cpSync(path.join(lessonsRoot, lesson.slug), path.join(batch, 'ben', lesson.slug), { recursive: true });
+    const mutant = (await loadMutants(lesson.slug)).find((m) => m.id === 'client-redelivers')!;
+    cpSync(stageMutant(lesson, mutant), path.join(batch, 'cy', lesson.slug), { recursive: true });
+    cpSync(path.join(fake('hanging-batch', 'server.ts', insideCreateApp('while (Date.now() > 0) {}')), lesson.slug), path.join(batch, 'dee', lesson.slug), { recursive: true });
+    cpSync(path.join(solutionsRoot, lesson.slug), path.join(batch, 'eve', lesson.slug), { recursive: true });
+    writeFileSync(path.join(batch, 'eve', lesson.slug, 'client.ts'), `export { startPolling } from '../../../../../solutions/${lesson.slug}/client.ts';\n`);
+
+    const out = path.join(fakes, 'batch-graded');
+    rmSync(out, { recursive: true, force: true });
+    execFileSync('npx', ['tsx', 'shared/cli/grade.ts', '--batch', batch, '--lesson', '1', '--out', out, '--jobs', '3'], { cwd: projectRoot, stdio: 'pipe' });
+    const rows = readFileSync(path.join(out, 'gradebook.csv'), 'utf8').trim().split('\n').map((line) => line.split(','));
+    expect(rows[0]).toEqual(['submission', lesson.slug, 'points', 'max_points', 'flags']);
+    const points = Object.fromEntries(rows.slice(1).map((row) => [row[0], `${row[2]}/${row[3]}`]));
+    expect(points).toEqual({ ana: '8/8', ben: '0/8', cy: '7/8', dee: '0/8', eve: '8/8' });
+    const flags = Object.fromEntries(rows.slice(1).map((row) => [row[0], row.slice(4).join(',')]));
+    expect(flags.eve).toContain('client.ts imports');
+    expect(flags.eve).toContain('must not use the reference solutions');
+    expect(Object.entries(flags).filter(([name, flag]) => name !== 'eve' && flag !== '')).toEqual([]);
+    const eve = JSON.parse(readFileSync(path.join(out, 'eve.json'), 'utf8')) as { flags: string[] };
+    expect(eve.flags).toHaveLength(1);
+  });
+});
