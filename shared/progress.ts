@@ -14,6 +14,8 @@ export interface LessonProgress {
   failed: number;
   /** ISO time of the verify. */
   at: string;
+  /** The first failing test's message (what to look at), from the last verify. */
+  lastFailure?: string;
 }
 
 export type Progress = Record<string, LessonProgress>;
@@ -29,10 +31,36 @@ export function readProgress(): Progress {
 }
 
 /** Records a verify of the learner's lesson (written atomically: temp file, then rename). */
-export function recordProgress(slug: string, passed: number, failed: number): void {
+export function recordProgress(slug: string, passed: number, failed: number, lastFailure?: string): void {
   const progress = readProgress();
-  progress[slug] = { status: failed === 0 ? 'passed' : 'failing', passed, failed, at: new Date().toISOString() };
+  progress[slug] = {
+    status: failed === 0 ? 'passed' : 'failing',
+    passed,
+    failed,
+    at: new Date().toISOString(),
+    ...(lastFailure ? { lastFailure } : {}),
+  };
+  writeJson(progressFile, progress);
+}
+
+const hintsFile = path.join(workRoot, 'hints.json');
+
+/** How many of each lesson's progressive hints the learner has seen. */
+export function readHintsShown(): Record<string, number> {
+  try {
+    return JSON.parse(readFileSync(hintsFile, 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+export function recordHintsShown(slug: string, count: number): void {
+  writeJson(hintsFile, { ...readHintsShown(), [slug]: count });
+}
+
+/** Writes atomically: a temporary file, then a rename. */
+function writeJson(file: string, value: unknown): void {
   mkdirSync(workRoot, { recursive: true });
-  writeFileSync(`${progressFile}.tmp`, `${JSON.stringify(progress, null, 2)}\n`);
-  renameSync(`${progressFile}.tmp`, progressFile);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
 }

@@ -8,8 +8,9 @@
  * @module
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { findLesson, lessons } from '../manifest.ts';
+import { findLesson, lessons, type Lesson } from '../manifest.ts';
 import { projectRoot } from '../paths.ts';
 import { lessonHeading, resultLine, styleFor, summaryLine } from '../grading/report.ts';
 import { gradeLesson } from '../grading/runner.ts';
@@ -20,6 +21,27 @@ const usage = `Usage: npm run verify -- <lesson number or slug> [--target lesson
 
 Lessons:
 ${lessons.map((l) => `  ${l.number}  ${l.slug}  ${l.title}`).join('\n')}`;
+
+/** Grades one lesson of `target`, printing as it goes; true when every test passed. */
+export async function verify(lesson: Lesson, target = 'lessons'): Promise<boolean> {
+  const folder = lessonFolder(lesson, target);
+  const style = styleFor(process.stdout);
+  console.log(lessonHeading(lesson, path.relative(projectRoot, folder) || folder, style));
+  const report = await gradeLesson(lesson, folder, { onResult: (result) => console.log(resultLine(result, style)) });
+  const summary = summaryLine(report.results);
+  const allPassed = report.results.every((r) => r.status === 'passed');
+  console.log(`\n${allPassed ? style.green(summary) : style.red(summary)}`);
+  if (target === 'lessons') {
+    const failing = report.results.filter((r) => r.status === 'failed');
+    recordProgress(lesson.slug, report.results.length - failing.length, failing.length, failing[0]?.message);
+    if (!allPassed) console.log(style.dim(`Stuck? npm run hint -- ${lesson.number}`));
+    else {
+      const next = lessons.find((l) => l.number === lesson.number + 1);
+      console.log(next ? `Lesson ${lesson.number} done. Next: lessons/${next.slug}/README.md` : 'That was the last lesson. Well done.');
+    }
+  }
+  return allPassed;
+}
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -35,34 +57,22 @@ async function main(): Promise<number> {
     console.error(`No lesson "${positionals[0]}".\n\n${usage}`);
     return 2;
   }
-  let folder: string;
   try {
-    folder = lessonFolder(lesson, values.target);
+    lessonFolder(lesson, values.target);
   } catch (error) {
     console.error((error as Error).message);
     return 2;
   }
-  const style = styleFor(process.stdout);
-  console.log(lessonHeading(lesson, path.relative(projectRoot, folder) || folder, style));
-  const report = await gradeLesson(lesson, folder, { onResult: (result) => console.log(resultLine(result, style)) });
-  const summary = summaryLine(report.results);
-  const allPassed = report.results.every((r) => r.status === 'passed');
-  const passed = report.results.filter((r) => r.status === 'passed').length;
-  if (values.target === 'lessons') recordProgress(lesson.slug, passed, report.results.length - passed);
-  console.log(`\n${allPassed ? style.green(summary) : style.red(summary)}`);
-  if (!allPassed && values.target === 'lessons') {
-    console.log(style.dim(`Stuck? npm run hint -- ${lesson.number}`));
-  } else if (allPassed && values.target === 'lessons') {
-    const next = lessons.find((l) => l.number === lesson.number + 1);
-    console.log(next ? `Lesson ${lesson.number} done. Next: lessons/${next.slug}/README.md` : 'That was the last lesson. Well done.');
-  }
-  return allPassed ? 0 : 1;
+  return (await verify(lesson, values.target)) ? 0 : 1;
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 70;
-  },
-);
+// Run as a script (npm run verify), not when imported by the workshop CLI.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 70;
+    },
+  );
+}
