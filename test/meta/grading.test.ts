@@ -6,7 +6,7 @@
  * All on lesson 01, to stay quick.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toExercism, toGradescope, type GradeRun } from '../../shared/grading/formats.ts';
@@ -123,6 +123,23 @@ describe('JUnit XML', () => {
     expect(xml).toMatch(/<testsuites [^>]*tests="8" failures="8"/);
     expect(xml.match(/<testcase /g)).toHaveLength(8);
     expect(xml).toContain('Look at:');
+  });
+});
+
+describe('the Gradescope recipe', () => {
+  it('run_autograder writes /autograder/results/results.json for the submission', () => {
+    const root = path.join(fakes, 'autograder');
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root, { recursive: true });
+    symlinkSync(projectRoot, path.join(root, 'source'));
+    cpSync(path.join(solutionsRoot, lesson.slug), path.join(root, 'submission', lesson.slug), { recursive: true });
+    execFileSync('bash', [path.join(projectRoot, 'shared/classroom/gradescope/run_autograder')], {
+      env: { ...process.env, AUTOGRADER_ROOT: root, GRADE_LESSON: '1' },
+      stdio: 'pipe',
+    });
+    const results = JSON.parse(readFileSync(path.join(root, 'results', 'results.json'), 'utf8')) as { score: number; tests: unknown[] };
+    expect(results.score).toBe(8);
+    expect(results.tests).toHaveLength(8);
   });
 });
 
