@@ -111,6 +111,14 @@ async function send(ctx: TestContext, url: string, from: Account, to: User, cont
   return reply.body as ChatMessage;
 }
 
+/** Two new accounts, ann and ben, who are friends (ann added ben). */
+async function annAndBen(ctx: TestContext, url: string): Promise<{ a: Account; b: Account }> {
+  const a = await account(ctx, url, 'ann');
+  const b = await account(ctx, url, 'ben');
+  await befriend(ctx, url, a, 'ben');
+  return { a, b };
+}
+
 async function friendsOf(url: string, who: Account): Promise<Friend[]> {
   const reply = await call(url, 'GET', '/friends', { headers: auth(who.token) });
   expectStatus(reply, 200, 'GET /friends');
@@ -268,9 +276,7 @@ export const grader: Grader = {
       timeoutMs: TEST_LIMIT_MS,
       async run(ctx) {
         const { url } = await startChat(ctx);
-        const a = await account(ctx, url, 'ann');
-        const b = await account(ctx, url, 'ben');
-        await befriend(ctx, url, a, 'ben');
+        const { a, b } = await annAndBen(ctx, url);
         check((await friendsOf(url, a)).some((f) => f.id === b.user.id && f.name === 'ben'), { expected: "ben in ann's friends", actual: show(await friendsOf(url, a)) });
         check((await friendsOf(url, b)).some((f) => f.id === a.user.id && f.name === 'ann'), { expected: "ann in ben's friends (both ways)", actual: show(await friendsOf(url, b)) });
         expectError(await call(url, 'POST', '/friends', { json: { name: 'ann' }, headers: auth(b.token) }), 409, 'adding a friend again');
@@ -285,9 +291,7 @@ export const grader: Grader = {
       timeoutMs: TEST_LIMIT_MS,
       async run(ctx) {
         const { url } = await startChat(ctx);
-        const a = await account(ctx, url, 'ann');
-        const b = await account(ctx, url, 'ben');
-        await befriend(ctx, url, a, 'ben');
+        const { a, b } = await annAndBen(ctx, url);
         await comeOnline(ctx, url, a, b);
         const benPoll = await holdFor(ctx, url, b, 0, 1);
         check((await friendsOf(url, a)).find((f) => f.id === b.user.id)?.online === true, { expected: 'GET /friends: ben online', actual: show(await friendsOf(url, a)) });
@@ -309,9 +313,7 @@ export const grader: Grader = {
       timeoutMs: TEST_LIMIT_MS,
       async run(ctx) {
         const { url } = await startChat(ctx, { presenceGraceMs: 1500 });
-        const a = await account(ctx, url, 'ann');
-        const b = await account(ctx, url, 'ben');
-        await befriend(ctx, url, a, 'ben');
+        const { a, b } = await annAndBen(ctx, url);
         await comeOnline(ctx, url, a, b);
         const benPoll = await holdFor(ctx, url, b, 0, 1);
         const annPoll = await holdFor(ctx, url, a, 0, 2);
@@ -330,10 +332,8 @@ export const grader: Grader = {
       timeoutMs: TEST_LIMIT_MS,
       async run(ctx) {
         const { url } = await startChat(ctx);
-        const a = await account(ctx, url, 'ann');
-        const b = await account(ctx, url, 'ben');
+        const { a, b } = await annAndBen(ctx, url);
         const c = await account(ctx, url, 'cy');
-        await befriend(ctx, url, a, 'ben');
         const b2 = await login(ctx, url, 'ben');
         const a2 = await login(ctx, url, 'ann');
         await comeOnline(ctx, url, a, b);
@@ -369,10 +369,8 @@ export const grader: Grader = {
       timeoutMs: TEST_LIMIT_MS,
       async run(ctx) {
         const { url } = await startChat(ctx);
-        const a = await account(ctx, url, 'ann');
-        const b = await account(ctx, url, 'ben');
+        const { a, b } = await annAndBen(ctx, url);
         const c = await account(ctx, url, 'cy');
-        await befriend(ctx, url, a, 'ben');
         await befriend(ctx, url, b, 'cy');
         const forged = await send(ctx, url, a, b.user, 'really from ann', { from: c.user.id, user: c.user.id });
         check(forged.from === a.user.id, {
@@ -398,10 +396,8 @@ export const grader: Grader = {
       timeoutMs: TEST_LIMIT_MS,
       async run(ctx) {
         const { url } = await startChat(ctx);
-        const a = await account(ctx, url, 'ann');
-        const b = await account(ctx, url, 'ben');
+        const { a, b } = await annAndBen(ctx, url);
         const c = await account(ctx, url, 'cy');
-        await befriend(ctx, url, a, 'ben');
         await befriend(ctx, url, a, 'cy');
         const sent: ChatMessage[] = [];
         for (let n = 1; n <= 7; n++) {
@@ -426,9 +422,7 @@ export const grader: Grader = {
       timeoutMs: TEST_LIMIT_MS,
       async run(ctx) {
         const first = await startChat(ctx);
-        const a = await account(ctx, first.url, 'ann');
-        const b = await account(ctx, first.url, 'ben');
-        await befriend(ctx, first.url, a, 'ben');
+        const { a, b } = await annAndBen(ctx, first.url);
         const sent = [];
         for (const text of ['while', 'you', 'were away']) sent.push(await send(ctx, first.url, a, b.user, text));
         ctx.step('restarting the chat on the same file');
@@ -460,9 +454,7 @@ export const grader: Grader = {
         const file = path.join(folder, 'chat.sqlite');
         const args = ['--port', '0', '--file', file, '--commit-delay-ms', '300'];
         const first = await startLessonProcess(ctx, 'main.ts', args);
-        const a = await account(ctx, first.url, 'ann');
-        const b = await account(ctx, first.url, 'ben');
-        await befriend(ctx, first.url, a, 'ben');
+        const { a, b } = await annAndBen(ctx, first.url);
         await send(ctx, first.url, a, b.user, 'must survive');
         ctx.step('killing the server with SIGKILL right after the 201');
         await first.kill('SIGKILL');
@@ -503,9 +495,7 @@ export const grader: Grader = {
       timeoutMs: TEST_LIMIT_MS,
       async run(ctx) {
         const { url } = await startChat(ctx);
-        const a = await account(ctx, url, 'ann');
-        const b = await account(ctx, url, 'ben');
-        await befriend(ctx, url, a, 'ben');
+        const { a, b } = await annAndBen(ctx, url);
         const bodies: Array<[string, unknown]> = [
           ['no recipient', { content: 'hi' }],
           ['a recipient that is text', { to: 'ben', content: 'hi' }],
