@@ -30,8 +30,10 @@ export function badMessageBodies(maxTextLength: number): BadBody[] {
   ];
 }
 
+/** `{ "error": "..." }` with a message that says something (not an empty string). */
 export function isErrorBody(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string';
+  const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
+  return typeof error === 'string' && error.trim() !== '';
 }
 
 /** Posts each bad body to `path` and checks the answer is 400 with `{ "error": "..." }`. */
@@ -44,8 +46,19 @@ export async function checkRefusesEach(ctx: TestContext, url: string, path: stri
       actual: describeReply(reply),
     });
     check(isErrorBody(reply.body), {
-      expected: `a JSON body like {"error": "..."} for ${bad.what}`,
+      expected: `a JSON body like {"error": "what is wrong"} (a message, not empty) for ${bad.what}`,
       actual: describeReply(reply),
     });
   }
+}
+
+/** An unknown route must answer 404 with a JSON error too (the lesson's error handlers). */
+export async function checkUnknownRoute(ctx: TestContext, url: string): Promise<void> {
+  ctx.step('GET /no-such-route');
+  const reply = await call(url, 'GET', '/no-such-route');
+  check(reply.status === 404 && isErrorBody(reply.body), {
+    expected: 'GET /no-such-route answered 404 with {"error": "..."}',
+    actual: describeReply(reply),
+    look: 'server.ts: keep app.use(unknownRoute) and app.use(errorAsJson) at the end of createApp(), as in the starter.',
+  });
 }

@@ -2,10 +2,10 @@
  * Grader for lesson 01 (naive polling). It talks to the learner's server over HTTP only,
  * and to the learner's client through a scripted server that decides every answer.
  */
-import { badMessageBodies, checkRefusesEach } from '../../shared/grading/bad-input.ts';
+import { badMessageBodies, checkRefusesEach, checkUnknownRoute } from '../../shared/grading/bad-input.ts';
 import { check, show } from '../../shared/grading/failure.ts';
 import { call, describeReply } from '../../shared/grading/http-client.ts';
-import { serveLesson, startLessonClient } from '../../shared/grading/lesson-code.ts';
+import { loadFunction, serveLesson, startLessonClient } from '../../shared/grading/lesson-code.ts';
 import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
 import { waitUntil } from '../../shared/grading/wait.ts';
@@ -118,12 +118,19 @@ export const grader: Grader = {
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         await checkRefusesEach(ctx, url, '/messages', badMessageBodies(MAX_TEXT_LENGTH));
+        await checkUnknownRoute(ctx, url);
         ctx.step('checking that nothing was stored');
         const list = await call(url, 'GET', '/messages');
         const stored = (list.body as { messages?: unknown[] })?.messages;
         check(Array.isArray(stored) && stored.length === 0, {
           expected: 'no message stored after only bad posts',
           actual: `GET /messages answered ${show(list.body ?? list.text)}`,
+        });
+        ctx.step(`posting a text of exactly ${MAX_TEXT_LENGTH} characters`);
+        const longest = await call(url, 'POST', '/messages', { json: { text: 'y'.repeat(MAX_TEXT_LENGTH) } });
+        check(longest.status === 201, {
+          expected: `a text of exactly MAX_TEXT_LENGTH (${MAX_TEXT_LENGTH}) characters accepted with 201: the limit is "at most"`,
+          actual: describeReply(longest),
         });
       },
     },
@@ -220,7 +227,13 @@ export const grader: Grader = {
         ctx.step('stopping a second client while its poll is open');
         const second = await startClient(ctx, fake);
         const open = await nextPoll(ctx, fake, 'after startPolling()');
+        const errorsBefore = second.seen.errors.length;
         second.poller.stop();
+        const aborted = await Promise.race([open.abandoned.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 1000))]);
+        check(aborted, {
+          expected: 'stop() to abort the request in flight (AbortController)',
+          actual: 'the request was still open 1000 ms after stop()',
+        });
         open.respond(200, { messages: [message(7)] });
         const after = await fake.next(quiet);
         check(!after, {
@@ -231,6 +244,10 @@ export const grader: Grader = {
           expected: 'nothing delivered after stop(), even if an answer arrives later',
           actual: `onMessage was called with ${show(second.seen.messages)}`,
         });
+        check(second.seen.errors.length === errorsBefore, {
+          expected: 'no onError call caused by stop() itself (the aborted request is not a failure to report)',
+          actual: `onError was called with ${show(second.seen.errors.slice(errorsBefore).map(String))}`,
+        });
       },
     },
     {
@@ -240,7 +257,8 @@ export const grader: Grader = {
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const { seen } = await startClient(ctx, fake);
-        (await nextPoll(ctx, fake, 'after startPolling()')).respond(500, { error: 'the server failed' });
+        // An error answer is never data, even when it looks like some.
+        (await nextPoll(ctx, fake, 'after startPolling()')).respond(500, { error: 'the server failed', messages: [message(99)] });
         (await nextPoll(ctx, fake, 'after an answer with status 500')).drop();
         (await nextPoll(ctx, fake, 'after a dropped connection')).respond(200, { messages: [message(1)] });
         await nextPoll(ctx, fake, 'after a good answer');
@@ -253,6 +271,13 @@ export const grader: Grader = {
           expected: 'message 1 delivered after the failures',
           actual: `delivered ${show(seen.messages)}`,
         });
+
+        ctx.step('a client started without onError (it is optional) meets a failure');
+        const startPolling = await loadFunction<(options: object) => { stop(): void }>(ctx, 'client.ts', 'startPolling');
+        const bare = startPolling({ baseUrl: fake.url, intervalMs: INTERVAL_MS, onMessage: () => undefined });
+        ctx.defer(() => bare.stop());
+        (await nextPoll(ctx, fake, 'from a client without onError')).respond(500, { error: 'the server failed' });
+        await nextPoll(ctx, fake, 'after a failure, from a client without onError (onError is optional: call it as onError?.(error))');
       },
     },
   ],
