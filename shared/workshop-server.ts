@@ -64,12 +64,9 @@ export const builtSite = path.join(projectRoot, 'dist', 'site');
 const docsFolder = path.join(projectRoot, 'dist', 'docs');
 
 /** The workshop's options for a lesson, with a relative `file` made absolute. */
-function serveOptions(lesson: Lesson, dataRoot: string, reference: boolean): Record<string, unknown> {
+function serveOptions(lesson: Lesson, dataRoot: string): Record<string, unknown> {
   const options: Record<string, unknown> = { ...lesson.serve };
-  if (typeof options.file === 'string') {
-    const file = reference && lesson.demo ? options.file.replace(/(\.\w+)$/, '.reference$1') : options.file;
-    options.file = path.resolve(dataRoot, file);
-  }
+  if (typeof options.file === 'string') options.file = path.resolve(dataRoot, options.file);
   return options;
 }
 
@@ -130,7 +127,7 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
   const mounted: MountedLesson[] = [];
   const apps: LessonApp[] = [];
   const start = async (lesson: Lesson, from: string): Promise<LessonApp> => {
-    const started = await lessonApp(lesson, from, serveOptions(lesson, dataRoot, from === 'solutions' && target !== 'solutions'));
+    const started = await lessonApp(lesson, from, serveOptions(lesson, dataRoot));
     apps.push(started);
     return started;
   };
