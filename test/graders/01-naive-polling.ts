@@ -244,6 +244,24 @@ export const grader: Grader = {
           expected: 'nothing delivered after stop(), even if an answer arrives later',
           actual: `onMessage was called with ${show(second.seen.messages)}`,
         });
+        ctx.step('a client whose onMessage calls stop() in the middle of a batch');
+        const startPolling = await loadFunction<(options: object) => { stop(): void }>(ctx, 'client.ts', 'startPolling');
+        const thirdGot: number[] = [];
+        const third: { stop(): void } = startPolling({
+          baseUrl: fake.url,
+          intervalMs: INTERVAL_MS,
+          onMessage: (m: Message) => {
+            thirdGot.push(m.id);
+            third.stop();
+          },
+        });
+        ctx.defer(() => third.stop());
+        (await nextPoll(ctx, fake, 'from a third client')).respond(200, { messages: [message(1), message(2), message(3)] });
+        const more = await fake.next(quiet);
+        check(show(thirdGot) === '[1]' && !more, {
+          expected: 'after stop() inside onMessage: nothing more delivered (not even the rest of that answer) and no request',
+          actual: `delivered ids ${show(thirdGot)}${more ? `, then ${more.method} ${more.path}` : ''}`,
+        });
         check(second.seen.errors.length === errorsBefore, {
           expected: 'no onError call caused by stop() itself (the aborted request is not a failure to report)',
           actual: `onError was called with ${show(second.seen.errors.slice(errorsBefore).map(String))}`,

@@ -69,6 +69,12 @@ export const mutants: readonly Mutant[] = [
     ],
   },
   {
+    id: 'client-delivers-rest-after-stop',
+    mistake: 'stop() called from onMessage still lets the rest of that answer be delivered',
+    caughtBy: 'client-stops',
+    edits: [{ file: 'client.ts', find: '        if (stopped) return;\n', replace: '' }],
+  },
+  {
     id: 'client-dies-on-error',
     mistake: 'no try/catch around the request: the first failure ends polling',
     caughtBy: 'client-survives-failure',
