@@ -11,21 +11,29 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Stryker } from '@stryker-mutator/core';
 import { findLesson, lessons } from '../manifest.ts';
 import { projectRoot, workRoot } from '../paths.ts';
 
 /**
- * What to mutate in a solution file: the learner's part only. Code below a `// Given:`
- * comment is handed out complete with the starter (the JSON error handlers), so its
- * mutants say nothing about how well the graders check the learner's work.
+ * What to mutate in a solution file: the learner's part only — the lines of the solution
+ * that differ from the starter (git's line diff). Code the starter hands out complete (the
+ * JSON error handlers, lesson 01's validation in later lessons, lesson 03's holding in
+ * lesson 04) says nothing about how well the graders check the learner's work.
  */
-function learnersLines(file: string): string {
-  const lines = readFileSync(path.join(projectRoot, file), 'utf8').split('\n');
-  const given = lines.findIndex((line) => line.startsWith('// Given:'));
-  return given === -1 ? file : `${file}:1-${given}`;
+function learnersLines(slug: string, file: string): string[] {
+  const diff = spawnSync('git', ['diff', '--no-index', '-U0', '--no-color', path.join('lessons', slug, file), path.join('solutions', slug, file)], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+  }).stdout;
+  const ranges: string[] = [];
+  for (const [, start, count] of diff.matchAll(/^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/gm)) {
+    const lines = count === undefined ? 1 : Number(count);
+    if (lines > 0) ranges.push(`solutions/${slug}/${file}:${start}-${Number(start) + lines - 1}`);
+  }
+  return ranges;
 }
 
 const chosen = process.argv.slice(2).map((key) => findLesson(key) ?? (console.error(`No lesson "${key}".`), process.exit(2)));
@@ -33,7 +41,7 @@ const summary: string[] = [];
 
 for (const lesson of chosen.length > 0 ? chosen : lessons) {
   const started = performance.now();
-  const files = lesson.files.map((file) => learnersLines(`solutions/${lesson.slug}/${file}`));
+  const files = lesson.files.flatMap((file) => learnersLines(lesson.slug, file));
   const stryker = new Stryker({
     mutate: files,
     testRunner: 'command',

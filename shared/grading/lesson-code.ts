@@ -103,3 +103,14 @@ export async function startLessonClient<M>(
   ctx.defer(() => handle.stop());
   return { poller: handle, seen };
 }
+
+/**
+ * Starts the lesson's client `name` with exactly `options` (no recording callbacks added: for
+ * tests of optional callbacks and of callbacks that act on the client), stopped when the test ends.
+ */
+export async function startBareClient(ctx: TestContext, name: string, options: Record<string, unknown>): Promise<{ stop(): void }> {
+  const start = await loadFunction<(options: Record<string, unknown>) => { stop(): void }>(ctx, 'client.ts', name);
+  const client = start(options);
+  ctx.defer(() => client?.stop?.());
+  return client;
+}

@@ -5,7 +5,7 @@
 import { badMessageBodies, checkRefusesEach, checkUnknownRoute } from '../../shared/grading/bad-input.ts';
 import { check, show } from '../../shared/grading/failure.ts';
 import { call, describeReply } from '../../shared/grading/http-client.ts';
-import { loadFunction, serveLesson, startLessonClient } from '../../shared/grading/lesson-code.ts';
+import { serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
 import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
 import { waitUntil } from '../../shared/grading/wait.ts';
@@ -245,9 +245,8 @@ export const grader: Grader = {
           actual: `onMessage was called with ${show(second.seen.messages)}`,
         });
         ctx.step('a client whose onMessage calls stop() in the middle of a batch');
-        const startPolling = await loadFunction<(options: object) => { stop(): void }>(ctx, 'client.ts', 'startPolling');
         const thirdGot: number[] = [];
-        const third: { stop(): void } = startPolling({
+        const third: { stop(): void } = await startBareClient(ctx, 'startPolling', {
           baseUrl: fake.url,
           intervalMs: INTERVAL_MS,
           onMessage: (m: Message) => {
@@ -255,7 +254,6 @@ export const grader: Grader = {
             third.stop();
           },
         });
-        ctx.defer(() => third.stop());
         (await nextPoll(ctx, fake, 'from a third client')).respond(200, { messages: [message(1), message(2), message(3)] });
         const more = await fake.next(quiet);
         check(show(thirdGot) === '[1]' && !more, {
@@ -291,9 +289,7 @@ export const grader: Grader = {
         });
 
         ctx.step('a client started without onError (it is optional) meets a failure');
-        const startPolling = await loadFunction<(options: object) => { stop(): void }>(ctx, 'client.ts', 'startPolling');
-        const bare = startPolling({ baseUrl: fake.url, intervalMs: INTERVAL_MS, onMessage: () => undefined });
-        ctx.defer(() => bare.stop());
+        await startBareClient(ctx, 'startPolling', { baseUrl: fake.url, intervalMs: INTERVAL_MS, onMessage: () => undefined });
         (await nextPoll(ctx, fake, 'from a client without onError')).respond(500, { error: 'the server failed' });
         await nextPoll(ctx, fake, 'after a failure, from a client without onError (onError is optional: call it as onError?.(error))');
       },

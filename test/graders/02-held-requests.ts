@@ -6,7 +6,7 @@
 import { badMessageBodies, checkRefusesEach } from '../../shared/grading/bad-input.ts';
 import { check, show } from '../../shared/grading/failure.ts';
 import { describeReply, outcomeWithin, type PendingCall } from '../../shared/grading/http-client.ts';
-import { serveLesson, startLessonClient } from '../../shared/grading/lesson-code.ts';
+import { serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
 import { ANSWER_LIMIT_MS, describeOutcome, holdPolls, postMessage, replyWithin, waitingCount } from '../../shared/grading/polls.ts';
 import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
@@ -255,6 +255,7 @@ export const grader: Grader = {
         const fake = await scriptedServer(ctx);
         const { poller, seen } = await startClient(ctx, fake);
         const held = await nextPoll(ctx, fake, 'after startLongPolling()');
+        const errorsBefore = seen.errors.length;
         poller.stop();
         ctx.step('waiting for the held poll to be aborted');
         const aborted = await Promise.race([held.abandoned.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ANSWER_LIMIT_MS))]);
@@ -268,6 +269,11 @@ export const grader: Grader = {
           actual: `your client sent ${after?.method} ${after?.path} after stop()`,
         });
         check(seen.messages.length === 0, { expected: 'nothing delivered', actual: show(seen.messages) });
+        check(seen.errors.length === errorsBefore, {
+          expected: 'no onError call caused by stop() itself (the aborted poll is not a failure to report)',
+          actual: `onError was called with ${show(seen.errors.slice(errorsBefore).map(String))}`,
+          look: 'client.ts: in the catch, return quietly when stopped, before calling onError.',
+        });
       },
     },
     {
@@ -301,6 +307,10 @@ export const grader: Grader = {
           expected: 'message 1 delivered after the failures',
           actual: `delivered ${show(seen.messages)}`,
         });
+        ctx.step('a client started without onError (it is optional) meets a failure');
+        await startBareClient(ctx, 'startLongPolling', { baseUrl: fake.url, retryMs: RETRY_MS, onMessage: () => undefined });
+        (await nextPoll(ctx, fake, 'from a client without onError')).respond(500, { error: 'the server failed' });
+        await nextPoll(ctx, fake, 'after a failure, from a client without onError (onError is optional: call it as onError?.(error))');
       },
     },
   ],

@@ -5,7 +5,7 @@
  */
 import { check, show } from '../../shared/grading/failure.ts';
 import { call, describeReply, type Reply } from '../../shared/grading/http-client.ts';
-import { serveLesson, startLessonClient } from '../../shared/grading/lesson-code.ts';
+import { serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
 import { ANSWER_LIMIT_MS, expectWaiting, holdPolls, postMessage, replyWithin, waitingCount } from '../../shared/grading/polls.ts';
 import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
@@ -272,6 +272,10 @@ export const grader: Grader = {
           expected: `a short pause (retryMs, ${RETRY_MS} ms) for the first failure after a success`,
           actual: `the client waited ${pause} ms: reset the failure count when a poll succeeds`,
         });
+        ctx.step('a client started without onError (it is optional) meets a failure');
+        await startBareClient(ctx, 'startCometClient', { baseUrl: fake.url, retryMs: RETRY_MS, onMessage: () => undefined });
+        (await nextPoll(ctx, fake, 'from a client without onError')).respond(500, { error: 'the server failed' });
+        await nextPoll(ctx, fake, 'after a failure, from a client without onError (onError is optional: call it as onError?.(error))');
       },
     },
     {
@@ -300,11 +304,17 @@ export const grader: Grader = {
         ctx.step('stopping while a poll is held');
         const first = await startClient(ctx, fake);
         const held = await nextPoll(ctx, fake, 'after startCometClient()');
+        const errorsBefore = first.seen.errors.length;
         first.poller.stop();
         const aborted = await within(held.abandoned.then(() => true), ANSWER_LIMIT_MS, false);
         check(aborted, {
           expected: 'stop() to abort the held poll',
           actual: `the poll was still open ${ANSWER_LIMIT_MS} ms after stop()`,
+        });
+        check(first.seen.errors.length === errorsBefore, {
+          expected: 'no onError call caused by stop() itself (the aborted poll is not a failure to report)',
+          actual: `onError was called with ${show(first.seen.errors.slice(errorsBefore).map(String))}`,
+          look: 'client.ts: in the catch, return quietly when stopped, before counting a failure or calling onError.',
         });
 
         ctx.step('stopping during the pause after a failure');
