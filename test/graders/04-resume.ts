@@ -3,11 +3,12 @@
  * `GET /poll?after=N`; the client through the `after` it sends to a scripted server.
  */
 import { check, show } from '../../shared/grading/failure.ts';
-import { call, describeReply, type Reply } from '../../shared/grading/http-client.ts';
-import { serveLesson, startLessonClient } from '../../shared/grading/lesson-code.ts';
+import { call, describeReply, outcomeWithin, type Reply } from '../../shared/grading/http-client.ts';
+import { serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
 import { ANSWER_LIMIT_MS, holdPolls, postMessage, replyWithin } from '../../shared/grading/polls.ts';
 import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
+import { within } from '../../shared/grading/wait.ts';
 
 interface Message {
   id: number;
@@ -114,11 +115,19 @@ export const grader: Grader = {
         const { url } = await serve(ctx);
         await postAll(ctx, url, 2);
         const polls = await holdPolls(ctx, url, 3, { path: '/poll?after=2' });
+        // A client that claims to be ahead of the server (after=99) has nothing to get yet.
+        const [ahead] = await holdPolls(ctx, url, 1, { path: '/poll?after=99', total: 4 });
         await postMessage(ctx, url, 'message 3');
         for (const poll of polls) {
           const reply: Reply = await replyWithin(ctx, poll, ANSWER_LIMIT_MS, 'once message 3 is posted');
           expectMessages(reply.body as { messages?: Message[] }, 2, [3]);
         }
+        const early = await outcomeWithin(ahead!, 200);
+        check(!early, {
+          expected: 'the poll with after=99 still held: message 3 is not newer than 99',
+          actual: early?.kind === 'reply' ? describeReply(early.reply) : 'a broken connection',
+          look: 'server.ts: after a post, answer only the held polls that now miss something (catchUp of their own after is not undefined).',
+        });
       },
     },
     {
@@ -145,18 +154,19 @@ export const grader: Grader = {
       look: 'server.ts: keep only historyLimit messages; when after < (oldest kept id - 1), answer { status: "gap", from: after + 1, to: oldest kept id - 1 }.',
       async run(ctx) {
         const { url } = await serve(ctx, { historyLimit: 5 });
-        await postAll(ctx, url, 8);
+        await postAll(ctx, url, 12);
         const gap = await pollNow(ctx, url, 0);
-        check(gap.status === 'gap' && gap.from === 1 && gap.to === 3, {
-          expected: 'with historyLimit 5 and 8 messages, GET /poll?after=0 answered { "status": "gap", "from": 1, "to": 3 } (messages 1–3 are no longer kept)',
+        check(gap.status === 'gap' && gap.from === 1 && gap.to === 7, {
+          expected: 'with historyLimit 5 and 12 messages, GET /poll?after=0 answered { "status": "gap", "from": 1, "to": 7 } (messages 1–7 are no longer kept)',
           actual: describePoll(gap),
         });
-        const small = await pollNow(ctx, url, 2);
-        check(small.status === 'gap' && small.from === 3 && small.to === 3, {
-          expected: 'GET /poll?after=2 answered { "status": "gap", "from": 3, "to": 3 }',
+        const small = await pollNow(ctx, url, 6);
+        check(small.status === 'gap' && small.from === 7 && small.to === 7, {
+          expected: 'GET /poll?after=6 answered { "status": "gap", "from": 7, "to": 7 }',
           actual: describePoll(small),
         });
-        expectMessages(await pollNow(ctx, url, 3), 3, [4, 5, 6, 7, 8]);
+        expectMessages(await pollNow(ctx, url, 7), 7, [8, 9, 10, 11, 12]);
+        expectMessages(await pollNow(ctx, url, 10), 10, [11, 12]);
       },
     },
     {
@@ -168,6 +178,12 @@ export const grader: Grader = {
         expectMessages(await pollNow(ctx, url, 1), 1, [2, 3]);
         const next = await postMessage<Message>(ctx, url, 'after the restart');
         check(next.id === 4, { expected: 'the next message to get id 4', actual: show(next) });
+        const small = await serve(ctx, { historyLimit: 2, initialMessages: [message(1), message(2), message(3)] });
+        const gap = await pollNow(ctx, small.url, 0);
+        check(gap.status === 'gap' && gap.from === 1 && gap.to === 1, {
+          expected: 'with historyLimit 2 and initial messages 1–3, only 2 and 3 kept: GET /poll?after=0 answered { "status": "gap", "from": 1, "to": 1 }',
+          actual: describePoll(gap),
+        });
       },
     },
     {
@@ -228,6 +244,41 @@ export const grader: Grader = {
           actual: `onGap was called with ${show(gaps)}`,
         });
         check(show(idsOf(seen.messages)) === '[4]', { expected: 'message 4 delivered', actual: show(idsOf(seen.messages)) });
+      },
+    },
+    {
+      id: 'client-stop-and-options',
+      title: 'client: stop() aborts the held poll, also from inside onMessage; onGap may be left out',
+      look: 'client.ts: keep the fetch’s AbortController signal when you add ?after=; check stopped before each delivery; call onGap?.(...).',
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        ctx.step('stopping while a poll is held');
+        const { poller } = await startClient(ctx, fake);
+        const held = await nextPoll(ctx, fake, 'after startResumingClient()', 0);
+        poller.stop();
+        const aborted = await within(held.abandoned.then(() => true), ANSWER_LIMIT_MS, false);
+        check(aborted, { expected: 'stop() to abort the held poll (pass the AbortController’s signal to fetch)', actual: `the poll was still open ${ANSWER_LIMIT_MS} ms after stop()` });
+
+        ctx.step('a client whose onMessage calls stop() in the middle of a batch');
+        const got: number[] = [];
+        const stopping: { stop(): void } = await startBareClient(ctx, 'startResumingClient', {
+          baseUrl: fake.url,
+          onMessage: (m: Message) => {
+            got.push(m.id);
+            stopping.stop();
+          },
+        });
+        (await nextPoll(ctx, fake, 'from a client that stops in onMessage', 0)).respond(200, { status: 'messages', messages: [message(1), message(2), message(3)] });
+        const more = await fake.next(300);
+        check(show(got) === '[1]' && !more, {
+          expected: 'after stop() inside onMessage: nothing more delivered, no request',
+          actual: `delivered ${show(got)}${more ? `, then GET ${more.path}?${more.query}` : ''}`,
+        });
+
+        ctx.step('a client without onGap meets a gap');
+        await startBareClient(ctx, 'startResumingClient', { baseUrl: fake.url, retryMs: RETRY_MS, onMessage: () => undefined });
+        (await nextPoll(ctx, fake, 'from a client without onGap', 0)).respond(200, { status: 'gap', from: 1, to: 3 });
+        await nextPoll(ctx, fake, 'after a gap, from a client without onGap (onGap is optional: call it as onGap?.(...))', 3);
       },
     },
   ],
