@@ -4,6 +4,7 @@
  * it as a real process (main.ts) and kills it with SIGKILL right after an acknowledgement.
  */
 import { readFile } from 'node:fs/promises';
+import { isErrorBody } from '../../shared/grading/bad-input.ts';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { check, show } from '../../shared/grading/failure.ts';
@@ -63,9 +64,8 @@ function expectStatus(reply: Reply, status: number, what: string): void {
 }
 
 function expectError(reply: Reply, status: number, what: string): void {
-  const error = (reply.body as { error?: unknown } | undefined)?.error;
-  check(reply.status === status && typeof error === 'string', {
-    expected: `${what}: status ${status} with { "error": "..." }`,
+  check(reply.status === status && isErrorBody(reply.body), {
+    expected: `${what}: status ${status} with { "error": "what is wrong" } (a message, not empty)`,
     actual: describeReply(reply),
   });
 }
@@ -192,7 +192,17 @@ export const grader: Grader = {
         check(me.status === 200 && (me.body as { user?: User })?.user?.id === user.id, { expected: 'GET /me with the token: { "user": ... }', actual: describeReply(me) });
         const second = await login(ctx, url, '漠然');
         check(second.token !== session.token, { expected: 'a new random token for each login', actual: 'the same token twice' });
+        ctx.step('holding a poll in each session, then logging one session out');
+        const kept = await holdFor(ctx, url, second, 0, 1);
+        const ended = await holdFor(ctx, url, session, 0, 2);
         expectStatus(await call(url, 'POST', '/logout', { headers: auth(session.token) }), 204, 'POST /logout');
+        const cancelled = await answerOf(ctx, ended, 'when its session logs out');
+        check(cancelled.status === 'cancelled', { expected: 'the logged-out session’s held poll answered { "status": "cancelled" }', actual: show(cancelled) });
+        const other = await outcomeWithin(kept, 300);
+        check(!other, {
+          expected: 'the other session’s poll still held: logging out one tab keeps the other',
+          actual: other ? `it was answered: ${describeOutcome(other)}` : '',
+        });
         expectError(await call(url, 'GET', '/me', { headers: auth(session.token) }), 401, 'GET /me with a logged-out token');
         expectStatus(await call(url, 'GET', '/me', { headers: auth(second.token) }), 200, "GET /me with the other session's token (logging out one tab keeps the other)");
       },
@@ -215,6 +225,9 @@ export const grader: Grader = {
           ['a name that is a number', { name: 42, password: PASSWORD }],
         ];
         for (const [what, body] of bad) expectError(await call(url, 'POST', '/register', { json: body }), 400, `registering with ${what}`);
+        const notJson = { body: 'name=ann&password=secret', headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+        expectError(await call(url, 'POST', '/register', notJson), 400, 'registering with a body that is not JSON');
+        expectError(await call(url, 'POST', '/login', notJson), 401, 'logging in with a body that is not JSON');
         expectError(await call(url, 'POST', '/login', { json: { name: 'liger_zql', password: 'wrong password' } }), 401, 'logging in with a wrong password');
         expectError(await call(url, 'POST', '/login', { json: { name: 'nobody', password: PASSWORD } }), 401, 'logging in as an unknown user');
       },
