@@ -101,11 +101,20 @@ async function account(ctx: TestContext, url: string, name: string): Promise<Acc
 
 async function befriend(ctx: TestContext, url: string, who: Account, name: string): Promise<void> {
   ctx.step(`${who.user.name} adds ${name} as a friend`);
-  expectStatus(await call(url, 'POST', '/friends', { json: { name }, headers: auth(who.token) }), 201, `POST /friends { "name": ${show(name)} }`);
+  const reply = await call(url, 'POST', '/friends', { json: { name }, headers: auth(who.token) });
+  expectStatus(reply, 201, `POST /friends { "name": ${show(name)} }`);
+  const friend = (reply.body as { friend?: Friend })?.friend;
+  check(Number.isInteger(friend?.id) && friend?.name === name && typeof friend?.online === 'boolean', {
+    expected: `{ "friend": { "id": <number>, "name": ${show(name)}, "online": <true or false> } } (see protocol.ts)`,
+    actual: describeReply(reply),
+  });
 }
 
+/** A body the JSON parser does not read: a route must answer it as if the fields were missing. */
+const NOT_JSON = { body: 'name=ann&password=secret', headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+
 async function send(ctx: TestContext, url: string, from: Account, to: User, content: string, extra: Record<string, unknown> = {}): Promise<ChatMessage> {
-  ctx.step(`${from.user.name} sends "${content}" to ${to.name}`);
+  ctx.step(`${from.user.name} sends "${content.length > 40 ? `${content.slice(0, 20)}… (${content.length} characters)` : content}" to ${to.name}`);
   const reply = await call(url, 'POST', '/messages', { json: { to: to.id, content, ...extra }, headers: auth(from.token) });
   expectStatus(reply, 201, `POST /messages from ${from.user.name} to ${to.name}`);
   return reply.body as ChatMessage;
@@ -173,6 +182,21 @@ async function comeOnline(ctx: TestContext, url: string, a: Account, b: Account,
   });
 }
 
+/** Both come online, then each holds a poll that nothing has answered yet. */
+async function bothHolding(ctx: TestContext, url: string, a: Account, b: Account): Promise<{ aPoll: PendingCall; bPoll: PendingCall }> {
+  await comeOnline(ctx, url, a, b);
+  const bPoll = await holdFor(ctx, url, b, 0, 1);
+  const aPoll = await holdFor(ctx, url, a, 0, 2);
+  return { aPoll, bPoll };
+}
+
+function expectHeardOffline(answer: { status?: unknown; presence?: Friend[] }, listener: Account, leaver: Account, when: string): void {
+  check(answer.status === 'presence' && answer.presence?.some((f) => f.id === leaver.user.id && f.online === false), {
+    expected: `${listener.user.name}'s poll answered ${when} with { "status": "presence", "presence": [{ ${leaver.user.name}, online: false }] }`,
+    actual: show(answer),
+  });
+}
+
 const contents = (messages: readonly ChatMessage[] | undefined) => (messages ?? []).map((m) => m?.content);
 
 export const grader: Grader = {
@@ -225,9 +249,9 @@ export const grader: Grader = {
           ['a name that is a number', { name: 42, password: PASSWORD }],
         ];
         for (const [what, body] of bad) expectError(await call(url, 'POST', '/register', { json: body }), 400, `registering with ${what}`);
-        const notJson = { body: 'name=ann&password=secret', headers: { 'content-type': 'application/x-www-form-urlencoded' } };
-        expectError(await call(url, 'POST', '/register', notJson), 400, 'registering with a body that is not JSON');
-        expectError(await call(url, 'POST', '/login', notJson), 401, 'logging in with a body that is not JSON');
+        expectError(await call(url, 'POST', '/register', NOT_JSON), 400, 'registering with a body that is not JSON');
+        expectError(await call(url, 'POST', '/login', NOT_JSON), 401, 'logging in with a body that is not JSON');
+        expectError(await call(url, 'POST', '/login', { json: { name: 'liger_zql', password: 12345 } }), 401, 'logging in with a password that is a number, not text');
         expectError(await call(url, 'POST', '/login', { json: { name: 'liger_zql', password: 'wrong password' } }), 401, 'logging in with a wrong password');
         expectError(await call(url, 'POST', '/login', { json: { name: 'nobody', password: PASSWORD } }), 401, 'logging in as an unknown user');
       },
@@ -285,7 +309,7 @@ export const grader: Grader = {
     {
       id: 'friends-both-ways',
       title: 'friends: adding a friend by name makes both see each other; duplicates, strangers and yourself are refused',
-      look: 'store.ts: a friendship is two rows in relations, one each way; server.ts: 409, 404 and 400 for the refusals.',
+      look: 'store.ts: a friendship is two rows in relations, one each way; server.ts: 201 { friend }, and 409, 404 and 400 for the refusals.',
       timeoutMs: TEST_LIMIT_MS,
       async run(ctx) {
         const { url } = await startChat(ctx);
@@ -295,6 +319,8 @@ export const grader: Grader = {
         expectError(await call(url, 'POST', '/friends', { json: { name: 'ann' }, headers: auth(b.token) }), 409, 'adding a friend again');
         expectError(await call(url, 'POST', '/friends', { json: { name: 'nobody' }, headers: auth(a.token) }), 404, 'adding an unknown user');
         expectError(await call(url, 'POST', '/friends', { json: { name: 'ann' }, headers: auth(a.token) }), 400, 'adding yourself');
+        expectError(await call(url, 'POST', '/friends', { json: {}, headers: auth(a.token) }), 400, 'adding a friend without a name');
+        expectError(await call(url, 'POST', '/friends', { ...NOT_JSON, headers: { ...NOT_JSON.headers, ...auth(a.token) } }), 400, 'adding a friend with a body that is not JSON');
       },
     },
     {
@@ -305,17 +331,12 @@ export const grader: Grader = {
       async run(ctx) {
         const { url } = await startChat(ctx);
         const { a, b } = await annAndBen(ctx, url);
-        await comeOnline(ctx, url, a, b);
-        const benPoll = await holdFor(ctx, url, b, 0, 1);
+        const { aPoll, bPoll } = await bothHolding(ctx, url, a, b);
         check((await friendsOf(url, a)).find((f) => f.id === b.user.id)?.online === true, { expected: 'GET /friends: ben online', actual: show(await friendsOf(url, a)) });
-        const annWaitsAgain = await holdFor(ctx, url, a, 0, 2);
         ctx.step('ben leaves (his poll is aborted)');
-        benPoll.abort();
-        const gone = await answerOf(ctx, annWaitsAgain, `when ben goes offline (${GRACE_MS} ms grace)`, GRACE_MS + CALL_LIMIT_MS);
-        check(gone.status === 'presence' && gone.presence?.some((f) => f.id === b.user.id && f.online === false), {
-          expected: "ann's poll answered with presence: ben, online: false",
-          actual: show(gone),
-        });
+        bPoll.abort();
+        const gone = await answerOf(ctx, aPoll, `when ben goes offline (${GRACE_MS} ms grace)`, GRACE_MS + CALL_LIMIT_MS);
+        expectHeardOffline(gone, a, b, 'after the grace time');
         check((await friendsOf(url, a)).find((f) => f.id === b.user.id)?.online === false, { expected: 'GET /friends: ben offline', actual: show(await friendsOf(url, a)) });
       },
     },
@@ -327,15 +348,30 @@ export const grader: Grader = {
       async run(ctx) {
         const { url } = await startChat(ctx, { presenceGraceMs: 1500 });
         const { a, b } = await annAndBen(ctx, url);
-        await comeOnline(ctx, url, a, b);
-        const benPoll = await holdFor(ctx, url, b, 0, 1);
-        const annPoll = await holdFor(ctx, url, a, 0, 2);
+        const { aPoll, bPoll } = await bothHolding(ctx, url, a, b);
         const message = await send(ctx, url, a, b.user, 'hello');
-        await answerOf(ctx, benPoll, 'with the message');
-        await answerOf(ctx, annPoll, 'with her own message (her other tabs see what she sends)');
+        await answerOf(ctx, bPoll, 'with the message');
+        await answerOf(ctx, aPoll, 'with her own message (her other tabs see what she sends)');
         await holdFor(ctx, url, b, message.id, 1);
         ctx.step('ann polls again: ben never left, so there is no news for her');
         await holdFor(ctx, url, a, message.id, 2);
+      },
+    },
+    {
+      id: 'logout-goes-offline',
+      title: 'presence: a user who logs out of their last session is offline at once, without the grace time',
+      look: 'hub.ts logout(): cancel the polls of that session; if the user has no poll left, go offline now and tell their friends.',
+      timeoutMs: TEST_LIMIT_MS,
+      async run(ctx) {
+        // A grace time far longer than the wait below: only logout itself can send the news in time.
+        const { url } = await startChat(ctx, { presenceGraceMs: 60_000 });
+        const { a, b } = await annAndBen(ctx, url);
+        const { aPoll, bPoll } = await bothHolding(ctx, url, a, b);
+        expectStatus(await call(url, 'POST', '/logout', { headers: auth(b.token) }), 204, 'POST /logout as ben');
+        const cancelled = await answerOf(ctx, bPoll, 'when ben logs out');
+        check(cancelled.status === 'cancelled', { expected: 'ben’s held poll answered { "status": "cancelled" }', actual: show(cancelled) });
+        const gone = await answerOf(ctx, aPoll, 'when ben logs out (the 60 s grace time must not apply)');
+        expectHeardOffline(gone, a, b, 'at once');
       },
     },
     {
@@ -423,6 +459,8 @@ export const grader: Grader = {
         check(show(contents(page2)) === show(['m2', 'm3', 'm4']), { expected: `before=${page1[0]!.id}: ["m2","m3","m4"]`, actual: show(contents(page2)) });
         const page3 = await history(url, b, `with=${a.user.id}&limit=3&before=${page2[0]!.id}`);
         check(show(contents(page3)) === show(['m1']), { expected: `ben's view, before=${page2[0]!.id}: ["m1"]`, actual: show(contents(page3)) });
+        const newest = await history(url, a, `with=${b.user.id}&limit=1`);
+        check(show(contents(newest)) === show(['m7']), { expected: 'limit=1 (the smallest page): ["m7"]', actual: show(contents(newest)) });
         for (const query of [`with=abc`, `with=${b.user.id}&limit=0`, `with=${b.user.id}&before=-1`]) {
           expectError(await call(url, 'GET', `/history?${query}`, { headers: auth(a.token) }), 400, `GET /history?${query}`);
         }
@@ -519,6 +557,9 @@ export const grader: Grader = {
           ['content that is a number', { to: b.user.id, content: 5 }],
         ];
         for (const [what, json] of bodies) expectError(await call(url, 'POST', '/messages', { json, headers: auth(a.token) }), 400, `a message with ${what}`);
+        expectError(await call(url, 'POST', '/messages', { ...NOT_JSON, headers: { ...NOT_JSON.headers, ...auth(a.token) } }), 400, 'a message with a body that is not JSON');
+        const longest = await send(ctx, url, a, b.user, 'x'.repeat(2000));
+        check(longest.content?.length === 2000, { expected: 'a message of exactly 2000 characters accepted and stored whole', actual: `content of ${longest.content?.length} characters` });
         for (const after of ['-1', 'abc', '1.5', '']) expectError(await call(url, 'GET', `/poll?after=${after}`, { headers: auth(a.token) }), 400, `GET /poll?after=${after}`);
       },
     },

@@ -85,6 +85,12 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'server.ts', find: '    store.deleteSession(token);\n', replace: '' }],
   },
   {
+    id: 'logout-waits-for-grace',
+    mistake: 'lets a logged-out user linger online for the grace time, as if they might poll again',
+    caughtBy: 'logout-goes-offline',
+    edits: [{ file: 'hub.ts', find: '    if (this.#pollsOf(userId).size === 0) this.#goOffline(userId);', replace: '' }],
+  },
+  {
     id: 'friends-one-way',
     mistake: 'stores a friendship in one direction only',
     caughtBy: 'friends-both-ways',
