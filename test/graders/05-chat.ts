@@ -375,6 +375,32 @@ export const grader: Grader = {
       },
     },
     {
+      id: 'presence-two-tabs',
+      title: 'presence: a user with two tabs stays online while one of them still polls',
+      look: 'hub.ts: going offline needs the user’s last poll to end (#maybeLeaving), and logout() goes offline only when no poll of any session is left.',
+      timeoutMs: TEST_LIMIT_MS,
+      async run(ctx) {
+        const { url } = await startChat(ctx);
+        const { a, b } = await annAndBen(ctx, url);
+        const secondTab = await login(ctx, url, 'ben');
+        const { aPoll } = await bothHolding(ctx, url, a, b);
+        const closing = await holdFor(ctx, url, secondTab, 0, 3);
+        const expectStillHeld = async (after: string, withinMs: number) => {
+          const answered = await outcomeWithin(aPoll, withinMs);
+          check(!answered, {
+            expected: `ann's poll still held ${after}: ben's first tab still polls, so he is online and there is no news`,
+            actual: answered ? `it was answered: ${describeOutcome(answered)}` : '',
+          });
+        };
+        ctx.step("ben's second tab closes (its poll is aborted)");
+        closing.abort();
+        await expectStillHeld(`${GRACE_MS} ms grace time after the second tab closed`, GRACE_MS + 500);
+        ctx.step("ben's second tab's session logs out");
+        expectStatus(await call(url, 'POST', '/logout', { headers: auth(secondTab.token) }), 204, "POST /logout for ben's second tab");
+        await expectStillHeld('after the second session logged out', 300);
+      },
+    },
+    {
       id: 'private-delivery',
       title: 'messages: a message reaches its recipient (every tab) and the sender’s other tabs, and nobody else',
       look: 'hub.ts: keep held polls per user; a message wakes the polls of its recipient and its sender only.',
@@ -441,7 +467,7 @@ export const grader: Grader = {
     {
       id: 'history-pages',
       title: 'history: pages through one conversation, newest page first, each page oldest first',
-      look: 'store.ts: conversation() selects the two users’ messages with id < before, newest `limit`, then returns them oldest first.',
+      look: 'store.ts: conversation() selects the two users’ messages with id < before, newest `limit`, then returns them oldest first; server.ts: 400 for a "with", "before" or "limit" that is not a whole number.',
       timeoutMs: TEST_LIMIT_MS,
       async run(ctx) {
         const { url } = await startChat(ctx);
@@ -461,7 +487,7 @@ export const grader: Grader = {
         check(show(contents(page3)) === show(['m1']), { expected: `ben's view, before=${page2[0]!.id}: ["m1"]`, actual: show(contents(page3)) });
         const newest = await history(url, a, `with=${b.user.id}&limit=1`);
         check(show(contents(newest)) === show(['m7']), { expected: 'limit=1 (the smallest page): ["m7"]', actual: show(contents(newest)) });
-        for (const query of [`with=abc`, `with=${b.user.id}&limit=0`, `with=${b.user.id}&before=-1`]) {
+        for (const query of [`with=abc`, `with=${b.user.id}&limit=0`, `with=${b.user.id}&limit=many`, `with=${b.user.id}&before=-1`]) {
           expectError(await call(url, 'GET', `/history?${query}`, { headers: auth(a.token) }), 400, `GET /history?${query}`);
         }
       },

@@ -85,6 +85,12 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'server.ts', find: '    store.deleteSession(token);\n', replace: '' }],
   },
   {
+    id: 'offline-with-a-tab-open',
+    mistake: 'starts going offline when any poll ends, although another tab still polls',
+    caughtBy: 'presence-two-tabs',
+    edits: [{ file: 'hub.ts', find: 'if (this.#closed || this.#pollsOf(userId).size > 0 || this.#goingOffline.has(userId)) return;', replace: 'if (this.#closed || this.#goingOffline.has(userId)) return;' }],
+  },
+  {
     id: 'logout-waits-for-grace',
     mistake: 'lets a logged-out user linger online for the grace time, as if they might poll again',
     caughtBy: 'logout-goes-offline',
