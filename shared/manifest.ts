@@ -106,7 +106,7 @@ export const lessons: readonly Lesson[] = [
       'parseAfter: accept only a string of digits (/^\\d{1,15}$/) and return Number(raw); anything else is undefined, and the route answers 400.',
       'Ids are consecutive, so the message with id N is at index N - history[0].id. Everything newer than `after` is history.slice(after - oldestKept + 1).',
       'If after < oldestKept - 1, some messages were dropped: answer { status: "gap", from: after + 1, to: oldestKept - 1 }.',
-      'GET /poll: const answer = catchUp(after); if (answer) res.json(answer); else hold(res, after). After a post, run catchUp(poll.after) for each held poll and answer those that now miss something.',
+      'After a post: const bytes = jsonBytes({ status: "messages", messages: [message] }); then for (const poll of [...waiting]) if (message.id > poll.after) answer(poll, bytes). One JSON.stringify, whatever the number of polls.',
       'Client: poll `/poll?after=${lastMessageId}`; deliver a message only if message.id > lastMessageId, and then set lastMessageId = message.id. On a gap, onGap({ from, to }) and lastMessageId = to.',
     ],
   },

@@ -50,7 +50,7 @@ export async function serveLesson<App = http.RequestListener>(
   }
   if (typeof app !== 'function') {
     fail({
-      expected: `${factory}() to return an express app`,
+      expected: `${factory}() to return the request handler: an express app, or a function (req, res)`,
       actual: `it returned ${app === undefined ? 'nothing' : typeof app}`,
       look: `server.ts: end ${factory}() with \`return app;\``,
     });

@@ -30,13 +30,19 @@ export const mutants: readonly Mutant[] = [
     id: 'always-holds',
     mistake: 'ignores `after` and holds every poll, as in lesson 02, losing what was posted between polls',
     caughtBy: 'answers-newer-at-once',
-    edits: [{ file: 'server.ts', find: '    if (answer) res.json(answer);\n    else hold(res, after);', replace: '    void answer;\n    hold(res, after);' }],
+    edits: [{ file: 'server.ts', find: '    if (answer) sendJson(res, 200, answer);\n    else hold(res, after);', replace: '    void answer;\n    hold(res, after);' }],
   },
   {
     id: 'first-held-only',
     mistake: 'answers only the first held poll after a post',
     caughtBy: 'holds-then-answers',
-    edits: [{ file: 'server.ts', find: '      if (missing) answer(poll, missing);', replace: '      if (missing) {\n        answer(poll, missing);\n        break;\n      }' }],
+    edits: [{ file: 'server.ts', find: '      if (message.id > poll.after) answer(poll, bytes);', replace: '      if (message.id > poll.after) {\n        answer(poll, bytes);\n        break;\n      }' }],
+  },
+  {
+    id: 'wakes-every-poll',
+    mistake: 'sends the new message to every held poll, also to one that is ahead of the server',
+    caughtBy: 'holds-then-answers',
+    edits: [{ file: 'server.ts', find: '      if (message.id > poll.after) answer(poll, bytes);', replace: '      answer(poll, bytes);' }],
   },
   {
     id: 'lax-after',
