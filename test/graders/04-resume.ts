@@ -110,13 +110,14 @@ export const grader: Grader = {
     {
       id: 'holds-then-answers',
       title: 'server: every held poll is answered with the new message when it is posted',
-      look: 'server.ts: after storing a message, answer every held poll with what it is now missing (catchUp of its own `after`).',
+      look: 'server.ts answerHeldPolls: after storing a message, answer every held poll whose `after` is smaller than the message’s id (the same bytes for all of them).',
       async run(ctx) {
         const { url } = await serve(ctx);
         await postAll(ctx, url, 2);
         const polls = await holdPolls(ctx, url, 3, { path: '/poll?after=2' });
-        // A client that claims to be ahead of the server (after=99) has nothing to get yet.
-        const [ahead] = await holdPolls(ctx, url, 1, { path: '/poll?after=99', total: 4 });
+        // A client that claims to be ahead of the server (it says it has 3, which the server
+        // has not stored yet: a restart lost it) has nothing to get from the next message.
+        const [ahead] = await holdPolls(ctx, url, 1, { path: '/poll?after=3', total: 4 });
         await postMessage(ctx, url, 'message 3');
         for (const poll of polls) {
           const reply: Reply = await replyWithin(ctx, poll, ANSWER_LIMIT_MS, 'once message 3 is posted');
@@ -124,9 +125,9 @@ export const grader: Grader = {
         }
         const early = await outcomeWithin(ahead!, 200);
         check(!early, {
-          expected: 'the poll with after=99 still held: message 3 is not newer than 99',
+          expected: 'the poll with after=3 still held: message 3 is not newer than 3 (greater, not greater or equal)',
           actual: early?.kind === 'reply' ? describeReply(early.reply) : 'a broken connection',
-          look: 'server.ts: after a post, answer only the held polls that now miss something (catchUp of their own after is not undefined).',
+          look: 'server.ts answerHeldPolls: answer a held poll only if message.id > poll.after.',
         });
       },
     },
