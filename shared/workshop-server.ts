@@ -62,6 +62,9 @@ interface LessonApp extends RequestHandler {
 
 export const builtSite = path.join(projectRoot, 'dist', 'site');
 const docsFolder = path.join(projectRoot, 'dist', 'docs');
+/** The last full benchmark run (npm run bench), shown on the site. */
+const benchFolder = path.join(projectRoot, 'bench');
+const benchFiles = ['RESULTS.md', 'chart.svg'];
 
 /** The workshop's options for a lesson, with a relative `file` made absolute. */
 function serveOptions(lesson: Lesson, dataRoot: string): Record<string, unknown> {
@@ -167,6 +170,13 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     if (!lesson) return void res.status(404).json({ error: `There is no lesson ${req.params.slug}.` });
     const lang = typeof req.query.lang === 'string' ? req.query.lang : undefined;
     res.type('text/markdown; charset=utf-8').send(await lessonText(lesson, lang));
+  });
+  app.get('/api/bench/:file', (req, res) => {
+    const file = req.params.file;
+    if (!benchFiles.includes(file)) return void res.status(404).json({ error: `The benchmark results are ${benchFiles.join(' and ')}; there is no ${file}.` });
+    res.sendFile(path.join(benchFolder, file), (error) => {
+      if (error && !res.headersSent) res.status(404).json({ error: `No ${file} yet: run npm run bench.` });
+    });
   });
   app.use('/docs', express.static(docsFolder));
   // Pages without an icon of their own (the typedoc pages) make browsers ask for this.

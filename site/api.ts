@@ -24,3 +24,12 @@ export async function fetchLessonText(slug: string): Promise<string> {
   if (!response.ok) throw new Error(`the text of ${slug}: ${response.status}`);
   return response.text();
 }
+
+/** bench/RESULTS.md, the last full benchmark run; undefined when there is none. */
+export async function fetchBenchResults(): Promise<string | undefined> {
+  const response = await fetch('/api/bench/RESULTS.md');
+  return response.ok ? response.text() : undefined;
+}
+
+/** Where the benchmark chart is served, for the results' `chart.svg` image. */
+export const benchChartUrl = '/api/bench/chart.svg';

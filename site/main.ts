@@ -1,9 +1,10 @@
 /**
  * The workshop site: the lessons in order with the learner's progress, each lesson's text,
  * and for lessons 01–04 a live demo whose request timeline shows the difference between
- * polling and held requests. Routes: `#/` and `#/lessons/<slug>`.
+ * polling and held requests, and the benchmark results. Routes: `#/`, `#/lessons/<slug>`
+ * and `#/benchmarks`.
  */
-import { fetchLessonText, fetchLessons, fetchProgress, type MountedLesson } from './api.ts';
+import { benchChartUrl, fetchBenchResults, fetchLessonText, fetchLessons, fetchProgress, type MountedLesson } from './api.ts';
 import { DEMO_CLIENTS, startDemo, type RunningDemo } from './demo.ts';
 import { renderMarkdown } from './markdown.ts';
 import { outcomes } from './timeline.ts';
@@ -51,6 +52,7 @@ async function showHome(lessons: MountedLesson[]): Promise<void> {
     el('h2', {}, 'The lessons'),
     el('p', {}, el('progress', { max: lessons.length, value: done, ariaLabel: 'lessons passed' }), ` ${done} of ${lessons.length} passed (from your last npm run verify)`),
     list,
+    el('p', {}, 'How far does one process go? ', el('a', { href: '#/benchmarks' }, 'The benchmarks'), ': polling against held requests, and 10,000 held clients against Socket.IO, Faye and bare Node.'),
     el('p', {}, 'Reference documentation: ', el('a', { href: '/docs/' }, 'the workshop library and the lessons’ contracts'), ' (after npm run docs).'),
   );
 }
@@ -140,15 +142,29 @@ async function showLesson(lesson: MountedLesson, target: string): Promise<void> 
   view.replaceChildren(...parts, text);
 }
 
+async function showBenchmarks(): Promise<void> {
+  const markdown = await fetchBenchResults();
+  if (!markdown) {
+    view.replaceChildren(el('h1', {}, 'Benchmarks'), el('p', {}, 'No results yet: run npm run bench (a few minutes; npm run bench -- --quick for a first look).'));
+    return;
+  }
+  const text = el('article', { className: 'lesson-text benchmarks' });
+  text.innerHTML = renderMarkdown(markdown); // the project's own Markdown
+  for (const image of text.querySelectorAll('img')) if (image.getAttribute('src') === 'chart.svg') image.src = benchChartUrl;
+  view.replaceChildren(text);
+}
+
 async function route(): Promise<void> {
   stopDemo();
   const { target, lessons } = await fetchLessons();
-  nav.replaceChildren(...lessons.map((l) => el('a', { href: `#/lessons/${l.slug}` }, String(l.number).padStart(2, '0'))));
+  nav.replaceChildren(...lessons.map((l) => el('a', { href: `#/lessons/${l.slug}` }, String(l.number).padStart(2, '0'))), el('a', { href: '#/benchmarks' }, 'Benchmarks'));
   const slug = /^#\/lessons\/([\w-]+)$/.exec(location.hash)?.[1];
   const lesson = lessons.find((l) => l.slug === slug);
+  const benchmarks = location.hash === '#/benchmarks';
   if (lesson) await showLesson(lesson, target);
+  else if (benchmarks) await showBenchmarks();
   else await showHome(lessons);
-  document.title = lesson ? `${lesson.title} · Comet Workshop` : 'Comet Workshop';
+  document.title = lesson ? `${lesson.title} · Comet Workshop` : benchmarks ? 'Benchmarks · Comet Workshop' : 'Comet Workshop';
   view.focus();
 }
 

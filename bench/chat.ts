@@ -1,8 +1,6 @@
 /**
- * How many chat messages per second the reference chat (lesson 05) acknowledges — each
- * acknowledgement meaning "on disk": written, fsynced and renamed into place.
- *
- *     npm run bench:chat [-- --messages 2000]
+ * Measure 4: how many chat messages per second the reference chat (lesson 05) acknowledges
+ * — each acknowledgement meaning "on disk": written, fsynced and renamed into place.
  *
  * It runs the chat in this process with its database in .workshop/bench/ (the project's
  * disk, not a memory file system), two friends, and senders on 127.0.0.1 keeping 1, 8 or 64
@@ -11,13 +9,16 @@
  */
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { listen } from '../shared/http.ts';
 import { workRoot } from '../shared/paths.ts';
 import { createApp } from '../solutions/05-chat/server.ts';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '2000' } } });
-const MESSAGES = Number(values.messages);
+export interface ChatResult {
+  inFlight: number;
+  messages: number;
+  perSecond: number;
+  fileKb: number;
+}
 
 async function post<T>(url: string, route: string, body: unknown, token?: string): Promise<T> {
   const response = await fetch(url + route, {
@@ -29,7 +30,7 @@ async function post<T>(url: string, route: string, body: unknown, token?: string
   return (await response.json()) as T;
 }
 
-async function run(inFlight: number): Promise<{ inFlight: number; perSecond: number; fileKb: number }> {
+async function run(inFlight: number, messages: number): Promise<ChatResult> {
   const folder = path.join(workRoot, 'bench', `chat-${inFlight}`);
   await rm(folder, { recursive: true, force: true });
   await mkdir(folder, { recursive: true });
@@ -45,24 +46,23 @@ async function run(inFlight: number): Promise<{ inFlight: number; perSecond: num
     const started = performance.now();
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
-        while (next < MESSAGES) {
+        while (next < messages) {
           next++;
           await post(server.url, '/messages', { to: ben, content: `message ${next} with some ordinary length of text` }, ann.token);
         }
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    return { inFlight, perSecond: Math.round(MESSAGES / seconds), fileKb: Math.round((await stat(file)).size / 1024) };
+    return { inFlight, messages, perSecond: Math.round(messages / seconds), fileKb: Math.round((await stat(file)).size / 1024) };
   } finally {
     await app.close();
     await server.close();
   }
 }
 
-console.log(`Acknowledged durable chat messages per second (${MESSAGES} messages, Node ${process.version}):`);
-console.log('| messages in flight | acknowledged per second | database file at the end |');
-console.log('|---|---|---|');
-for (const inFlight of [1, 8, 64]) {
-  const result = await run(inFlight);
-  console.log(`| ${result.inFlight} | ${result.perSecond} | ${result.fileKb} KB |`);
+/** Acknowledged messages per second with 1, 8 and 64 messages in flight. */
+export async function measureChat(messages: number): Promise<ChatResult[]> {
+  const results: ChatResult[] = [];
+  for (const inFlight of [1, 8, 64]) results.push(await run(inFlight, messages));
+  return results;
 }

@@ -1,0 +1,57 @@
+/**
+ * Measure 5: how long grading takes — `npm run grade` of every lesson on the reference
+ * solutions (one learner), and a batch of copies of them, two at a time (a classroom).
+ *
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { projectRoot, workRoot } from '../shared/paths.ts';
+
+export interface GradingResult {
+  what: string;
+  submissions: number;
+  seconds: number;
+  /** Points over all submissions, to show the grading really ran and passed. */
+  points: number;
+  maxPoints: number;
+}
+
+function run(args: readonly string[]): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'shared/cli/grade.ts', ...args], { cwd: projectRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`npm run grade -- ${args.join(' ')} exited ${code}`))));
+  });
+}
+
+async function points(reports: readonly string[]): Promise<{ points: number; maxPoints: number }> {
+  let total = { points: 0, maxPoints: 0 };
+  for (const report of reports) {
+    const { points, maxPoints } = JSON.parse(await readFile(report, 'utf8')) as { points: number; maxPoints: number };
+    total = { points: total.points + points, maxPoints: total.maxPoints + maxPoints };
+  }
+  return total;
+}
+
+/** One grading of the solutions; with `batch` > 0, also a batch of that many copies. */
+export async function measureGrading(batch: number): Promise<GradingResult[]> {
+  const folder = path.join(workRoot, 'bench', 'grading');
+  await rm(folder, { recursive: true, force: true });
+  await mkdir(folder, { recursive: true });
+  const single = path.join(folder, 'solutions.json');
+  const results: GradingResult[] = [
+    { what: 'npm run grade -- --target solutions --format json', submissions: 1, seconds: await run(['--target', 'solutions', '--format', 'json', '--out', single]), ...(await points([single])) },
+  ];
+  if (batch > 0) {
+    const submissions = path.join(folder, 'submissions');
+    for (let n = 1; n <= batch; n++) await cp(path.join(projectRoot, 'solutions'), path.join(submissions, `learner-${n}`), { recursive: true });
+    const out = path.join(folder, 'graded');
+    const seconds = await run(['--batch', submissions, '--out', out, '--jobs', '2']);
+    const reports = Array.from({ length: batch }, (_, i) => path.join(out, `learner-${i + 1}.json`));
+    results.push({ what: `npm run grade -- --batch <${batch} copies of solutions/> --jobs 2`, submissions: batch, seconds, ...(await points(reports)) });
+  }
+  return results;
+}

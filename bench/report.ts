@@ -1,0 +1,121 @@
+/**
+ * The benchmark's figures as Markdown: what was run, where, and every table with its
+ * ratios. bench/RESULTS.md is this, from the last full run.
+ *
+ * @module
+ */
+import { serverNames } from './chart.ts';
+import type { ChatResult } from './chat.ts';
+import type { FanoutResult } from './fanout.ts';
+import type { GradingResult } from './grading.ts';
+import type { PollingResult } from './polling.ts';
+
+export interface Results {
+  command: string;
+  date: string;
+  machine: string;
+  node: string;
+  commit: string;
+  settings: Record<string, unknown>;
+  seconds?: number;
+  polling?: PollingResult[];
+  fanout?: FanoutResult[];
+  chat?: ChatResult[];
+  grading?: GradingResult[];
+}
+
+const fixed = (value: number, digits = 0) => value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ratio = (value: number, reference: number) => `${(value / reference).toFixed(2)}×`;
+const table = (head: readonly string[], rows: ReadonlyArray<readonly string[]>) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+
+function pollingSection(results: readonly PollingResult[]): string {
+  const name = { lesson01: 'naive polling every 1 s (lesson 01)', ours: 'held requests (lesson 04)' } as const;
+  const scenarios = [...new Set(results.map((r) => r.messageEveryMs))];
+  const tables = scenarios.map((every) => {
+    const rows = results.filter((r) => r.messageEveryMs === every);
+    const first = rows[0]!;
+    return `### ${first.clients} clients, a message every ${every / 1000} s (${first.messages} messages)
+
+${table(
+  ['', 'delivered', 'requests per delivery', 'bytes per delivery', 'latency p50', 'latency p99'],
+  rows.map((r) => [name[r.kind], `${fixed(r.delivered)} of ${fixed(r.expected)}`, fixed(r.requestsPerDelivery, 2), fixed(r.bytesPerDelivery), `${fixed(r.p50Ms, 1)} ms`, `${fixed(r.p99Ms, 1)} ms`]),
+)}`;
+  });
+  return `## 1. Polling against held requests
+
+The lessons' own client code in one process, the server in another. Requests and bytes (both directions, HTTP headers included, counted on the server's sockets) per delivered message; latency from the post to each client having it. Naive polling asks every second whatever happens, and answers with every message every time, so its costs grow when messages are rare and as the history grows; held requests cost one request per message and send each message once.
+
+${tables.join('\n\n')}`;
+}
+
+function fanoutSection(results: readonly FanoutResult[]): string {
+  const counts = [...new Set(results.map((r) => r.count))];
+  const of = (kind: string, count: number) => results.find((r) => r.kind === kind && r.count === count);
+  const tables = counts.map((count) => {
+    const ours = of('ours', count)!;
+    const rows = results
+      .filter((r) => r.count === count)
+      .map((r) => [
+        serverNames[r.kind] ?? r.kind,
+        `${fixed(r.cold.windowUs)} / ${fixed(r.cold.cycleUs)}`,
+        `${fixed(r.warm.windowUs)} / ${fixed(r.warm.cycleUs)}`,
+        `${fixed(r.cold.lastMs)} / ${fixed(r.warm.lastMs)}`,
+        fixed(r.rssPerHeldKb, 1),
+        r.kind === 'ours' ? '—' : `${ratio(r.warm.cycleUs, ours.warm.cycleUs)} · ${ratio(r.warm.lastMs, ours.warm.lastMs)} · ${ratio(r.rssPerHeldKb, ours.rssPerHeldKb)}`,
+      ]);
+    return `### ${fixed(count)} held clients
+
+${table(['server', 'µs CPU per delivery, cold: window / cycle', 'warm: window / cycle', 'ms post → last, cold / warm', 'KB RSS per held', 'their ÷ ours: CPU cycle · post → last · RSS'], rows)}`;
+  });
+  const targets = counts.map((count) => {
+    const ours = of('ours', count)!;
+    const bare = of('bare', count)!;
+    return [fixed(count), ratio(ours.warm.cycleUs, bare.warm.cycleUs), ratio(ours.warm.lastMs, bare.warm.lastMs), ratio(ours.rssPerHeldKb, bare.rssPerHeldKb)];
+  });
+  const runs = results[0]!.runs;
+  return `## 2–3. Fan-out: one message to every held client
+
+The lesson 04 solution against a bare node:http server (the limit of this machine: one \`JSON.stringify\`, the same bytes to every waiter), Socket.IO with only its polling transport, and Faye with long-polling. A fresh server per run, the clients in a separate process speaking each protocol over the same node:http client; ${runs} run${runs > 1 ? 's' : ''} per server and count, the servers taking turns, median over the runs. **Cold** is the first broadcast (it pays for JIT compilation); **warm** the median of the measured broadcasts that follow a few unmeasured ones (the JIT keeps optimising for a while).
+
+Server CPU is read from /proc/PID/task/*/schedstat, summed over all the server's threads, and divided by the number of clients: over the **window** (post → the last client has the message) and the full **cycle** (post → every client held again, their re-polls included). Memory is (RSS with every client held − RSS at start) ÷ clients.
+
+![fan-out chart](chart.svg)
+
+### Lesson 04 against the bare reference (target: within 1.20×)
+
+${table(['held clients', 'CPU per delivery (cycle)', 'post → last', 'RSS per held'], targets)}
+
+${tables.join('\n\n')}`;
+}
+
+function chatSection(results: readonly ChatResult[]): string {
+  return `## 4. The chat: acknowledged durable messages per second
+
+The lesson 05 solution with its database on the project's disk; each 201 means written, fsynced and renamed into place. ${fixed(results[0]!.messages)} messages per row, from one sender keeping 1, 8 or 64 in flight (group commit lets one write carry many).
+
+${table(['messages in flight', 'acknowledged per second', 'database file at the end'], results.map((r) => [String(r.inFlight), fixed(r.perSecond), `${fixed(r.fileKb)} KB`]))}`;
+}
+
+function gradingSection(results: readonly GradingResult[]): string {
+  return `## 5. Grading speed
+
+${table(['command', 'submissions', 'wall time', 'per submission', 'points'], results.map((r) => [`\`${r.what}\``, String(r.submissions), `${fixed(r.seconds, 1)} s`, `${fixed(r.seconds / r.submissions, 1)} s`, `${r.points} / ${r.maxPoints}`]))}`;
+}
+
+export function resultsMarkdown(results: Results): string {
+  const sections = [
+    results.polling && pollingSection(results.polling),
+    results.fanout && fanoutSection(results.fanout),
+    results.chat && chatSection(results.chat),
+    results.grading && gradingSection(results.grading),
+  ].filter((section): section is string => Boolean(section));
+  return `# Benchmark results
+
+\`${results.command}\` on ${results.date}, commit ${results.commit}, ${results.seconds ?? '?'} s in all.
+Machine: ${results.machine}; Node ${results.node}. Everything on 127.0.0.1; the figures move by
+10–20 % from run to run on a shared machine, so compare servers within one run.
+
+${sections.join('\n\n')}
+`;
+}

@@ -1,0 +1,83 @@
+/**
+ * `npm run bench [-- --quick] [--only polling,fanout,chat,grading]`
+ *
+ * Runs the workshop's benchmarks, all on 127.0.0.1, each bounded in clients and time, and
+ * writes the figures as Markdown with an SVG chart: the full run to bench/RESULTS.md and
+ * bench/chart.svg (committed, shown on the site), a `--quick` run (under a minute, small
+ * counts, one repetition) to .workshop/bench/quick/.
+ *
+ * @module
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { projectRoot, workRoot } from '../shared/paths.ts';
+import { fanoutChart } from './chart.ts';
+import { measureChat } from './chat.ts';
+import { measureFanout } from './fanout.ts';
+import { measureGrading } from './grading.ts';
+import { machine } from './lib/proc.ts';
+import { measurePolling } from './polling.ts';
+import { resultsMarkdown, type Results } from './report.ts';
+
+const measures = ['polling', 'fanout', 'chat', 'grading'] as const;
+type Measure = (typeof measures)[number];
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const only = (values.only?.split(',') ?? measures) as Measure[];
+for (const name of only) if (!measures.includes(name)) throw new Error(`--only: unknown measure "${name}"; the measures are ${measures.join(', ')}`);
+const quick = values.quick;
+const settings = quick
+  ? { polling: [{ clients: 50, messages: 5, messageEveryMs: 1000 }], counts: [1000], runs: 1, settleRounds: 3, warmRounds: 3, chatMessages: 200, gradingBatch: 0 }
+  : { polling: [{ clients: 100, messages: 20, messageEveryMs: 1000 }, { clients: 100, messages: 4, messageEveryMs: 5000 }], counts: [1000, 5000, 10_000], runs: 3, settleRounds: 3, warmRounds: 5, chatMessages: 2000, gradingBatch: 4 };
+
+const log = (line: string) => console.log(line);
+
+/** The commit measured, marked when the working tree has changes; "unknown" outside git. */
+function gitCommit(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: projectRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? ' (with uncommitted changes)' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+const started = Date.now();
+const results: Results = {
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  date: new Date().toISOString().slice(0, 10),
+  machine: machine(),
+  node: process.version,
+  commit: gitCommit(),
+  settings,
+};
+
+if (only.includes('polling')) {
+  results.polling = [];
+  for (const scenario of settings.polling) {
+    log(`1. polling against held requests: ${scenario.clients} clients, ${scenario.messages} messages, one every ${scenario.messageEveryMs / 1000} s`);
+    results.polling.push(...(await measurePolling(scenario)));
+  }
+}
+if (only.includes('fanout')) {
+  log(`2–3. fan-out to ${settings.counts.join(', ')} held clients, ${settings.runs} run(s) each: a cold broadcast, ${settings.settleRounds} to settle, ${settings.warmRounds} measured warm`);
+  results.fanout = await measureFanout({ kinds: ['ours', 'lesson03', 'bare', 'socketio', 'faye'], counts: settings.counts, runs: settings.runs, settleRounds: settings.settleRounds, warmRounds: settings.warmRounds, log });
+}
+if (only.includes('chat')) {
+  log(`4. the chat: ${settings.chatMessages} durable messages with 1, 8 and 64 in flight`);
+  results.chat = await measureChat(settings.chatMessages);
+}
+if (only.includes('grading')) {
+  log('5. grading the solutions');
+  results.grading = await measureGrading(settings.gradingBatch);
+}
+results.seconds = Math.round((Date.now() - started) / 1000);
+
+const folder = quick ? path.join(workRoot, 'bench', 'quick') : path.join(projectRoot, 'bench');
+await mkdir(folder, { recursive: true });
+const markdown = resultsMarkdown(results);
+await writeFile(path.join(folder, 'RESULTS.md'), markdown);
+if (results.fanout) await writeFile(path.join(folder, 'chart.svg'), fanoutChart(results.fanout, `${results.machine} · Node ${results.node} · ${results.date} · ${results.command}`));
+console.log(`\n${markdown}`);
+console.log(`Written to ${path.relative(projectRoot, folder)}/ in ${results.seconds} s.`);
