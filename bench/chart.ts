@@ -24,9 +24,9 @@ interface Panel {
 }
 
 const panels: Panel[] = [
-  { title: 'server CPU per delivery, µs (full cycle, warm)', value: (r) => r.warm.cycleUs, digits: 0 },
-  { title: 'post → last delivery, ms (warm)', value: (r) => r.warm.lastMs, digits: 0 },
-  { title: 'server memory per held request, KB', value: (r) => r.rssPerHeldKb, digits: 1 },
+  { title: 'server CPU per delivery (µs)', value: (r) => r.warm.cycleUs, digits: 0 },
+  { title: 'post → last delivery (ms)', value: (r) => r.warm.lastMs, digits: 0 },
+  { title: 'server memory per held poll (KB)', value: (r) => r.rssPerHeldKb, digits: 1 },
 ];
 
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -52,11 +52,11 @@ export function fanoutChart(results: readonly FanoutResult[], caption: string): 
         const result = results.find((r) => r.kind === kind && r.count === count);
         if (!result) return;
         const value = panel.value(result);
-        const height = Math.max(1, (value / highest) * (plotHeight - 14));
+        const height = Math.max(1, (value / highest) * (plotHeight - 30)); // room for the label above
         const x = groupLeft + k * bar;
         const y = top + plotHeight - height;
         parts.push(`<rect x="${x}" y="${y.toFixed(1)}" width="${bar - 2}" height="${height.toFixed(1)}" fill="${colours[kind] ?? '#868e96'}"><title>${escape(`${serverNames[kind] ?? kind}, ${count} held: ${value.toFixed(panel.digits)}`)}</title></rect>`);
-        parts.push(`<text x="${x + (bar - 2) / 2}" y="${(y - 3).toFixed(1)}" class="value" text-anchor="end" transform="rotate(-90 ${x + (bar - 2) / 2} ${(y - 3).toFixed(1)})">${value.toFixed(panel.digits)}</text>`);
+        parts.push(`<text x="${x + (bar - 2) / 2}" y="${(y - 3).toFixed(1)}" class="value" text-anchor="start" transform="rotate(-90 ${x + (bar - 2) / 2} ${(y - 3).toFixed(1)})">${value.toFixed(panel.digits)}</text>`);
       });
     });
   });

@@ -71,7 +71,7 @@ export async function measureFanout(options: FanoutOptions): Promise<FanoutResul
   return results;
 }
 
-/** BENCH_PROFILE=1 also writes a V8 CPU profile of each server's warm broadcasts. */
+/** BENCH_PROFILE=1 also writes V8 CPU profiles of each server and its clients over the warm broadcasts. */
 const profiling = Boolean(process.env.BENCH_PROFILE);
 
 async function oneRun(kind: ServerKind, count: number, { settleRounds, warmRounds, stepLimitMs = 120_000 }: FanoutOptions, log: (line: string) => void) {
@@ -86,7 +86,7 @@ async function oneRun(kind: ServerKind, count: number, { settleRounds, warmRound
     const rounds: Round[] = [];
     const firstWarm = 1 + settleRounds;
     for (let round = 0; round < firstWarm + warmRounds; round++) {
-      if (round === firstWarm && profiling) await server.ask('profile-start');
+      if (round === firstWarm && profiling) await Promise.all([server.ask('profile-start'), clients.ask('profile-start')]);
       const before = cpuNs(server.pid);
       const { lastMs } = await clients.ask<{ lastMs: number }>('broadcast', stepLimitMs);
       const windowNs = cpuNs(server.pid) - before;
@@ -94,7 +94,7 @@ async function oneRun(kind: ServerKind, count: number, { settleRounds, warmRound
       const cycleNs = cpuNs(server.pid) - before;
       rounds.push({ lastMs, windowUs: windowNs / 1000 / count, cycleUs: cycleNs / 1000 / count });
     }
-    if (profiling) log(`  CPU profile of the warm broadcasts: ${await server.ask<string>('profile-stop')}`);
+    if (profiling) log(`  CPU profiles of the warm broadcasts: ${await server.ask<string>('profile-stop')}, ${await clients.ask<string>('profile-stop')}`);
     return { cold: rounds[0]!, warm: medianRound(rounds.slice(firstWarm)), rssPerHeldKb };
   } catch (error) {
     throw new Error(`fan-out to ${count} clients of ${kind} (bench/servers/${kind}.ts, bench/clients/subscribers.ts): ${(error as Error).message}`);

@@ -1,15 +1,17 @@
 /**
- * `npm run bench [-- --quick] [--only polling,fanout,chat,grading]`
+ * `npm run bench [-- --quick] [--only polling,fanout,chat,grading] [--render]`
  *
  * Runs the workshop's benchmarks, all on 127.0.0.1, each bounded in clients and time, and
- * writes the figures as Markdown with an SVG chart: the full run to bench/RESULTS.md and
- * bench/chart.svg (committed, shown on the site), a `--quick` run (under a minute, small
- * counts, one repetition) to .workshop/bench/quick/.
+ * writes the figures as JSON, as Markdown and as an SVG chart: a full run of everything to
+ * bench/results.json, bench/RESULTS.md and bench/chart.svg (committed, shown on the site);
+ * a `--quick` run (under a minute, small counts, one repetition) or a partial one (`--only`)
+ * to .workshop/bench/. `--render` measures nothing: it writes RESULTS.md and chart.svg
+ * again from bench/results.json.
  *
  * @module
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot, workRoot } from '../shared/paths.ts';
@@ -24,7 +26,7 @@ import { resultsMarkdown, type Results } from './report.ts';
 const measures = ['polling', 'fanout', 'chat', 'grading'] as const;
 type Measure = (typeof measures)[number];
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, render: { type: 'boolean', default: false } } });
 const only = (values.only?.split(',') ?? measures) as Measure[];
 for (const name of only) if (!measures.includes(name)) throw new Error(`--only: unknown measure "${name}"; the measures are ${measures.join(', ')}`);
 const quick = values.quick;
@@ -43,41 +45,55 @@ function gitCommit(): string {
     return 'unknown';
   }
 }
-const started = Date.now();
-const results: Results = {
-  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-  date: new Date().toISOString().slice(0, 10),
-  machine: machine(),
-  node: process.version,
-  commit: gitCommit(),
-  settings,
-};
+/** Writes the figures where they belong: RESULTS.md and chart.svg from the JSON. */
+async function write(results: Results, folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  await writeFile(path.join(folder, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const markdown = resultsMarkdown(results);
+  await writeFile(path.join(folder, 'RESULTS.md'), markdown);
+  if (results.fanout) await writeFile(path.join(folder, 'chart.svg'), fanoutChart(results.fanout, `${results.machine} · Node ${results.node} · ${results.date} · ${results.command}`));
+  console.log(`\n${markdown}`);
+  console.log(`Written to ${path.relative(projectRoot, folder)}/${results.seconds === undefined ? '' : ` after ${results.seconds} s of measuring`}.`);
+}
 
-if (only.includes('polling')) {
-  results.polling = [];
-  for (const scenario of settings.polling) {
-    log(`1. polling against held requests: ${scenario.clients} clients, ${scenario.messages} messages, one every ${scenario.messageEveryMs / 1000} s`);
-    results.polling.push(...(await measurePolling(scenario)));
+async function measure(): Promise<Results> {
+  const started = Date.now();
+  const results: Results = {
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    date: new Date().toISOString().slice(0, 10),
+    machine: machine(),
+    node: process.version,
+    commit: gitCommit(),
+    settings,
+  };
+  if (only.includes('polling')) {
+    results.polling = [];
+    for (const scenario of settings.polling) {
+      log(`1. polling against held requests: ${scenario.clients} clients, ${scenario.messages} messages, one every ${scenario.messageEveryMs / 1000} s`);
+      results.polling.push(...(await measurePolling(scenario)));
+    }
   }
+  if (only.includes('fanout')) {
+    log(`2–3. fan-out to ${settings.counts.join(', ')} held clients, ${settings.runs} run(s) each: a cold broadcast, ${settings.settleRounds} to settle, ${settings.warmRounds} measured warm`);
+    results.fanout = await measureFanout({ kinds: ['ours', 'lesson03', 'bare', 'socketio', 'faye'], counts: settings.counts, runs: settings.runs, settleRounds: settings.settleRounds, warmRounds: settings.warmRounds, log });
+  }
+  if (only.includes('chat')) {
+    log(`4. the chat: ${settings.chatMessages} durable messages with 1, 8 and 64 in flight`);
+    results.chat = await measureChat(settings.chatMessages);
+  }
+  if (only.includes('grading')) {
+    log('5. grading the solutions');
+    results.grading = await measureGrading(settings.gradingBatch);
+  }
+  results.seconds = Math.round((Date.now() - started) / 1000);
+  return results;
 }
-if (only.includes('fanout')) {
-  log(`2–3. fan-out to ${settings.counts.join(', ')} held clients, ${settings.runs} run(s) each: a cold broadcast, ${settings.settleRounds} to settle, ${settings.warmRounds} measured warm`);
-  results.fanout = await measureFanout({ kinds: ['ours', 'lesson03', 'bare', 'socketio', 'faye'], counts: settings.counts, runs: settings.runs, settleRounds: settings.settleRounds, warmRounds: settings.warmRounds, log });
-}
-if (only.includes('chat')) {
-  log(`4. the chat: ${settings.chatMessages} durable messages with 1, 8 and 64 in flight`);
-  results.chat = await measureChat(settings.chatMessages);
-}
-if (only.includes('grading')) {
-  log('5. grading the solutions');
-  results.grading = await measureGrading(settings.gradingBatch);
-}
-results.seconds = Math.round((Date.now() - started) / 1000);
 
-const folder = quick ? path.join(workRoot, 'bench', 'quick') : path.join(projectRoot, 'bench');
-await mkdir(folder, { recursive: true });
-const markdown = resultsMarkdown(results);
-await writeFile(path.join(folder, 'RESULTS.md'), markdown);
-if (results.fanout) await writeFile(path.join(folder, 'chart.svg'), fanoutChart(results.fanout, `${results.machine} · Node ${results.node} · ${results.date} · ${results.command}`));
-console.log(`\n${markdown}`);
-console.log(`Written to ${path.relative(projectRoot, folder)}/ in ${results.seconds} s.`);
+const committed = path.join(projectRoot, 'bench');
+if (values.render) {
+  const results = JSON.parse(await readFile(path.join(committed, 'results.json'), 'utf8')) as Results;
+  await write(results, committed);
+} else {
+  const complete = !quick && only.length === measures.length;
+  await write(await measure(), complete ? committed : path.join(workRoot, 'bench', quick ? 'quick' : 'partial'));
+}

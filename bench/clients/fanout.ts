@@ -7,6 +7,7 @@
  */
 import { serveParent } from '../lib/child.ts';
 import { client } from '../lib/http.ts';
+import { profiler } from '../lib/profiler.ts';
 import type { ServerKind } from '../servers/serve.ts';
 import { subscriber } from './subscribers.ts';
 
@@ -47,4 +48,8 @@ async function broadcast(): Promise<{ lastMs: number }> {
   return { lastMs: performance.now() - posted };
 }
 
-serveParent({ count }, (question: 'connect' | 'broadcast') => (question === 'connect' ? connect() : broadcast()));
+serveParent({ count }, (question: 'connect' | 'broadcast' | 'profile-start' | 'profile-stop') => {
+  if (question === 'connect') return connect();
+  if (question === 'broadcast') return broadcast();
+  return question === 'profile-start' ? profiler.start() : profiler.stop(`clients-of-${kind}`);
+});
