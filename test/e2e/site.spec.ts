@@ -41,6 +41,17 @@ test('the home page lists the lessons and tells the story', async ({ page }) => 
   expect(errors).toEqual([]);
 });
 
+test('the benchmarks page shows the committed results and their chart', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/site/#/benchmarks');
+  await expect(page.getByRole('heading', { name: 'Benchmark results' })).toBeVisible();
+  const chart = page.locator('article.benchmarks img');
+  await expect(chart).toHaveAttribute('src', '/api/bench/chart.svg');
+  await expect.poll(() => chart.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { message: 'the chart (bench/chart.svg) loads' }).toBeGreaterThan(0);
+  await page.screenshot({ path: 'test-results/screenshots/benchmarks.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
+
 for (const slug of slugs) {
   test(`lesson page ${slug} renders its text with no console error`, async ({ page }) => {
     const errors = collectErrors(page);
