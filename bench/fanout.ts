@@ -7,7 +7,8 @@
  * @module
  */
 import { startChild } from './lib/child.ts';
-import { cpuNs, median, rssKb } from './lib/proc.ts';
+import { cpuNs, rssKb } from './lib/proc.ts';
+import { median } from './lib/stats.ts';
 import type { ServerKind, ServerStats } from './servers/serve.ts';
 
 export interface FanoutOptions {
@@ -113,7 +114,7 @@ function medianRound(rounds: readonly Round[]): Round {
 }
 
 /** Asks `condition` every 10 ms until it holds; gives up with `what` after `withinMs`. */
-export async function waitUntil(condition: () => Promise<boolean>, what: string, withinMs = 120_000): Promise<void> {
+async function waitUntil(condition: () => Promise<boolean>, what: string, withinMs = 120_000): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`bench: gave up waiting for ${what} after ${withinMs} ms`);

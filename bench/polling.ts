@@ -7,7 +7,7 @@
  */
 import type { PollingRun } from './clients/polling.ts';
 import { startChild } from './lib/child.ts';
-import { percentile } from './lib/proc.ts';
+import { percentile } from './lib/stats.ts';
 import type { ServerStats } from './servers/serve.ts';
 
 export interface PollingScenario {

@@ -28,20 +28,17 @@ export interface ServerStats {
   requests: number;
   /** Bytes read and written on every connection so far, HTTP headers included. */
   bytes: number;
-  /** Connections accepted so far. */
-  connections: number;
 }
 
 const kind = process.argv[2] as ServerKind;
 if (!(kind in kinds)) throw new Error(`serve.ts: unknown server kind "${kind}"; one of ${Object.keys(kinds).join(', ')}`);
 const server = (await kinds[kind]()).createServer();
 const sockets = new Set<Socket>();
-const stats: ServerStats = { open: 0, requests: 0, bytes: 0, connections: 0 };
+const stats: ServerStats = { open: 0, requests: 0, bytes: 0 };
 let closedBytes = 0;
 
 server.on('connection', (socket: Socket) => {
   sockets.add(socket);
-  stats.connections++;
   socket.on('close', () => {
     closedBytes += socket.bytesRead + socket.bytesWritten;
     sockets.delete(socket);
