@@ -17,12 +17,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import express, { type RequestHandler } from 'express';
-import type { ViteDevServer } from 'vite';
+import type { Plugin, ViteDevServer } from 'vite';
 import { describeError } from './grading/failure.ts';
 import { lessonFolder } from './grading/targets.ts';
 import { lessons, type Lesson } from './manifest.ts';
 import { projectRoot } from './paths.ts';
 import { readProgress } from './progress.ts';
+import { devServable, hostCheck, hostName, notFound, pageGate, viteDeny } from './serving.ts';
 
 export interface MountedLesson {
   readonly lesson: Lesson;
@@ -45,6 +46,8 @@ export interface WorkshopOptions {
   dataRoot?: string;
   /** Serve the built site (`npm run build`) instead of compiling on the fly with Vite. */
   built?: boolean;
+  /** Host names to answer to besides localhost, 127.0.0.1 and [::1] (`--host`). */
+  hosts?: readonly string[];
 }
 
 export interface Workshop {
@@ -93,28 +96,43 @@ function prefixes(root: string, lesson: Lesson): string[] {
 }
 
 /**
- * The site and the lessons' pages, through Vite: only these paths, nothing else of the
- * project (the database files and the learner's server code stay private). The demos import
- * the lessons' client code, so client.ts and protocol.ts of each lesson are served too.
+ * The site and the lessons' pages: through Vite, behind the gate of serving.ts (only the site,
+ * the lessons' pages and the demos' client code; the database and the learner's server code
+ * stay private), or the built site. Vite opens no WebSocket (`ws: false`): nothing listens
+ * but the workshop's own port.
  */
-const servable =
-  /^\/(site\/|lessons\/[^/]+\/public\/|(lessons|solutions)\/[^/]+\/(client|protocol)\.ts$|@vite\/|@id\/|@fs\/|node_modules\/\.vite\/|node_modules\/vite\/dist\/client\/)/;
+/**
+ * With no WebSocket (and no hot reload) Vite's client in a page could only fail to connect
+ * and say so in the console: leave it out of the pages.
+ */
+const withoutViteClient: Plugin = {
+  name: 'workshop:without-vite-client',
+  apply: 'serve',
+  transformIndexHtml: { order: 'post', handler: (html) => html.replace(/<script type="module" src="\/@vite\/client"><\/script>\s*/, '') },
+};
 
-async function pageServer(built: boolean): Promise<{ handler: RequestHandler; close(): Promise<void> }> {
+async function pageServer(built: boolean, hosts: readonly string[]): Promise<{ handler: RequestHandler; close(): Promise<void> }> {
   if (built) {
     const statics = express.static(builtSite, { index: 'index.html' });
-    return { handler: statics, close: async () => undefined };
+    return { handler: pageGate({ allow: [builtSite], virtual: [], pending: [] }, builtSite, false, statics), close: async () => undefined };
   }
   const { createServer } = await import('vite');
+  const servable = devServable();
   const vite: ViteDevServer = await createServer({
     root: projectRoot,
     configFile: false,
     appType: 'mpa',
     logLevel: 'warn',
-    server: { middlewareMode: true, hmr: false },
+    plugins: [withoutViteClient],
+    server: {
+      middlewareMode: true,
+      hmr: false,
+      ws: false,
+      allowedHosts: hosts.map(hostName),
+      fs: { strict: true, allow: [...servable.allow], deny: [...viteDeny] },
+    },
   });
-  const handler: RequestHandler = (req, res, next) => (servable.test(req.path) ? vite.middlewares(req, res, next) : next());
-  return { handler, close: () => vite.close() };
+  return { handler: pageGate(servable, projectRoot, true, vite.middlewares), close: () => vite.close() };
 }
 
 /** The lesson's text in `lang` (README.<lang>.md) if there is one, else in English. */
@@ -125,8 +143,9 @@ async function lessonText(lesson: Lesson, lang: string | undefined): Promise<str
 }
 
 export async function createWorkshop(options: WorkshopOptions = {}): Promise<Workshop> {
-  const { target = 'lessons', dataRoot = projectRoot, built = false } = options;
+  const { target = 'lessons', dataRoot = projectRoot, built = false, hosts = [] } = options;
   const app = express();
+  app.use(hostCheck(hosts));
   const mounted: MountedLesson[] = [];
   const apps: LessonApp[] = [];
   const start = async (lesson: Lesson, from: string): Promise<LessonApp> => {
@@ -183,9 +202,9 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.get('/', (_req, res) => res.redirect('/site/'));
 
-  const pages = await pageServer(built);
+  const pages = await pageServer(built, hosts);
   app.use(pages.handler);
-  app.use((req, res) => void res.status(404).json({ error: `There is nothing at ${req.method} ${req.path}.` }));
+  app.use(notFound);
   return {
     app,
     mounted,
