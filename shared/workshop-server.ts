@@ -44,8 +44,8 @@ export interface WorkshopOptions {
   target?: string;
   /** Where lessons keep their files (a relative `file` option is resolved here); default: the project. */
   dataRoot?: string;
-  /** Serve the built site (`npm run build`) instead of compiling on the fly with Vite. */
-  built?: boolean;
+  /** Serve the built site (`npm run build`: dist/site, or the folder given) instead of compiling on the fly with Vite. */
+  built?: boolean | string;
   /** Host names to answer to besides localhost, 127.0.0.1 and [::1] (`--host`). */
   hosts?: readonly string[];
 }
@@ -111,10 +111,11 @@ const withoutViteClient: Plugin = {
   transformIndexHtml: { order: 'post', handler: (html) => html.replace(/<script type="module" src="\/@vite\/client"><\/script>\s*/, '') },
 };
 
-async function pageServer(built: boolean, hosts: readonly string[]): Promise<{ handler: RequestHandler; close(): Promise<void> }> {
+async function pageServer(built: boolean | string, hosts: readonly string[]): Promise<{ handler: RequestHandler; close(): Promise<void> }> {
   if (built) {
-    const statics = express.static(builtSite, { index: 'index.html' });
-    return { handler: pageGate({ allow: [builtSite], virtual: [], pending: [] }, builtSite, false, statics), close: async () => undefined };
+    const folder = built === true ? builtSite : path.resolve(built);
+    const statics = express.static(folder, { index: 'index.html' });
+    return { handler: pageGate({ allow: [folder], virtual: [], pending: [] }, folder, false, statics), close: async () => undefined };
   }
   const { createServer } = await import('vite');
   const servable = devServable();

@@ -5,15 +5,18 @@
  * double-encoded, backslashed, mixed-case, `/@fs/`, `/@id/`, `?raw`/`?import`/`?url`/`?inline`,
  * a symlink in site/ that points outside) must each get a 404 and no byte of any private file;
  * the pages must still load; every route must refuse a foreign Host; and the process must
- * listen on one port only, on 127.0.0.1.
+ * listen on one port only, on 127.0.0.1. The same again for `npm run serve` (`--built`), on a
+ * build of the site made for the test in a temporary folder.
  *
  * Each run writes what it found to .workshop/security-report.txt.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import initSqlJs from 'sql.js';
+import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listen, type Listening } from '../../shared/http.ts';
 import { projectRoot, workRoot } from '../../shared/paths.ts';
@@ -28,6 +31,8 @@ const scratch = path.join(workRoot, `security-probe-${id}`);
 const scratchRelative = path.relative(projectRoot, scratch);
 const symlinkFile = path.join(projectRoot, 'site', `security-probe-${id}.txt`);
 const symlinkDir = path.join(projectRoot, 'site', `security-probe-${id}-dir`);
+/** The site built for `--built` (npm run build), with the same two symlinks in its site/. */
+const builtFolder = path.join(os.tmpdir(), `comet-security-built-${id}`);
 const reportFile = path.join(workRoot, 'security-report.txt');
 
 /** Secrets this test plants: canary strings, each must never appear in an answer. */
@@ -152,7 +157,10 @@ function readlinkSafe(file: string): string | undefined {
   }
 }
 
-/** Plants the canaries: a real SQLite chat database, a .env, a plain secret, two symlinks in site/. */
+/**
+ * Plants the canaries: a real SQLite chat database, a .env, a plain secret, two symlinks in
+ * site/; builds the site and puts the same symlinks in the build.
+ */
 async function plant(): Promise<void> {
   mkdirSync(path.join(scratch, 'data'), { recursive: true });
   const SQL = await initSqlJs();
@@ -165,12 +173,17 @@ async function plant(): Promise<void> {
   writeFileSync(path.join(scratch, 'secret.txt'), `${planted.secret}\n`);
   symlinkSync(path.join(scratch, 'secret.txt'), symlinkFile);
   symlinkSync(scratch, symlinkDir, 'dir');
+  const config = path.join(projectRoot, 'site', 'vite.config.ts');
+  await build({ configFile: config, logLevel: 'silent', build: { outDir: builtFolder, emptyOutDir: true } });
+  symlinkSync(path.join(scratch, 'secret.txt'), path.join(builtFolder, 'site', path.basename(symlinkFile)));
+  symlinkSync(scratch, path.join(builtFolder, 'site', path.basename(symlinkDir)), 'dir');
 }
 
 function unplant(): void {
   rmSync(symlinkFile, { force: true });
   rmSync(symlinkDir, { force: true });
   rmSync(scratch, { recursive: true, force: true });
+  rmSync(builtFolder, { recursive: true, force: true });
 }
 
 /** Ways to write `../` that a careless server may undo: encoded, twice encoded, backslashed, mixed case. */
@@ -299,40 +312,98 @@ interface Leak {
   readonly leaked: readonly string[];
 }
 
-describe('the workshop dev server (npm start): only the site, and only for this machine', () => {
+type Expectation = [page: string, status: number, type: RegExp];
+
+interface Mode {
+  readonly name: string;
+  /** The built site's folder, for `--built`. */
+  readonly built?: string;
+  /** The pages and modules that must load. */
+  pages(base: string): Promise<Expectation[]>;
+}
+
+const modes: Mode[] = [
+  {
+    name: 'npm start (Vite)',
+    async pages(base) {
+      const markdown = await get(base, '/site/markdown.ts');
+      const dependency = /"(\/node_modules\/\.vite\/deps\/[^"]+)"/.exec(markdown.body)?.[1];
+      expect(dependency, `Expected /site/markdown.ts to import a pre-bundled dependency from /node_modules/.vite/deps/; it answered ${markdown.status}: ${markdown.body.slice(0, 200)}. Look at ${WHERE}.`).toBeDefined();
+      return [
+        ['/site/', 200, /text\/html/],
+        ['/site/main.ts', 200, /javascript/],
+        ['/site/style.css', 200, /javascript|css/],
+        ['/lessons/01-naive-polling/client.ts', 200, /javascript/],
+        ['/solutions/04-resume/client.ts', 200, /javascript/],
+        ['/lessons/05-chat/protocol.ts', 200, /javascript/],
+        ['/lessons/05-chat/public/', 200, /text\/html/],
+        ['/lessons/05-chat/public/chat.ts', 200, /javascript/],
+        ['/lessons/05-chat/public/chat.css?direct', 200, /css/],
+        ['/@vite/client', 200, /javascript/],
+        ['/node_modules/vite/dist/client/env.mjs', 200, /javascript/],
+        [`/@fs${projectRoot}/site/timeline.ts`, 200, /javascript/],
+        [dependency!, 200, /javascript/],
+      ];
+    },
+  },
+  {
+    name: 'npm run serve (--built)',
+    built: builtFolder,
+    async pages(base) {
+      const html = await get(base, '/site/');
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(html.body)?.[1];
+      expect(script, `Expected the built /site/ to load a script from /assets/; it answered ${html.status}: ${html.body.slice(0, 200)}. Look at site/vite.config.ts and ${WHERE}.`).toBeDefined();
+      return [
+        ['/site/', 200, /text\/html/],
+        ['/lessons/05-chat/public/', 200, /text\/html/],
+        [script!, 200, /javascript/],
+      ];
+    },
+  },
+];
+
+const report: string[] = [];
+const secrets = new Map<string, string[]>();
+
+beforeAll(async () => {
+  await plant();
+  for (const [name, value] of Object.entries(planted)) secrets.set(`planted ${name} canary`, [value]);
+  for (const file of privateFiles) {
+    const markers = markersOf(file);
+    if (markers.length) secrets.set(file, markers);
+  }
+});
+
+afterAll(() => {
+  agent.destroy();
+  unplant();
+  mkdirSync(workRoot, { recursive: true });
+  writeFileSync(reportFile, `${report.join('\n')}\n`);
+});
+
+const leaksIn = (answer: Answer): string[] =>
+  [...secrets].filter(([, markers]) => markers.some((marker) => answer.body.includes(marker))).map(([name]) => name);
+
+describe.each(modes)('the workshop server, $name: only the site, and only for this machine', (mode) => {
   let workshop: Workshop;
   let listening: Listening;
   let base: string;
   let before: Socket[];
   let after: Socket[];
-  const report: string[] = [];
-  const secrets = new Map<string, string[]>();
 
   beforeAll(async () => {
-    await plant();
-    for (const [name, value] of Object.entries(planted)) secrets.set(`planted ${name} canary`, [value]);
-    for (const file of privateFiles) {
-      const markers = markersOf(file);
-      if (markers.length) secrets.set(file, markers);
-    }
+    report.push(`== ${mode.name}`);
     before = listeningSockets();
-    workshop = await createWorkshop({ target: 'solutions', dataRoot: scratch });
+    workshop = await createWorkshop({ target: 'solutions', dataRoot: scratch, ...(mode.built ? { built: mode.built } : {}) });
     listening = await listen(workshop.app, 0);
     base = listening.url;
     after = listeningSockets();
   });
 
   afterAll(async () => {
-    agent.destroy();
     await listening?.close();
     await workshop?.close();
-    unplant();
-    mkdirSync(workRoot, { recursive: true });
-    writeFileSync(reportFile, `${report.join('\n')}\n`);
   });
-
-  const leaksIn = (answer: Answer): string[] =>
-    [...secrets].filter(([, markers]) => markers.some((marker) => answer.body.includes(marker))).map(([name]) => name);
 
   test('listens on exactly one port, on 127.0.0.1 (no Vite WebSocket server on another port)', () => {
     const known = new Set(before.map((s) => s.inode));
@@ -346,27 +417,8 @@ describe('the workshop dev server (npm start): only the site, and only for this 
     ).toEqual([`127.0.0.1:${new URL(base).port}`]);
   });
 
-  test('the site, the demos\' client code, the chat page and Vite\'s client still load', async () => {
-    const expectations: Array<[string, number, RegExp]> = [
-      ['/site/', 200, /text\/html/],
-      ['/site/main.ts', 200, /javascript/],
-      ['/site/style.css', 200, /javascript|css/],
-      ['/lessons/01-naive-polling/client.ts', 200, /javascript/],
-      ['/solutions/04-resume/client.ts', 200, /javascript/],
-      ['/lessons/05-chat/protocol.ts', 200, /javascript/],
-      ['/lessons/05-chat/public/', 200, /text\/html/],
-      ['/lessons/05-chat/public/chat.ts', 200, /javascript/],
-      ['/lessons/05-chat/public/chat.css?direct', 200, /css/],
-      ['/@vite/client', 200, /javascript/],
-      ['/node_modules/vite/dist/client/env.mjs', 200, /javascript/],
-      [`/@fs${projectRoot}/site/timeline.ts`, 200, /javascript/],
-      ['/api/lessons', 200, /json/],
-      ['/lessons/05-chat/api/stats', 200, /json/],
-    ];
-    const markdown = await get(base, '/site/markdown.ts');
-    const dependency = /"(\/node_modules\/\.vite\/deps\/[^"]+)"/.exec(markdown.body)?.[1];
-    expect(dependency, `Expected /site/markdown.ts to import a pre-bundled dependency from /node_modules/.vite/deps/; it answered ${markdown.status}: ${markdown.body.slice(0, 200)}. Look at ${WHERE}.`).toBeDefined();
-    expectations.push([dependency!, 200, /javascript/]);
+  test('the site, the demos\' client code, the chat page (and Vite\'s client) still load', async () => {
+    const expectations: Expectation[] = [...(await mode.pages(base)), ['/api/lessons', 200, /json/], ['/lessons/05-chat/api/stats', 200, /json/]];
     const wrong: string[] = [];
     for (const [page, status, type] of expectations) {
       const answer = await get(base, page);
