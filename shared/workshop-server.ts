@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import express, { type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import type { Plugin, ViteDevServer } from 'vite';
 import { describeError } from './grading/failure.ts';
 import { lessonFolder } from './grading/targets.ts';
@@ -48,6 +48,8 @@ export interface WorkshopOptions {
   built?: boolean | string;
   /** Host names to answer to besides localhost, 127.0.0.1 and [::1] (`--host`). */
   hosts?: readonly string[];
+  /** Where a lesson's server errors are written, with their stack; default: the terminal (stderr). */
+  log?: (text: string) => void;
 }
 
 export interface Workshop {
@@ -76,13 +78,44 @@ function serveOptions(lesson: Lesson, dataRoot: string): Record<string, unknown>
   return options;
 }
 
-async function lessonApp(lesson: Lesson, target: string, options: Record<string, unknown>): Promise<LessonApp> {
+async function lessonApp(lesson: Lesson, target: string, options: Record<string, unknown>, log: (text: string) => void): Promise<LessonApp> {
   const folder = lessonFolder(lesson, target);
   const module = (await import(pathToFileURL(path.join(folder, 'server.ts')).href)) as {
     createApp?: (options: object) => LessonApp | Promise<LessonApp>;
   };
   if (typeof module.createApp !== 'function') throw new Error('server.ts does not export createApp()');
-  return module.createApp(options);
+  const app = await module.createApp(options);
+  logLessonErrors(app, folder, log);
+  return app;
+}
+
+/** A server error (not a 4xx the request asked for), for the log. */
+function serverError(error: unknown): boolean {
+  const status = (error as { status?: unknown } | null)?.status;
+  return !(typeof status === 'number' && status >= 400 && status < 500);
+}
+
+function describeFailure(where: string, req: Request, error: unknown): string {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return `${where}: ${req.method} ${req.originalUrl} failed:\n${detail}`;
+}
+
+/**
+ * A lesson's own error handler answers "The server failed." and keeps the error to itself;
+ * this makes each of them (the error handlers in the lesson's express router) write the real
+ * error and its stack to `log` first. Lesson code is not changed, only wrapped.
+ */
+function logLessonErrors(app: LessonApp, folder: string, log: (text: string) => void): void {
+  const stack = (app as { router?: { stack?: Array<{ handle: (...args: never[]) => unknown }> } }).router?.stack ?? [];
+  for (const layer of stack) {
+    const handle = layer.handle as ErrorRequestHandler;
+    if (handle.length !== 4) continue;
+    const logged: ErrorRequestHandler = (error, req, res, next) => {
+      if (serverError(error)) log(describeFailure(`${path.relative(projectRoot, folder)}/server.ts`, req, error));
+      return handle(error, req, res, next);
+    };
+    layer.handle = logged as never;
+  }
 }
 
 function unavailable(problem: string): RequestHandler {
@@ -144,13 +177,13 @@ async function lessonText(lesson: Lesson, lang: string | undefined): Promise<str
 }
 
 export async function createWorkshop(options: WorkshopOptions = {}): Promise<Workshop> {
-  const { target = 'lessons', dataRoot = projectRoot, built = false, hosts = [] } = options;
+  const { target = 'lessons', dataRoot = projectRoot, built = false, hosts = [], log = (text: string) => console.error(text) } = options;
   const app = express();
   app.use(hostCheck(hosts));
   const mounted: MountedLesson[] = [];
   const apps: LessonApp[] = [];
   const start = async (lesson: Lesson, from: string): Promise<LessonApp> => {
-    const started = await lessonApp(lesson, from, serveOptions(lesson, dataRoot));
+    const started = await lessonApp(lesson, from, serveOptions(lesson, dataRoot), log);
     apps.push(started);
     return started;
   };
@@ -206,6 +239,14 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
   const pages = await pageServer(built, hosts);
   app.use(pages.handler);
   app.use(notFound);
+  // What a lesson without an error handler of its own (or the workshop) throws: logged, and a JSON answer.
+  app.use(((error, req, res, _next) => {
+    const server = serverError(error);
+    if (res.headersSent) return void res.end();
+    if (server) log(describeFailure('the workshop server', req, error));
+    const status = server ? 500 : (error as { status: number }).status;
+    res.status(status).json({ error: server ? 'The server failed: the terminal running npm start shows why.' : `The request could not be read: ${(error as Error).message}` });
+  }) as ErrorRequestHandler);
   return {
     app,
     mounted,
