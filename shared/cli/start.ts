@@ -81,13 +81,18 @@ if (values.host) {
   );
 }
 for (const { lesson, apiPath, pagePath, problem, fallback } of mounted) {
-  const note = problem ? `  (not loaded: ${problem})` : fallback ? `  (the reference solution: your code did not start yet)` : '';
+  const note = problem ? `  (not loaded: ${problem})` : fallback ? `  (the reference solution: your code did not start: ${fallback})` : '';
   const where = `${base}${problem ? apiPath : (pagePath ?? apiPath)}${note}`;
   console.log(`  ${String(lesson.number).padStart(2, '0')} ${lesson.title.padEnd(46)} ${where}`);
 }
 if (mounted.some((m) => m.lesson.slug === '05-chat' && !m.problem)) {
   console.log('\nThe chat has two demo accounts, liger_zql and 漠然, password 12345: log in as each in its own tab.');
 }
+console.log(
+  `\nYour server code (${values.target}/*/server.ts and what it imports) is loaded once, now: after you edit it, ` +
+    'restart (Ctrl+C, then npm start) to serve the new code; until then the old code, or the reference solution, keeps answering. ' +
+    'The pages and the client code are compiled afresh: reload the page.',
+);
 console.log('\nStop with Ctrl+C.');
 
 async function stop(): Promise<void> {
