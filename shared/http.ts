@@ -15,18 +15,18 @@ export interface Listening {
 }
 
 /**
- * Starts `handler` on 127.0.0.1 and resolves once it accepts connections. Port 0 (the
- * default) lets the system pick a free port, so graders never collide.
+ * Starts `handler` on 127.0.0.1 (or `host`) and resolves once it accepts connections. Port 0
+ * (the default) lets the system pick a free port, so graders never collide.
  */
-export function listen(handler: http.RequestListener, port = 0): Promise<Listening> {
+export function listen(handler: http.RequestListener, port = 0, host = '127.0.0.1'): Promise<Listening> {
   const server = http.createServer(handler);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
-      const { port: actual } = server.address() as AddressInfo;
+      const { address, family, port: actual } = server.address() as AddressInfo;
       resolve({
-        url: `http://127.0.0.1:${actual}`,
+        url: `http://${family === 'IPv6' ? `[${address}]` : address}:${actual}`,
         server,
         close: () =>
           new Promise<void>((done) => {

@@ -16,13 +16,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import express, { type RequestHandler } from 'express';
-import type { ViteDevServer } from 'vite';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import type { Plugin, ViteDevServer } from 'vite';
 import { describeError } from './grading/failure.ts';
 import { lessonFolder } from './grading/targets.ts';
 import { lessons, type Lesson } from './manifest.ts';
 import { projectRoot } from './paths.ts';
 import { readProgress } from './progress.ts';
+import { devServable, hostCheck, hostName, notFound, pageGate, viteDeny } from './serving.ts';
 
 export interface MountedLesson {
   readonly lesson: Lesson;
@@ -43,8 +44,12 @@ export interface WorkshopOptions {
   target?: string;
   /** Where lessons keep their files (a relative `file` option is resolved here); default: the project. */
   dataRoot?: string;
-  /** Serve the built site (`npm run build`) instead of compiling on the fly with Vite. */
-  built?: boolean;
+  /** Serve the built site (`npm run build`: dist/site, or the folder given) instead of compiling on the fly with Vite. */
+  built?: boolean | string;
+  /** Host names to answer to besides localhost, 127.0.0.1 and [::1] (`--host`). */
+  hosts?: readonly string[];
+  /** Where a lesson's server errors are written, with their stack; default: the terminal (stderr). */
+  log?: (text: string) => void;
 }
 
 export interface Workshop {
@@ -73,13 +78,44 @@ function serveOptions(lesson: Lesson, dataRoot: string): Record<string, unknown>
   return options;
 }
 
-async function lessonApp(lesson: Lesson, target: string, options: Record<string, unknown>): Promise<LessonApp> {
+async function lessonApp(lesson: Lesson, target: string, options: Record<string, unknown>, log: (text: string) => void): Promise<LessonApp> {
   const folder = lessonFolder(lesson, target);
   const module = (await import(pathToFileURL(path.join(folder, 'server.ts')).href)) as {
     createApp?: (options: object) => LessonApp | Promise<LessonApp>;
   };
   if (typeof module.createApp !== 'function') throw new Error('server.ts does not export createApp()');
-  return module.createApp(options);
+  const app = await module.createApp(options);
+  logLessonErrors(app, folder, log);
+  return app;
+}
+
+/** A server error (not a 4xx the request asked for), for the log. */
+function serverError(error: unknown): boolean {
+  const status = (error as { status?: unknown } | null)?.status;
+  return !(typeof status === 'number' && status >= 400 && status < 500);
+}
+
+function describeFailure(where: string, req: Request, error: unknown): string {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return `${where}: ${req.method} ${req.originalUrl} failed:\n${detail}`;
+}
+
+/**
+ * A lesson's own error handler answers "The server failed." and keeps the error to itself;
+ * this makes each of them (the error handlers in the lesson's express router) write the real
+ * error and its stack to `log` first. Lesson code is not changed, only wrapped.
+ */
+function logLessonErrors(app: LessonApp, folder: string, log: (text: string) => void): void {
+  const stack = (app as { router?: { stack?: Array<{ handle: (...args: never[]) => unknown }> } }).router?.stack ?? [];
+  for (const layer of stack) {
+    const handle = layer.handle as ErrorRequestHandler;
+    if (handle.length !== 4) continue;
+    const logged: ErrorRequestHandler = (error, req, res, next) => {
+      if (serverError(error)) log(describeFailure(`${path.relative(projectRoot, folder)}/server.ts`, req, error));
+      return handle(error, req, res, next);
+    };
+    layer.handle = logged as never;
+  }
 }
 
 function unavailable(problem: string): RequestHandler {
@@ -93,28 +129,44 @@ function prefixes(root: string, lesson: Lesson): string[] {
 }
 
 /**
- * The site and the lessons' pages, through Vite: only these paths, nothing else of the
- * project (the database files and the learner's server code stay private). The demos import
- * the lessons' client code, so client.ts and protocol.ts of each lesson are served too.
+ * The site and the lessons' pages: through Vite, behind the gate of serving.ts (only the site,
+ * the lessons' pages and the demos' client code; the database and the learner's server code
+ * stay private), or the built site. Vite opens no WebSocket (`ws: false`): nothing listens
+ * but the workshop's own port.
  */
-const servable =
-  /^\/(site\/|lessons\/[^/]+\/public\/|(lessons|solutions)\/[^/]+\/(client|protocol)\.ts$|@vite\/|@id\/|@fs\/|node_modules\/\.vite\/|node_modules\/vite\/dist\/client\/)/;
+/**
+ * With no WebSocket (and no hot reload) Vite's client in a page could only fail to connect
+ * and say so in the console: leave it out of the pages.
+ */
+const withoutViteClient: Plugin = {
+  name: 'workshop:without-vite-client',
+  apply: 'serve',
+  transformIndexHtml: { order: 'post', handler: (html) => html.replace(/<script type="module" src="\/@vite\/client"><\/script>\s*/, '') },
+};
 
-async function pageServer(built: boolean): Promise<{ handler: RequestHandler; close(): Promise<void> }> {
+async function pageServer(built: boolean | string, hosts: readonly string[]): Promise<{ handler: RequestHandler; close(): Promise<void> }> {
   if (built) {
-    const statics = express.static(builtSite, { index: 'index.html' });
-    return { handler: statics, close: async () => undefined };
+    const folder = built === true ? builtSite : path.resolve(built);
+    const statics = express.static(folder, { index: 'index.html' });
+    return { handler: pageGate({ allow: [folder], virtual: [], pending: [] }, folder, false, statics), close: async () => undefined };
   }
   const { createServer } = await import('vite');
+  const servable = devServable();
   const vite: ViteDevServer = await createServer({
     root: projectRoot,
     configFile: false,
     appType: 'mpa',
     logLevel: 'warn',
-    server: { middlewareMode: true, hmr: false },
+    plugins: [withoutViteClient],
+    server: {
+      middlewareMode: true,
+      hmr: false,
+      ws: false,
+      allowedHosts: hosts.map(hostName),
+      fs: { strict: true, allow: [...servable.allow], deny: [...viteDeny] },
+    },
   });
-  const handler: RequestHandler = (req, res, next) => (servable.test(req.path) ? vite.middlewares(req, res, next) : next());
-  return { handler, close: () => vite.close() };
+  return { handler: pageGate(servable, projectRoot, true, vite.middlewares), close: () => vite.close() };
 }
 
 /** The lesson's text in `lang` (README.<lang>.md) if there is one, else in English. */
@@ -125,12 +177,13 @@ async function lessonText(lesson: Lesson, lang: string | undefined): Promise<str
 }
 
 export async function createWorkshop(options: WorkshopOptions = {}): Promise<Workshop> {
-  const { target = 'lessons', dataRoot = projectRoot, built = false } = options;
+  const { target = 'lessons', dataRoot = projectRoot, built = false, hosts = [], log = (text: string) => console.error(text) } = options;
   const app = express();
+  app.use(hostCheck(hosts));
   const mounted: MountedLesson[] = [];
   const apps: LessonApp[] = [];
   const start = async (lesson: Lesson, from: string): Promise<LessonApp> => {
-    const started = await lessonApp(lesson, from, serveOptions(lesson, dataRoot));
+    const started = await lessonApp(lesson, from, serveOptions(lesson, dataRoot), log);
     apps.push(started);
     return started;
   };
@@ -183,9 +236,17 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.get('/', (_req, res) => res.redirect('/site/'));
 
-  const pages = await pageServer(built);
+  const pages = await pageServer(built, hosts);
   app.use(pages.handler);
-  app.use((req, res) => void res.status(404).json({ error: `There is nothing at ${req.method} ${req.path}.` }));
+  app.use(notFound);
+  // What a lesson without an error handler of its own (or the workshop) throws: logged, and a JSON answer.
+  app.use(((error, req, res, _next) => {
+    const server = serverError(error);
+    if (res.headersSent) return void res.end();
+    if (server) log(describeFailure('the workshop server', req, error));
+    const status = server ? 500 : (error as { status: number }).status;
+    res.status(status).json({ error: server ? 'The server failed: the terminal running npm start shows why.' : `The request could not be read: ${(error as Error).message}` });
+  }) as ErrorRequestHandler);
   return {
     app,
     mounted,

@@ -135,7 +135,7 @@ async function showLesson(lesson: MountedLesson, target: string): Promise<void> 
   const text = el('article', { className: 'lesson-text' });
   text.innerHTML = renderMarkdown(await fetchLessonText(lesson.slug)); // the project's own Markdown
   const parts: HTMLElement[] = [];
-  if (lesson.fallback) parts.push(el('p', { className: 'note' }, `Your code for this lesson did not start (${lesson.fallback}); the workshop serves the reference solution for now.`));
+  if (lesson.fallback) parts.push(el('p', { className: 'note' }, `Your code for this lesson did not start when npm start began (${lesson.fallback}), so the workshop serves the reference solution. It loads server code only when it starts: once your code is fixed, restart it (Ctrl+C, then npm start) and this notice goes.`));
   if (lesson.problem) parts.push(el('p', { className: 'note' }, `This lesson’s server could not be loaded: ${lesson.problem}`));
   if (lesson.pagePath) parts.push(el('p', { className: 'open-page' }, el('a', { href: lesson.pagePath, target: '_blank' }, 'Open the chat'), ' — in two tabs, as the two demo users.'));
   if (lesson.demo) parts.push(demoSection(lesson, target));

@@ -1,0 +1,152 @@
+/**
+ * What the workshop server lets a browser have, and from whom.
+ *
+ * - **Only this machine.** Every request must name the server as `localhost`, `127.0.0.1` or
+ *   `[::1]` (any port) in its Host header, or one of the names given with `--host`; any other
+ *   Host gets a 403. A web page the learner visits could otherwise point its own domain at
+ *   127.0.0.1 (DNS rebinding) and read the chat.
+ * - **Only the site.** A page path is percent-decoded (twice-encoded input too), backslashes
+ *   become slashes, `.` and `..` segments and `//` are resolved, and only then is it judged:
+ *   the site (site/), the lessons' own pages (lessons/<slug>/<page>), the demos' client code
+ *   (client.ts and protocol.ts of lessons/ and solutions/), Vite's client and its pre-bundled
+ *   dependencies; `/@fs/` only for files inside those. A symlink is judged by where it leads.
+ *   Anything else, existing or not, gets the same 404; a path that does not decode, holds a NUL
+ *   or climbs above the root gets it too. What is passed on is the normalised path, so what
+ *   was judged is what is served.
+ *
+ * @module
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import type { Request, RequestHandler, Response } from 'express';
+import { lessons } from './manifest.ts';
+import { isInside, lessonsRoot, projectRoot, solutionsRoot } from './paths.ts';
+
+/** The Host names every workshop server answers to. */
+export const localHosts: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+
+/** A host name as it appears in a Host header: lower case, an IPv6 address in brackets. */
+export function hostName(name: string): string {
+  const lower = name.trim().toLowerCase();
+  return lower.includes(':') && !lower.startsWith('[') ? `[${lower}]` : lower;
+}
+
+/** The one answer for anything not served, whether it exists or not. */
+export function notFound(req: Request, res: Response): void {
+  const where = req.originalUrl.split('?')[0];
+  res.status(404).json({ error: `There is nothing at ${req.method} ${where}.` });
+}
+
+/** Refuses (403) any request whose Host is not this machine or one of `extraHosts`. */
+export function hostCheck(extraHosts: readonly string[] = []): RequestHandler {
+  const allowed = new Set([...localHosts, ...extraHosts].map(hostName));
+  return (req, res, next) => {
+    const host = req.headers.host ?? '';
+    const name = /^(\[[0-9a-f:.]+\]|[^\s:[\]]+)(?::\d{1,5})?$/i.exec(host)?.[1];
+    if (name && allowed.has(name.toLowerCase())) return next();
+    res.status(403).json({
+      error:
+        `This workshop server answers only to ${[...allowed].join(', ')}, not to the Host "${host}". ` +
+        'To reach it under another name, start it with --host NAME.',
+    });
+  };
+}
+
+/**
+ * The path of `url` (its query cut off) decoded and normalised, or undefined when it does not
+ * normalise cleanly: malformed or encoded more than three times, a NUL or other control character,
+ * an encoded `?` or `#`, or `..` above the root. Backslashes count as slashes; the result never holds `%`, `\`,
+ * `.` or `..` segments, or `//`.
+ */
+export function normalisePath(url: string): string | undefined {
+  let decoded = url.split('?')[0]!;
+  for (let round = 0; round < 3 && decoded.includes('%'); round++) {
+    try {
+      decoded = decodeURIComponent(decoded);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!decoded.startsWith('/') || /[%?#\u0000-\u001f\u007f]/.test(decoded)) return undefined;
+  const segments: string[] = [];
+  const parts = decoded.replaceAll('\\', '/').split('/');
+  for (const part of parts) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (!segments.pop()) return undefined;
+    } else segments.push(part);
+  }
+  const last = parts.at(-1);
+  const folder = segments.length > 0 && (last === '' || last === '.' || last === '..');
+  return `/${segments.join('/')}${folder ? '/' : ''}`;
+}
+
+/** Where `file` really is, symlinks followed; for a missing file, its nearest existing folder's real path and the rest. */
+function realPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    const parent = path.dirname(file);
+    return parent === file ? file : path.join(realPath(parent), path.basename(file));
+  }
+}
+
+/** Folders and files a browser may have: those of the dev server, or all of a built site. */
+export interface ServableSet {
+  /** For Vite's `server.fs.allow`. */
+  readonly allow: readonly string[];
+  /** Vite's own modules, which are not files: `/@vite/client`, `/@vite/env`. */
+  readonly virtual: readonly string[];
+  /** Folders whose files may be asked for before they are written (Vite's pre-bundled deps); any other missing file is a 404. */
+  readonly pending: readonly string[];
+}
+
+/** What the dev server serves: the site, the lessons' pages and client code, Vite's client and deps. */
+export function devServable(): ServableSet {
+  const files = lessons.flatMap((lesson) =>
+    [lessonsRoot, solutionsRoot].flatMap((root) => ['client.ts', 'protocol.ts'].map((file) => path.join(root, lesson.slug, file))),
+  );
+  const pages = lessons.flatMap((lesson) => (lesson.page ? [path.join(lessonsRoot, lesson.slug, lesson.page)] : []));
+  const deps = path.join(projectRoot, 'node_modules', '.vite');
+  return {
+    allow: [path.join(projectRoot, 'site'), ...pages, ...files.filter((file) => existsSync(file)), path.join(projectRoot, 'node_modules', 'vite', 'dist', 'client'), deps],
+    virtual: ['/@vite/client', '/@vite/env'],
+    pending: [deps],
+  };
+}
+
+/** Vite's `server.fs.deny`: its own defaults and the project's private files. */
+export const viteDeny: readonly string[] = [
+  '.env',
+  '.env.*',
+  '*.{crt,pem,key,p12,pfx,cer,der}',
+  '.npmrc',
+  '.yarnrc.yml',
+  '**/.git/**',
+  '**/data/**',
+  '*.sqlite*',
+];
+
+/**
+ * A gate in front of `serve`: a path that normalises into `servable` is passed on with the
+ * normalised path (its query kept), anything else gets {@link notFound}. `root` is the folder
+ * that a plain path names (the project, or the built site); `/@fs/` paths name files directly
+ * when `fsPrefix` is true.
+ */
+export function pageGate(servable: ServableSet, root: string, fsPrefix: boolean, serve: RequestHandler): RequestHandler {
+  const named = servable.allow.map((entry) => path.resolve(entry));
+  const real = named.map((entry) => realPath(entry));
+  const inside = (file: string, entries: readonly string[]): boolean => entries.some((entry) => isInside(file, entry));
+  return (req, res, next) => {
+    const normal = normalisePath(req.url);
+    if (normal === undefined) return notFound(req, res);
+    if (!servable.virtual.includes(normal)) {
+      const file = fsPrefix && normal.startsWith('/@fs/') ? normal.slice('/@fs'.length) : path.join(root, normal);
+      if (!inside(path.resolve(file), named) || !inside(realPath(file), real)) return notFound(req, res);
+      if (!existsSync(file) && !inside(file, servable.pending)) return notFound(req, res);
+    }
+    const query = req.url.indexOf('?');
+    req.url = encodeURI(normal) + (query >= 0 ? req.url.slice(query) : '');
+    serve(req, res, next);
+  };
+}
