@@ -18,8 +18,14 @@ export interface Listening {
  * Starts `handler` on 127.0.0.1 (or `host`) and resolves once it accepts connections. Port 0
  * (the default) lets the system pick a free port, so graders never collide.
  */
-export function listen(handler: http.RequestListener, port = 0, host = '127.0.0.1'): Promise<Listening> {
-  const server = http.createServer(handler);
+export function listen(handler: http.RequestListener, port = 0, host = '127.0.0.1', { requestTimeoutMs = 10_000 } = {}): Promise<Listening> {
+  // A request must arrive whole within requestTimeoutMs: a client that sends its body a byte a
+  // minute is cut off instead of holding a connection for ever. Held answers are not affected
+  // (the limit is on receiving the request), and Node checks it every quarter of the limit.
+  const server = http.createServer(
+    { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.max(100, Math.min(requestTimeoutMs / 4, 5000)) },
+    handler,
+  );
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
