@@ -7,8 +7,8 @@
  * last poll ended: between two polls (a few milliseconds, or a second of back-off) they
  * are still there. Friends hear of every change through their own polls.
  *
- * Your task: TODOs 9 to 13. Holding a poll, its time limit and its answer are given
- * (lessons 03 and 04).
+ * Your task: TODOs 10 to 14. Holding a poll, its time limit, its answer, the limits on
+ * polls and the news every tab reads are given (lessons 03 and 04).
  *
  * @module
  */
@@ -17,17 +17,22 @@ import type { ChatMessage, Friend, PollAnswer, User } from './protocol.ts';
 
 interface HeldPoll {
   userId: number;
-  /** The session the poll belongs to (logging out ends that session's polls only). */
+  /** The session (the tab) the poll belongs to: logging out ends that session's polls only. */
   session: string;
   after: number;
   res: Response;
   timer: NodeJS.Timeout;
 }
 
+/** One piece of news about a person: a friend's presence, or a friend request. */
+type News = { seq: number } & ({ kind: 'presence'; friend: Friend } | { kind: 'request'; from: User });
+
 export interface HubOptions {
   holdMs: number;
   /** How long a user stays online after their last poll ended. */
   graceMs: number;
+  /** Polls one user may have held at once, over all their tabs; a newer one answers the oldest "replaced". */
+  maxPollsPerUser: number;
   friendsOf(userId: number): User[];
   userById(userId: number): User | undefined;
   /** The user's messages newer than `after` (a bounded batch). */
@@ -36,12 +41,18 @@ export interface HubOptions {
 
 export class Hub {
   readonly #options: HubOptions;
-  /** Held polls by user id. */
+  /** Held polls by user id, oldest first. */
   readonly #polls = new Map<number, Set<HeldPoll>>();
   readonly #online = new Set<number>();
   readonly #goingOffline = new Map<number, NodeJS.Timeout>();
-  /** Presence changes a user has not been told yet, by user id, then by friend id. */
-  readonly #news = new Map<number, Map<number, Friend>>();
+  /**
+   * News about people, per user: the latest piece about each person ("ben is online", "cy
+   * asks to be your friend"), numbered in the order it happened. Every tab reads all of it.
+   */
+  readonly #news = new Map<number, Map<string, News>>();
+  /** How far each tab (session) of each user has read their news: user id → session → number. */
+  readonly #readUpTo = new Map<number, Map<string, number>>();
+  #newsCount = 0;
   #closed = false;
 
   constructor(options: HubOptions) {
@@ -58,6 +69,11 @@ export class Hub {
     return count;
   }
 
+  /** A new session (a login): it starts reading news from now on (the page reads GET /friends for the rest). */
+  sessionStarted(userId: number, session: string): void {
+    this.#cursorsOf(userId).set(session, this.#newsCount);
+  }
+
   /** A poll from `userId`: answered at once if there is news for them, otherwise held. */
   poll(userId: number, session: string, after: number, res: Response): void {
     if (this.#closed) {
@@ -65,7 +81,8 @@ export class Hub {
       return;
     }
     this.#present(userId);
-    const news = this.#newsFor(userId, after);
+    this.#makeRoom(userId, session);
+    const news = this.#newsFor(userId, session, after);
     if (news) {
       res.json(news);
       this.#maybeLeaving(userId);
@@ -80,23 +97,37 @@ export class Hub {
 
   /** A stored message: wake the polls of its recipient and of its sender, nobody else's. */
   deliver(message: ChatMessage): void {
-    // TODO 9: wake the held polls of the recipient and of the sender (#wake) — nobody else.
+    // TODO 10: the message concerns two people — its recipient (every tab) and its sender
+    //   (their other tabs show what they sent). Wake their polls (#wake), and nobody else's.
     void message;
   }
 
   /** Two users just became friends: each learns of the other (and whether they are online). */
   introduce(userId: number, otherId: number): void {
-    // TODO 13 (last): tell each of the two about the other (#tell).
+    // TODO 14 (last): each of the two learns of the other, and whether they are online (#tell).
     void userId;
     void otherId;
   }
 
+  /** `fromId` asks `toId` to be friends: every tab of `toId` hears of it. */
+  requested(fromId: number, toId: number): void {
+    const from = this.#options.userById(fromId);
+    if (from) this.#add(toId, `request:${fromId}`, { kind: 'request', from });
+  }
+
   /** A session logged out: its polls are cancelled; with no other poll, the user is offline at once. */
   logout(userId: number, session: string): void {
-    // TODO 12: answer that session's held polls "cancelled"; if the user has no poll left,
-    //   they are offline at once (#goOffline).
+    // TODO 13: this tab's held polls end "cancelled" and it reads no more news; the user's
+    //   other tabs go on. With no poll of theirs left, the user is offline now, not after the
+    //   grace time: they said goodbye.
     void userId;
     void session;
+  }
+
+  /** Every session of the user logged out at once. */
+  logoutEverywhere(userId: number): void {
+    // TODO 13: as logout(), for every tab of the user at once.
+    void userId;
   }
 
   /** Cancels every held poll; later polls are answered "cancelled" at once. */
@@ -113,22 +144,45 @@ export class Hub {
     return polls;
   }
 
-  /** What the user is missing: messages first, then presence changes; undefined if nothing. */
-  #newsFor(userId: number, after: number): PollAnswer | undefined {
-    const messages = this.#options.messagesFor(userId, after);
-    if (messages.length > 0) return { status: 'messages', messages };
-    const presence = this.#news.get(userId);
-    if (presence && presence.size > 0) {
-      this.#news.delete(userId);
-      return { status: 'presence', presence: [...presence.values()] };
-    }
-    return undefined;
+  #cursorsOf(userId: number): Map<string, number> {
+    let cursors = this.#readUpTo.get(userId);
+    if (!cursors) this.#readUpTo.set(userId, (cursors = new Map()));
+    return cursors;
   }
 
-  /** Answers the user's held polls that now have news (each from its own `after`). */
+  /**
+   * A tab holds one poll at a time, and a user a few: a newer poll answers the older ones
+   * "replaced". One account cannot hold hundreds of connections (and file handles) open.
+   */
+  #makeRoom(userId: number, session: string): void {
+    const polls = this.#pollsOf(userId);
+    for (const poll of [...polls]) if (poll.session === session) this.#answer(poll, { status: 'replaced' });
+    for (const poll of [...polls]) {
+      if (polls.size < this.#options.maxPollsPerUser) break;
+      this.#answer(poll, { status: 'replaced' });
+    }
+  }
+
+  /** What this tab is missing: messages first, then news about people; undefined if nothing. */
+  #newsFor(userId: number, session: string, after: number): PollAnswer | undefined {
+    const messages = this.#options.messagesFor(userId, after);
+    if (messages.length > 0) return { status: 'messages', messages };
+    const cursors = this.#cursorsOf(userId);
+    const readUpTo = cursors.get(session) ?? 0;
+    const unread = [...(this.#news.get(userId)?.values() ?? [])].filter((news) => news.seq > readUpTo);
+    if (unread.length === 0) return undefined;
+    cursors.set(session, this.#newsCount);
+    return {
+      status: 'presence',
+      presence: unread.flatMap((news) => (news.kind === 'presence' ? [news.friend] : [])),
+      requests: unread.flatMap((news) => (news.kind === 'request' ? [news.from] : [])),
+    };
+  }
+
+  /** Answers the user's held polls that now have news (each from its own `after` and its own tab's news). */
   #wake(userId: number): void {
     for (const poll of [...this.#pollsOf(userId)]) {
-      const news = this.#newsFor(userId, poll.after);
+      const news = this.#newsFor(userId, poll.session, poll.after);
       if (news) this.#answer(poll, news);
     }
   }
@@ -146,22 +200,24 @@ export class Hub {
 
   /** The user polls: cancel a pending "offline", and if they were offline, tell their friends. */
   #present(userId: number): void {
-    // TODO 10: cancel a pending "going offline" timer of the user; if they were not online,
-    //   they are now: add them to #online and tell their friends.
+    // TODO 11: a poll means the user is here: no "going offline" timer may take them away
+    //   now. If they were offline, they are online from now on, and their friends hear of it.
     void userId;
   }
 
   /** With no poll left, the user goes offline after the grace time, unless they poll again. */
   #maybeLeaving(userId: number): void {
-    // TODO 11: if the user has no poll left (and no timer running yet), start a timer of
-    //   graceMs that takes them offline (#goOffline). Not at once: between two polls they
-    //   are still there.
+    // TODO 12: with no poll of theirs held, the user is leaving — but not yet: between two
+    //   polls (a few milliseconds, or a back-off) they are still there. Start one timer of
+    //   graceMs that takes them offline (#goOffline) unless a poll comes first. Not while
+    //   shutting down, and never two timers for one user.
     void userId;
   }
 
   #goOffline(userId: number): void {
-    // TODO 11: clear and forget their timer; if they were online, remove them from #online,
-    //   drop the news queued for them, and tell their friends.
+    // TODO 12: no timer of theirs is left behind; if they were online, they are not any more,
+    //   their friends hear of it, and their news and tabs' reading positions are forgotten
+    //   (they read a fresh friend list when they come back).
     void userId;
   }
 
@@ -169,13 +225,18 @@ export class Hub {
     for (const friend of this.#options.friendsOf(userId)) this.#tell(friend.id, userId);
   }
 
-  /** Queues "`aboutId` is online / offline" for `userId`, and wakes their held polls. */
+  /** Tells `userId` (every tab) that `aboutId` is online / offline. */
   #tell(userId: number, aboutId: number): void {
     const about = this.#options.userById(aboutId);
-    if (!about) return;
-    let news = this.#news.get(userId);
-    if (!news) this.#news.set(userId, (news = new Map()));
-    news.set(aboutId, { id: about.id, name: about.name, online: this.#online.has(aboutId) });
+    if (about) this.#add(userId, `presence:${aboutId}`, { kind: 'presence', friend: { ...about, online: this.#online.has(aboutId) } });
+  }
+
+  /** Keeps the news (the latest per subject) for every tab of `userId`, and wakes their held polls. */
+  #add(userId: number, subject: string, news: { kind: 'presence'; friend: Friend } | { kind: 'request'; from: User }): void {
+    let log = this.#news.get(userId);
+    if (!log) this.#news.set(userId, (log = new Map()));
+    log.delete(subject); // re-added at the end: the log stays in the order things happened
+    log.set(subject, { ...news, seq: ++this.#newsCount });
     this.#wake(userId);
   }
 }

@@ -2,15 +2,17 @@
  * Lesson 05 — the chat: accounts, friends, presence and private messages, pushed with held
  * polls and kept in SQLite.
  *
- * Your task: TODOs 14 to 21, the routes. requireUser (who is asking) is given: put it on
- * every route that needs a logged-in user.
+ * Your task: TODOs 15 to 23, the routes. requireUser (who is asking) and refusedTooOften
+ * (limits before expensive work) are given: put them where they belong.
  *
  * @module
  */
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { Hub } from './hub.ts';
-import { hashPassword, verifyPassword } from './passwords.ts';
-import { MAX_BATCH, MAX_CONTENT_LENGTH, MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, type User } from './protocol.ts';
+import { RateLimiter } from './limits.ts';
+import { readName } from './names.ts';
+import { dummyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+import { MAX_BATCH, MAX_CONTENT_LENGTH, type User } from './protocol.ts';
 import { ChatStore } from './store.ts';
 
 export interface ChatOptions {
@@ -24,6 +26,18 @@ export interface ChatOptions {
   commitDelayMs?: number;
   /** Create the two demo accounts in a new database. */
   demo?: boolean;
+  /** Polls one user may hold at once over all their tabs (default 8); a tab holds one. */
+  maxPollsPerUser?: number;
+  /** A session ends after this long without a request (default 24 hours)… */
+  sessionIdleMs?: number;
+  /** …and this long after its login in any case (default 7 days). */
+  sessionMaxMs?: number;
+  /** Wrong passwords for one name before logins for it are refused for a while (default 5)… */
+  failedLoginsPerName?: number;
+  /** …and logins and registrations from one address (default 30), both per `limitWindowMs`. */
+  passwordTriesPerAddress?: number;
+  /** The window of both limits (default 60 s). */
+  limitWindowMs?: number;
 }
 
 export interface ChatApp extends express.Express {
@@ -33,7 +47,7 @@ export interface ChatApp extends express.Express {
   close(): Promise<void>;
 }
 
-/** The demo accounts of the original chat: two friends, password 12345. */
+/** The demo accounts of the original chat: two friends, password 12345 (shorter than a new password may be: the seed chose it). */
 export const DEMO_USERS = ['liger_zql', '漠然'] as const;
 export const DEMO_PASSWORD = '12345';
 
@@ -49,10 +63,15 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   const hub = new Hub({
     holdMs: options.holdMs ?? 25_000,
     graceMs: options.presenceGraceMs ?? 5_000,
+    maxPollsPerUser: options.maxPollsPerUser ?? 8,
     friendsOf: (id) => store.friendsOf(id),
     userById: (id) => store.userById(id),
     messagesFor: (id, after) => store.messagesFor(id, after, MAX_BATCH),
   });
+  const sessionLimits = { idleMs: options.sessionIdleMs ?? 24 * 3600_000, maxMs: options.sessionMaxMs ?? 7 * 24 * 3600_000 };
+  const windowMs = options.limitWindowMs ?? 60_000;
+  const failuresPerName = new RateLimiter(options.failedLoginsPerName ?? 5, windowMs);
+  const triesPerAddress = new RateLimiter(options.passwordTriesPerAddress ?? 30, windowMs);
 
   const app = express();
   app.use(noStore);
@@ -61,9 +80,9 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   /** Finds the user from the bearer token, or answers 401. The user is never taken from the body. */
   const requireUser: RequestHandler = (req, res, next) => {
     const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
-    const user = token ? store.userForToken(token) : undefined;
+    const user = token ? store.userForToken(token, sessionLimits) : undefined;
     if (!user || !token) {
-      res.status(401).json({ error: 'Log in first: send Authorization: Bearer <token>.' });
+      res.status(401).json({ error: 'Log in first (or again: sessions end after a while): send Authorization: Bearer <token>.' });
       return;
     }
     res.locals.session = { user, token } satisfies Session;
@@ -71,37 +90,75 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   };
   const sessionOf = (res: Response): Session => res.locals.session as Session;
 
+  /**
+   * Limits before expensive work: a request that would hash a password is refused with 429
+   * while its address (or the name it logs in as) has tried too often — before any hashing.
+   */
+  const refusedTooOften = (req: Request, res: Response, nameKey?: string): boolean => {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const wait = Math.max(triesPerAddress.retryAfter(address), nameKey ? failuresPerName.retryAfter(nameKey) : 0);
+    if (wait > 0) {
+      res.status(429).set('Retry-After', String(wait)).json({ error: `Too many tries: wait ${wait} s before trying again.` });
+      return true;
+    }
+    triesPerAddress.count(address);
+    return false;
+  };
+
   // Each route: see the table in protocol.ts and the lesson's README.
   const notYet = (route: string): RequestHandler => (_req, res) => {
     res.status(501).json({ error: `${route} is not written yet (lessons/05-chat/server.ts)` });
   };
-  // TODO 14: POST /register — a valid name (readName) and password (isPassword), else 400;
-  //   hash the password; 409 if the name is taken; await store.commit(); 201 { user }.
+  // TODO 15: POST /register — a name (readName, names.ts) and a password (passwordProblem,
+  //   passwords.ts) that pass their checks, or 400 saying what is wrong; then the limits
+  //   (refusedTooOften) BEFORE the expensive hashing; 409 when the name, or one that looks
+  //   the same, is taken; 201 { user } only once it is on disk.
   app.post('/register', notYet('POST /register'));
-  // TODO 15: POST /login — 401 (one message for both cases) unless the user exists and
-  //   verifyPassword agrees; then a session token; await store.commit(); 200 { token, user }.
+  // TODO 16: POST /login — limits first (the address, and the name's wrong passwords); then
+  //   the same answer, 401, for an unknown name and a wrong password, in the same time: an
+  //   unknown name is checked against dummyHash(). A wrong password counts against the name
+  //   (failuresPerName), a right one clears its count. A new session, on disk, then
+  //   hub.sessionStarted, then 200 { token, user }.
   app.post('/login', notYet('POST /login'));
-  // TODO 16: POST /logout (requireUser) — delete the session, commit, hub.logout, 204.
+  // TODO 17: POST /logout and POST /logout/all (requireUser) — the session (or every session
+  //   of the user) is gone from the disk before the hub hears of it; 204.
   app.post('/logout', notYet('POST /logout'));
-  // TODO 17: GET /me and GET /friends (requireUser) — friends with online: hub.isOnline(id).
+  app.post('/logout/all', notYet('POST /logout/all'));
+  // TODO 18: GET /me and GET /friends (requireUser) — friends with whether each is online,
+  //   and the requests waiting in both directions.
   app.get('/me', notYet('GET /me'));
   app.get('/friends', notYet('GET /friends'));
-  // TODO 18: POST /friends (requireUser) — 400 / 404 / 400 (yourself) / 409, else
-  //   addFriendship, commit, hub.introduce, 201 { friend }.
+  // TODO 19: POST /friends (requireUser) — consent before contact: asking stores a request
+  //   (202 { request }) and tells the other side (hub.requested); nothing is shared until
+  //   they accept. Asking back someone who asked you is accepting. 400 / 404 / 400 (yourself)
+  //   / 409 (friends already, or asked already) as protocol.ts says.
   app.post('/friends', notYet('POST /friends'));
-  // TODO 19: POST /messages (requireUser) — check "to" (readId) and "content"; 404 unknown,
-  //   403 not a friend; store it FROM THE TOKEN'S USER; await store.commit() BEFORE the 201;
-  //   then hub.deliver(message).
+  // TODO 20: POST /friends/:id/accept and /decline (requireUser) — only a request that exists
+  //   (404 otherwise). Accepting makes friends and tells both (hub.introduce): 201 { friend }.
+  app.post('/friends/:id/accept', notYet('POST /friends/:id/accept'));
+  app.post('/friends/:id/decline', notYet('POST /friends/:id/decline'));
+  // TODO 21: POST /messages (requireUser) — the sender is the token's user, whatever the body
+  //   says; to a friend only. Acknowledge (201) only what is on disk, and wake the polls only
+  //   then; when the write fails, let the error through: the store has undone the message,
+  //   and errorAsJson answers 503.
   app.post('/messages', notYet('POST /messages'));
-  // TODO 20: GET /poll?after=N (requireUser) — readCount(after) or 400; hub.poll(...).
+  // TODO 22: GET /poll?after=N (requireUser) — a bad `after` is 400; the rest is the hub's.
   app.get('/poll', notYet('GET /poll'));
-  // TODO 21: GET /history?with=ID&before=ID&limit=N (requireUser) — 400 for bad numbers,
-  //   403 unless friends, else { messages: store.conversation(...) } (limit at most MAX_BATCH).
+  // TODO 23: GET /history?with=ID&before=ID&limit=N (requireUser) — 400 for numbers that are
+  //   not whole, 403 unless friends, else one page (at most MAX_BATCH).
   app.get('/history', notYet('GET /history'));
   void requireUser;
   void sessionOf;
+  void refusedTooOften;
+  void failuresPerName;
   void hashPassword;
   void verifyPassword;
+  void dummyHash;
+  void passwordProblem;
+  void readName;
+  void readId;
+  void readCount;
+  void MAX_BATCH;
   void MAX_CONTENT_LENGTH;
 
   app.get('/stats', (_req, res) => {
@@ -119,23 +176,17 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   });
 }
 
+/** The two demo accounts, friends already, created one after the other so that their ids are always 1 and 2. */
 async function createDemoAccounts(store: ChatStore): Promise<void> {
   if (store.countUsers() > 0) return;
-  const [a, b] = await Promise.all(DEMO_USERS.map(async (name) => store.createUser(name, await hashPassword(DEMO_PASSWORD))));
-  store.addFriendship(a!.id, b!.id);
+  const users: User[] = [];
+  for (const raw of DEMO_USERS) {
+    const name = readName(raw);
+    if ('problem' in name) throw new Error(name.problem);
+    users.push(store.createUser(name.name, name.key, await hashPassword(DEMO_PASSWORD))!);
+  }
+  store.addFriendship(users[0]!.id, users[1]!.id);
   await store.commit();
-}
-
-/** A user name: NFC-normalised and trimmed, 1..MAX_NAME_LENGTH characters, no control characters. */
-function readName(raw: unknown): string | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const name = raw.normalize('NFC').trim();
-  const length = [...name].length;
-  return length >= 1 && length <= MAX_NAME_LENGTH && !/\p{Cc}/u.test(name) ? name : undefined;
-}
-
-function isPassword(raw: unknown): raw is string {
-  return typeof raw === 'string' && raw.length >= MIN_PASSWORD_LENGTH && raw.length <= MAX_PASSWORD_LENGTH;
 }
 
 /** A whole number ≥ 0 from a query string; undefined for anything else. */
@@ -161,8 +212,14 @@ const unknownRoute: RequestHandler = (req, res) => {
   res.status(404).json({ error: `There is no route ${req.method} ${req.path}.` });
 };
 
-const errorAsJson: ErrorRequestHandler = (error: { status?: number; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
-  const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
-  const text = status === 500 ? 'The server failed.' : `The request could not be read: ${error.message ?? 'bad request'}.`;
+/**
+ * Errors as JSON: a body that could not be read is the client's 4xx; a write the disk refused
+ * is 503 (nothing was kept, try again); anything else is a bug, shown in full in the server's
+ * terminal (with its stack) and as 500 to the client.
+ */
+const errorAsJson: ErrorRequestHandler = (error: { status?: number; message?: string }, req: Request, res: Response, _next: NextFunction) => {
+  const status = typeof error.status === 'number' && ((error.status >= 400 && error.status < 500) || error.status === 503) ? error.status : 500;
+  if (status === 500) console.error(`${req.method} ${req.path} failed:`, error);
+  const text = status === 500 ? 'The server failed (its terminal shows why).' : status === 503 ? (error.message ?? 'Try again.') : `The request could not be read: ${error.message ?? 'bad request'}.`;
   if (!res.headersSent) res.status(status).json({ error: text });
 };

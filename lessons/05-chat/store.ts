@@ -1,27 +1,32 @@
 /**
  * The chat's data in SQLite (sql.js: SQLite compiled to WebAssembly, the whole database in
  * memory, written to a file by DurableFile). Three tables, as in the old ASP.NET chat this
- * lesson comes from — users, the relations between them, and the messages — and one for
- * login sessions.
+ * lesson comes from — users, the relations between them, and the messages — and two more:
+ * login sessions, and friend requests not answered yet.
  *
  * Every query takes its values as bound parameters (`?`), never pasted into the SQL text:
  * a name like `x'); DROP TABLE users; --` is then just a name.
  *
- * Your task: TODOs 3 to 8 — the queries. The schema, opening and committing are given.
+ * Your task: TODOs 3 to 9 — the queries. The schema, opening the file, committing and
+ * undoing a failed write are given.
  *
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import initSqlJs, { type Database, type SqlValue } from 'sql.js';
-import { DurableFile } from './durable-file.ts';
+import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
+import { DurableFile, type DurableFileHooks } from './durable-file.ts';
 import type { ChatMessage, User } from './protocol.ts';
+
+/** Bumped when the tables change: an older file is moved aside, not misread. */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS users (
     id            INTEGER PRIMARY KEY,
-    name          TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    name_key      TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
     created       INTEGER NOT NULL
   );
@@ -29,6 +34,12 @@ const SCHEMA = `
     user_id   INTEGER NOT NULL REFERENCES users (id),
     friend_id INTEGER NOT NULL REFERENCES users (id),
     PRIMARY KEY (user_id, friend_id)
+  );
+  CREATE TABLE IF NOT EXISTS friend_requests (
+    from_id INTEGER NOT NULL REFERENCES users (id),
+    to_id   INTEGER NOT NULL REFERENCES users (id),
+    created INTEGER NOT NULL,
+    PRIMARY KEY (from_id, to_id)
   );
   CREATE TABLE IF NOT EXISTS messages (
     id      INTEGER PRIMARY KEY,
@@ -42,8 +53,11 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY,
     user_id    INTEGER NOT NULL REFERENCES users (id),
-    created    INTEGER NOT NULL
+    created    INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL
   );
+  CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+  PRAGMA user_version = ${SCHEMA_VERSION};
 `;
 
 const MESSAGE_COLUMNS = 'id, from_id AS "from", to_id AS "to", content, time';
@@ -51,27 +65,82 @@ const MESSAGE_COLUMNS = 'id, from_id AS "from", to_id AS "to", content, time';
 /** Tokens are stored hashed: a copy of the database does not let anyone log in. */
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
-export class ChatStore {
-  readonly #db: Database;
-  readonly #file: DurableFile | undefined;
+/** How long a session lasts. */
+export interface SessionLimits {
+  /** Ends after this long without a request. */
+  idleMs: number;
+  /** Ends this long after the login, however busy. */
+  maxMs: number;
+}
 
-  private constructor(db: Database, file: DurableFile | undefined) {
-    this.#db = db;
-    this.#file = file;
+/** The database as `file` has it (an empty one when there is no file yet), with the tables in place. */
+function loadDatabase(SQL: SqlJsStatic, file: string | undefined): Database {
+  let db = file && existsSync(file) ? new SQL.Database(readFileSync(file)) : new SQL.Database();
+  const version = (db.exec('PRAGMA user_version')[0]?.values[0]?.[0] as number | undefined) ?? 0;
+  const hasTables = db.exec("SELECT 1 FROM sqlite_master WHERE name = 'users'").length > 0;
+  if (file && hasTables && version !== SCHEMA_VERSION) {
+    // A file from an older version of this lesson: keep it, but start a new one.
+    const aside = `${file}.v${version}-${Date.now()}`;
+    db.close();
+    renameSync(file, aside);
+    console.warn(`The chat database ${file} was made by an older version of this lesson: moved to ${aside}; starting a new one.`);
+    db = new SQL.Database();
+  }
+  db.run(SCHEMA);
+  return db;
+}
+
+export class ChatStore {
+  #db: Database;
+  readonly #file: DurableFile | undefined;
+  /**
+   * The newest message id that is on disk. Readers see messages up to here and no further:
+   * a message still being written could vanish in a crash, and its id come back with other
+   * content after the restart.
+   */
+  #durableId: number;
+  /** The newest message id in the write that is running. */
+  #writingId = 0;
+
+  private constructor(SQL: SqlJsStatic, file: string | undefined, commitDelayMs: number) {
+    this.#db = loadDatabase(SQL, file);
+    this.#durableId = this.#newestMessageId();
+    this.#file = file ? new DurableFile(file, this.#fileHooks(SQL, file), commitDelayMs) : undefined;
   }
 
   /** Opens the database in `file` (created if missing), or in memory only when no file is given. */
   static async open(file?: string, commitDelayMs = 0): Promise<ChatStore> {
     const SQL = await initSqlJs();
-    const db = file && existsSync(file) ? new SQL.Database(readFileSync(file)) : new SQL.Database();
-    db.run(SCHEMA);
     if (file) mkdirSync(path.dirname(file), { recursive: true });
-    return new ChatStore(db, file ? new DurableFile(file, () => db.export(), commitDelayMs) : undefined);
+    return new ChatStore(SQL, file, commitDelayMs);
   }
 
-  /** Resolves once every change made so far is safely in the file. */
+  #fileHooks(SQL: SqlJsStatic, file: string): DurableFileHooks {
+    return {
+      snapshot: () => {
+        this.#writingId = this.#newestMessageId();
+        return this.#db.export();
+      },
+      written: () => {
+        this.#durableId = Math.max(this.#durableId, this.#writingId);
+      },
+      rolledBack: () => {
+        // The memory goes back to what the file holds: nothing of the failed write remains.
+        this.#db.close();
+        this.#db = loadDatabase(SQL, file);
+      },
+    };
+  }
+
+  /** Resolves once every change made so far is safely in the file; rejects (WriteFailed, 503) if the disk refused it, and then the changes are undone. */
   commit(): Promise<void> {
-    return this.#file ? this.#file.commit() : Promise.resolve();
+    if (this.#file) return this.#file.commit();
+    this.#durableId = this.#newestMessageId(); // in memory only: committed is as durable as it gets
+    return Promise.resolve();
+  }
+
+  #newestMessageId(): number {
+    return this.#one<{ id: number | null }>('SELECT max(id) AS id FROM messages')?.id ?? 0;
   }
 
   #all<T>(sql: string, params: SqlValue[] = []): T[] {
@@ -96,18 +165,21 @@ export class ChatStore {
 
   // --- users --------------------------------------------------------------------------
 
-  /** Creates a user; undefined when the name is taken. */
-  createUser(name: string, passwordHash: string): User | undefined {
-    // TODO 3: if the name is free, insert the user (name, password_hash, created = Date.now())
-    //   and return it; undefined when the name is taken. Values as ? parameters, always.
+  /** Creates a user; undefined when the name, or one that looks the same (the same `key`), is taken. */
+  createUser(name: string, key: string, passwordHash: string): User | undefined {
+    // TODO 3: a new user — unless someone has the same `key` already (names.ts: two names
+    //   with the same key look the same on screen, so they are the same name). Every value
+    //   goes in as a ? parameter, never into the SQL text.
     void name;
+    void key;
     void passwordHash;
     return undefined;
   }
 
-  userByName(name: string): User | undefined {
-    // TODO 3: SELECT id, name FROM users WHERE name = ?
-    void name;
+  /** The user whose name looks like this one (see names.ts). */
+  userByKey(key: string): User | undefined {
+    // TODO 3
+    void key;
     return undefined;
   }
 
@@ -124,7 +196,6 @@ export class ChatStore {
   }
 
   countUsers(): number {
-    // Given: used by the demo accounts.
     return this.#one<{ n: number }>('SELECT count(*) AS n FROM users')?.n ?? 0;
   }
 
@@ -132,15 +203,21 @@ export class ChatStore {
 
   /** Starts a session for the user; returns its token (only its hash is stored). */
   createSession(userId: number): string {
-    // TODO 4: a random token (randomBytes(32), base64url); store only hashToken(token).
+    // TODO 4: a token nobody can guess (32 random bytes), handed out once; the database keeps
+    //   only its hash (hashToken), so a copy of the file lets nobody log in.
     void userId;
     void randomBytes;
     return '';
   }
 
-  userForToken(token: string): User | undefined {
-    // TODO 4: the user of the session whose token_hash is hashToken(token).
+  /** The user of a live session, noting that it was used now; undefined for an unknown or expired token (which is then deleted). */
+  userForToken(token: string, limits: SessionLimits, now = Date.now()): User | undefined {
+    // TODO 4: the user of this token's session — if the session is still alive: not idle
+    //   for longer than limits.idleMs, not older than limits.maxMs. A dead session is
+    //   deleted and counts as none. A live one notes that it was used now (last_seen).
     void token;
+    void limits;
+    void now;
     void hashToken;
     return undefined;
   }
@@ -148,6 +225,11 @@ export class ChatStore {
   deleteSession(token: string): void {
     // TODO 4
     void token;
+  }
+
+  deleteSessionsOf(userId: number): void {
+    // TODO 4: every session of the user (log out everywhere).
+    void userId;
   }
 
   // --- friends ------------------------------------------------------------------------
@@ -159,15 +241,49 @@ export class ChatStore {
     return false;
   }
 
-  /** Makes two users friends, both ways round (each sees the other). */
+  /** Makes two users friends, both ways round (each sees the other), and clears their requests. */
   addFriendship(userId: number, otherId: number): void {
-    // TODO 5: two rows in relations, one each way.
+    // TODO 5: each must see the other, and the requests between them are answered now.
     void userId;
     void otherId;
   }
 
   friendsOf(userId: number): User[] {
-    // TODO 5: the users this user is friends with, by name.
+    // TODO 5: in the order of their names.
+    void userId;
+    return [];
+  }
+
+  /** Records that `fromId` asks `toId` to be friends. */
+  addRequest(fromId: number, toId: number): void {
+    // TODO 6: friend requests, in friend_requests. Asking twice is still one request.
+    void fromId;
+    void toId;
+  }
+
+  hasRequest(fromId: number, toId: number): boolean {
+    // TODO 6
+    void fromId;
+    void toId;
+    return false;
+  }
+
+  deleteRequest(fromId: number, toId: number): void {
+    // TODO 6
+    void fromId;
+    void toId;
+  }
+
+  /** Users who asked `userId` to be friends, oldest request first. */
+  requestsTo(userId: number): User[] {
+    // TODO 6
+    void userId;
+    return [];
+  }
+
+  /** Users `userId` asked to be friends, oldest request first. */
+  requestsFrom(userId: number): User[] {
+    // TODO 6
     void userId;
     return [];
   }
@@ -175,16 +291,16 @@ export class ChatStore {
   // --- messages -----------------------------------------------------------------------
 
   addMessage(from: number, to: number, content: string): ChatMessage {
-    // TODO 6: insert the message (time = Date.now()) and return it with its new id
-    //   (SELECT last_insert_rowid()).
-    void this.#run;
+    // TODO 7: store the message; its id is the one SQLite gives it.
     return { id: 0, from, to, content, time: 0 };
   }
 
-  /** A user's messages (sent or received) newer than `after`, oldest first, at most `limit`. */
+  /** A user's messages (sent or received) newer than `after` and already on disk, oldest first, at most `limit`. */
   messagesFor(userId: number, after: number, limit: number): ChatMessage[] {
-    // TODO 7: messages to or from the user with id > after, by id, at most `limit`.
-    //   Select MESSAGE_COLUMNS so the rows have the fields of a ChatMessage.
+    // TODO 8: what a poll with `after` delivers — the user's messages, sent or received,
+    //   newer than `after`, in id order, at most `limit`. And nothing that is not on disk
+    //   yet (id above this.#durableId): a reader must never see a message that a crash could
+    //   still take back. Select MESSAGE_COLUMNS, so the rows are ChatMessages.
     void userId;
     void after;
     void limit;
@@ -192,15 +308,17 @@ export class ChatStore {
     return [];
   }
 
-  /** The newest `limit` messages between two users with an id below `before`, oldest first. */
+  /** The newest `limit` messages between two users with an id below `before`, already on disk, oldest first. */
   conversation(userId: number, friendId: number, before: number, limit: number): ChatMessage[] {
-    // TODO 8: the newest `limit` messages between the two with id < before, returned oldest first.
+    // TODO 9: one page of a conversation — the newest `limit` messages between the two with
+    //   an id below `before` (and on disk, as in TODO 8), handed back oldest first.
     void userId;
     void friendId;
     void before;
     void limit;
     void this.#all;
     void this.#one;
+    void this.#run;
     return [];
   }
 }

@@ -14,17 +14,22 @@ import type { ChatMessage, Friend, PollAnswer, User } from './protocol.ts';
 
 interface HeldPoll {
   userId: number;
-  /** The session the poll belongs to (logging out ends that session's polls only). */
+  /** The session (the tab) the poll belongs to: logging out ends that session's polls only. */
   session: string;
   after: number;
   res: Response;
   timer: NodeJS.Timeout;
 }
 
+/** One piece of news about a person: a friend's presence, or a friend request. */
+type News = { seq: number } & ({ kind: 'presence'; friend: Friend } | { kind: 'request'; from: User });
+
 export interface HubOptions {
   holdMs: number;
   /** How long a user stays online after their last poll ended. */
   graceMs: number;
+  /** Polls one user may have held at once, over all their tabs; a newer one answers the oldest "replaced". */
+  maxPollsPerUser: number;
   friendsOf(userId: number): User[];
   userById(userId: number): User | undefined;
   /** The user's messages newer than `after` (a bounded batch). */
@@ -33,12 +38,18 @@ export interface HubOptions {
 
 export class Hub {
   readonly #options: HubOptions;
-  /** Held polls by user id. */
+  /** Held polls by user id, oldest first. */
   readonly #polls = new Map<number, Set<HeldPoll>>();
   readonly #online = new Set<number>();
   readonly #goingOffline = new Map<number, NodeJS.Timeout>();
-  /** Presence changes a user has not been told yet, by user id, then by friend id. */
-  readonly #news = new Map<number, Map<number, Friend>>();
+  /**
+   * News about people, per user: the latest piece about each person ("ben is online", "cy
+   * asks to be your friend"), numbered in the order it happened. Every tab reads all of it.
+   */
+  readonly #news = new Map<number, Map<string, News>>();
+  /** How far each tab (session) of each user has read their news: user id → session → number. */
+  readonly #readUpTo = new Map<number, Map<string, number>>();
+  #newsCount = 0;
   #closed = false;
 
   constructor(options: HubOptions) {
@@ -55,6 +66,11 @@ export class Hub {
     return count;
   }
 
+  /** A new session (a login): it starts reading news from now on (the page reads GET /friends for the rest). */
+  sessionStarted(userId: number, session: string): void {
+    this.#cursorsOf(userId).set(session, this.#newsCount);
+  }
+
   /** A poll from `userId`: answered at once if there is news for them, otherwise held. */
   poll(userId: number, session: string, after: number, res: Response): void {
     if (this.#closed) {
@@ -62,7 +78,8 @@ export class Hub {
       return;
     }
     this.#present(userId);
-    const news = this.#newsFor(userId, after);
+    this.#makeRoom(userId, session);
+    const news = this.#newsFor(userId, session, after);
     if (news) {
       res.json(news);
       this.#maybeLeaving(userId);
@@ -86,10 +103,24 @@ export class Hub {
     this.#tell(otherId, userId);
   }
 
+  /** `fromId` asks `toId` to be friends: every tab of `toId` hears of it. */
+  requested(fromId: number, toId: number): void {
+    const from = this.#options.userById(fromId);
+    if (from) this.#add(toId, `request:${fromId}`, { kind: 'request', from });
+  }
+
   /** A session logged out: its polls are cancelled; with no other poll, the user is offline at once. */
   logout(userId: number, session: string): void {
     for (const poll of [...this.#pollsOf(userId)]) if (poll.session === session) this.#answer(poll, { status: 'cancelled' });
+    this.#cursorsOf(userId).delete(session);
     if (this.#pollsOf(userId).size === 0) this.#goOffline(userId);
+  }
+
+  /** Every session of the user logged out at once. */
+  logoutEverywhere(userId: number): void {
+    for (const poll of [...this.#pollsOf(userId)]) this.#answer(poll, { status: 'cancelled' });
+    this.#readUpTo.delete(userId);
+    this.#goOffline(userId);
   }
 
   /** Cancels every held poll; later polls are answered "cancelled" at once. */
@@ -106,22 +137,45 @@ export class Hub {
     return polls;
   }
 
-  /** What the user is missing: messages first, then presence changes; undefined if nothing. */
-  #newsFor(userId: number, after: number): PollAnswer | undefined {
-    const messages = this.#options.messagesFor(userId, after);
-    if (messages.length > 0) return { status: 'messages', messages };
-    const presence = this.#news.get(userId);
-    if (presence && presence.size > 0) {
-      this.#news.delete(userId);
-      return { status: 'presence', presence: [...presence.values()] };
-    }
-    return undefined;
+  #cursorsOf(userId: number): Map<string, number> {
+    let cursors = this.#readUpTo.get(userId);
+    if (!cursors) this.#readUpTo.set(userId, (cursors = new Map()));
+    return cursors;
   }
 
-  /** Answers the user's held polls that now have news (each from its own `after`). */
+  /**
+   * A tab holds one poll at a time, and a user a few: a newer poll answers the older ones
+   * "replaced". One account cannot hold hundreds of connections (and file handles) open.
+   */
+  #makeRoom(userId: number, session: string): void {
+    const polls = this.#pollsOf(userId);
+    for (const poll of [...polls]) if (poll.session === session) this.#answer(poll, { status: 'replaced' });
+    for (const poll of [...polls]) {
+      if (polls.size < this.#options.maxPollsPerUser) break;
+      this.#answer(poll, { status: 'replaced' });
+    }
+  }
+
+  /** What this tab is missing: messages first, then news about people; undefined if nothing. */
+  #newsFor(userId: number, session: string, after: number): PollAnswer | undefined {
+    const messages = this.#options.messagesFor(userId, after);
+    if (messages.length > 0) return { status: 'messages', messages };
+    const cursors = this.#cursorsOf(userId);
+    const readUpTo = cursors.get(session) ?? 0;
+    const unread = [...(this.#news.get(userId)?.values() ?? [])].filter((news) => news.seq > readUpTo);
+    if (unread.length === 0) return undefined;
+    cursors.set(session, this.#newsCount);
+    return {
+      status: 'presence',
+      presence: unread.flatMap((news) => (news.kind === 'presence' ? [news.friend] : [])),
+      requests: unread.flatMap((news) => (news.kind === 'request' ? [news.from] : [])),
+    };
+  }
+
+  /** Answers the user's held polls that now have news (each from its own `after` and its own tab's news). */
   #wake(userId: number): void {
     for (const poll of [...this.#pollsOf(userId)]) {
-      const news = this.#newsFor(userId, poll.after);
+      const news = this.#newsFor(userId, poll.session, poll.after);
       if (news) this.#answer(poll, news);
     }
   }
@@ -156,7 +210,9 @@ export class Hub {
     clearTimeout(this.#goingOffline.get(userId));
     this.#goingOffline.delete(userId);
     if (!this.#online.delete(userId)) return;
-    this.#news.delete(userId); // they will read a fresh friend list when they come back
+    // They will read a fresh friend list when they come back: forget their news and tabs.
+    this.#news.delete(userId);
+    this.#readUpTo.delete(userId);
     this.#tellFriends(userId);
   }
 
@@ -164,13 +220,18 @@ export class Hub {
     for (const friend of this.#options.friendsOf(userId)) this.#tell(friend.id, userId);
   }
 
-  /** Queues "`aboutId` is online / offline" for `userId`, and wakes their held polls. */
+  /** Tells `userId` (every tab) that `aboutId` is online / offline. */
   #tell(userId: number, aboutId: number): void {
     const about = this.#options.userById(aboutId);
-    if (!about) return;
-    let news = this.#news.get(userId);
-    if (!news) this.#news.set(userId, (news = new Map()));
-    news.set(aboutId, { id: about.id, name: about.name, online: this.#online.has(aboutId) });
+    if (about) this.#add(userId, `presence:${aboutId}`, { kind: 'presence', friend: { ...about, online: this.#online.has(aboutId) } });
+  }
+
+  /** Keeps the news (the latest per subject) for every tab of `userId`, and wakes their held polls. */
+  #add(userId: number, subject: string, news: { kind: 'presence'; friend: Friend } | { kind: 'request'; from: User }): void {
+    let log = this.#news.get(userId);
+    if (!log) this.#news.set(userId, (log = new Map()));
+    log.delete(subject); // re-added at the end: the log stays in the order things happened
+    log.set(subject, { ...news, seq: ++this.#newsCount });
     this.#wake(userId);
   }
 }

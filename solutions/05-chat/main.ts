@@ -1,15 +1,24 @@
 /**
  * Runs the chat as a process of its own:
  *
- *     npx tsx main.ts [--port 4005] [--file data/chat.sqlite] [--demo] [--hold-ms N] [--grace-ms N] [--commit-delay-ms N]
+ *     npx tsx main.ts [--port 4005] [--file data/chat.sqlite] [--demo] [--hold-ms N] [--grace-ms N]
+ *                     [--commit-delay-ms N] [--request-timeout-ms N] [--max-connections-per-address N]
+ *                     [--password-tries-per-address N]
  *
  * It prints `listening http://127.0.0.1:<port>` once it accepts connections, and on
  * SIGINT or SIGTERM answers every held poll "cancelled" and finishes its last write.
  *
+ * Two limits protect it from clients that hold on to connections without using them:
+ * - a request must arrive whole (headers and body) within `--request-timeout-ms` (default
+ *   10 s): a client that sends its body one byte a minute is cut off, not kept for ever.
+ *   Held polls are not affected: the limit is on receiving the request, not on answering it;
+ * - one address may keep at most `--max-connections-per-address` connections open (default
+ *   200); a request on a connection past that is answered `503` and the connection closed.
+ *
  * @module
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createApp } from './server.ts';
 
@@ -21,6 +30,9 @@ const { values } = parseArgs({
     'hold-ms': { type: 'string' },
     'grace-ms': { type: 'string' },
     'commit-delay-ms': { type: 'string' },
+    'request-timeout-ms': { type: 'string', default: '10000' },
+    'max-connections-per-address': { type: 'string', default: '200' },
+    'password-tries-per-address': { type: 'string' },
   },
 });
 const number = (text: string | undefined) => (text === undefined ? undefined : Number(text));
@@ -31,11 +43,49 @@ const app = await createApp({
   holdMs: number(values['hold-ms']),
   presenceGraceMs: number(values['grace-ms']),
   commitDelayMs: number(values['commit-delay-ms']),
+  passwordTriesPerAddress: number(values['password-tries-per-address']),
 });
-const server = http.createServer(app);
+
+const requestTimeout = Number(values['request-timeout-ms']);
+const overLimit = limitConnectionsPerAddress(Number(values['max-connections-per-address']));
+const server = http.createServer(
+  {
+    requestTimeout,
+    headersTimeout: requestTimeout,
+    // How often Node looks for requests past those limits (by default every 30 s).
+    connectionsCheckingInterval: Math.max(100, Math.min(requestTimeout / 4, 5000)),
+  },
+  (req, res) => (overLimit.has(req.socket) ? tooManyConnections(res) : app(req, res)),
+);
+server.on('connection', (socket: Socket) => overLimit.count(socket));
 server.listen(Number(values.port), '127.0.0.1', () => {
   console.log(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });
+
+/** Counts open connections per client address; `has(socket)` is true for one past `max`. */
+function limitConnectionsPerAddress(max: number): { count(socket: Socket): void; has(socket: Socket): boolean } {
+  const open = new Map<string, number>();
+  const over = new WeakSet<Socket>();
+  return {
+    count(socket) {
+      const address = socket.remoteAddress ?? 'unknown';
+      const count = (open.get(address) ?? 0) + 1;
+      if (count > max) return void over.add(socket);
+      open.set(address, count);
+      socket.once('close', () => {
+        const left = (open.get(address) ?? 1) - 1;
+        if (left > 0) open.set(address, left);
+        else open.delete(address);
+      });
+    },
+    has: (socket) => over.has(socket),
+  };
+}
+
+function tooManyConnections(res: http.ServerResponse): void {
+  const body = JSON.stringify({ error: 'Too many open connections from your address: close some and try again.' });
+  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', connection: 'close' }).end(body);
+}
 
 async function stop(): Promise<void> {
   await app.close();

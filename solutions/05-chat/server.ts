@@ -6,8 +6,10 @@
  */
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { Hub } from './hub.ts';
-import { hashPassword, verifyPassword } from './passwords.ts';
-import { MAX_BATCH, MAX_CONTENT_LENGTH, MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, type User } from './protocol.ts';
+import { RateLimiter } from './limits.ts';
+import { readName } from './names.ts';
+import { dummyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+import { MAX_BATCH, MAX_CONTENT_LENGTH, type User } from './protocol.ts';
 import { ChatStore } from './store.ts';
 
 export interface ChatOptions {
@@ -21,6 +23,18 @@ export interface ChatOptions {
   commitDelayMs?: number;
   /** Create the two demo accounts in a new database. */
   demo?: boolean;
+  /** Polls one user may hold at once over all their tabs (default 8); a tab holds one. */
+  maxPollsPerUser?: number;
+  /** A session ends after this long without a request (default 24 hours)… */
+  sessionIdleMs?: number;
+  /** …and this long after its login in any case (default 7 days). */
+  sessionMaxMs?: number;
+  /** Wrong passwords for one name before logins for it are refused for a while (default 5)… */
+  failedLoginsPerName?: number;
+  /** …and logins and registrations from one address (default 30), both per `limitWindowMs`. */
+  passwordTriesPerAddress?: number;
+  /** The window of both limits (default 60 s). */
+  limitWindowMs?: number;
 }
 
 export interface ChatApp extends express.Express {
@@ -30,7 +44,7 @@ export interface ChatApp extends express.Express {
   close(): Promise<void>;
 }
 
-/** The demo accounts of the original chat: two friends, password 12345. */
+/** The demo accounts of the original chat: two friends, password 12345 (shorter than a new password may be: the seed chose it). */
 export const DEMO_USERS = ['liger_zql', '漠然'] as const;
 export const DEMO_PASSWORD = '12345';
 
@@ -46,10 +60,15 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   const hub = new Hub({
     holdMs: options.holdMs ?? 25_000,
     graceMs: options.presenceGraceMs ?? 5_000,
+    maxPollsPerUser: options.maxPollsPerUser ?? 8,
     friendsOf: (id) => store.friendsOf(id),
     userById: (id) => store.userById(id),
     messagesFor: (id, after) => store.messagesFor(id, after, MAX_BATCH),
   });
+  const sessionLimits = { idleMs: options.sessionIdleMs ?? 24 * 3600_000, maxMs: options.sessionMaxMs ?? 7 * 24 * 3600_000 };
+  const windowMs = options.limitWindowMs ?? 60_000;
+  const failuresPerName = new RateLimiter(options.failedLoginsPerName ?? 5, windowMs);
+  const triesPerAddress = new RateLimiter(options.passwordTriesPerAddress ?? 30, windowMs);
 
   const app = express();
   app.use(noStore);
@@ -58,9 +77,9 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   /** Finds the user from the bearer token, or answers 401. The user is never taken from the body. */
   const requireUser: RequestHandler = (req, res, next) => {
     const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
-    const user = token ? store.userForToken(token) : undefined;
+    const user = token ? store.userForToken(token, sessionLimits) : undefined;
     if (!user || !token) {
-      res.status(401).json({ error: 'Log in first: send Authorization: Bearer <token>.' });
+      res.status(401).json({ error: 'Log in first (or again: sessions end after a while): send Authorization: Bearer <token>.' });
       return;
     }
     res.locals.session = { user, token } satisfies Session;
@@ -68,13 +87,33 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   };
   const sessionOf = (res: Response): Session => res.locals.session as Session;
 
+  /**
+   * Limits before expensive work: a request that would hash a password is refused with 429
+   * while its address (or the name it logs in as) has tried too often — before any hashing.
+   */
+  const refusedTooOften = (req: Request, res: Response, nameKey?: string): boolean => {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const wait = Math.max(triesPerAddress.retryAfter(address), nameKey ? failuresPerName.retryAfter(nameKey) : 0);
+    if (wait > 0) {
+      res.status(429).set('Retry-After', String(wait)).json({ error: `Too many tries: wait ${wait} s before trying again.` });
+      return true;
+    }
+    triesPerAddress.count(address);
+    return false;
+  };
+
   app.post('/register', async (req, res) => {
     const name = readName(req.body?.name);
-    const password = req.body?.password;
-    if (!name) return void res.status(400).json({ error: `"name" must be 1 to ${MAX_NAME_LENGTH} characters, not only spaces, with no control characters.` });
-    if (!isPassword(password)) return void res.status(400).json({ error: `"password" must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.` });
-    const user = store.createUser(name, await hashPassword(password));
-    if (!user) return void res.status(409).json({ error: `The name "${name}" is taken.` });
+    if ('problem' in name) return void res.status(400).json({ error: name.problem });
+    const problem = passwordProblem(req.body?.password);
+    if (problem) return void res.status(400).json({ error: problem });
+    if (refusedTooOften(req, res)) return;
+    const taken = () => res.status(409).json({ error: `The name "${name.name}", or one that looks the same, is taken.` });
+    if (store.userByKey(name.key)) return void taken();
+    const hash = await hashPassword(req.body.password as string);
+    // Checked again: another registration of the same name may have finished while we hashed.
+    const user = store.createUser(name.name, name.key, hash);
+    if (!user) return void taken();
     await store.commit();
     res.status(201).json({ user });
   });
@@ -82,14 +121,21 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   app.post('/login', async (req, res) => {
     const name = readName(req.body?.name);
     const password = req.body?.password;
-    const user = name ? store.userByName(name) : undefined;
-    const hash = user ? store.passwordHashOf(user.id) : undefined;
-    // One answer for an unknown name and a wrong password: do not tell which names exist.
-    if (!user || !hash || typeof password !== 'string' || !(await verifyPassword(password, hash))) {
+    const key = 'key' in name ? name.key : undefined;
+    if (refusedTooOften(req, res, key)) return;
+    const user = key ? store.userByKey(key) : undefined;
+    // Check an unknown name against a stand-in hash: both cases cost one scrypt, so neither
+    // the answer nor its time tells which names exist.
+    const hash = (user && store.passwordHashOf(user.id)) ?? (await dummyHash());
+    const matches = typeof password === 'string' && (await verifyPassword(password, hash));
+    if (!user || !matches) {
+      if (key) failuresPerName.count(key);
       return void res.status(401).json({ error: 'Wrong name or password.' });
     }
+    failuresPerName.reset(key!);
     const token = store.createSession(user.id);
     await store.commit();
+    hub.sessionStarted(user.id, token);
     res.json({ token, user });
   });
 
@@ -101,27 +147,65 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
     res.status(204).end();
   });
 
+  app.post('/logout/all', requireUser, async (_req, res) => {
+    const { user } = sessionOf(res);
+    store.deleteSessionsOf(user.id);
+    await store.commit();
+    hub.logoutEverywhere(user.id);
+    res.status(204).end();
+  });
+
   app.get('/me', requireUser, (_req, res) => {
     res.json({ user: sessionOf(res).user });
   });
 
   app.get('/friends', requireUser, (_req, res) => {
-    const friends = store.friendsOf(sessionOf(res).user.id).map((f) => ({ ...f, online: hub.isOnline(f.id) }));
-    res.json({ friends });
+    const { user } = sessionOf(res);
+    const friends = store.friendsOf(user.id).map((f) => ({ ...f, online: hub.isOnline(f.id) }));
+    res.json({ friends, incoming: store.requestsTo(user.id), outgoing: store.requestsFrom(user.id) });
   });
+
+  /** Makes two users friends (both agreed), and tells both. */
+  const befriend = async (res: Response, userId: number, friend: User): Promise<void> => {
+    store.addFriendship(userId, friend.id);
+    await store.commit();
+    hub.introduce(userId, friend.id);
+    res.status(201).json({ friend: { ...friend, online: hub.isOnline(friend.id) } });
+  };
 
   app.post('/friends', requireUser, async (req, res) => {
     const { user } = sessionOf(res);
     const name = readName(req.body?.name);
-    const friend = name ? store.userByName(name) : undefined;
-    if (!name) return void res.status(400).json({ error: 'Send { "name": "..." }: the name of the user to add.' });
-    if (!friend) return void res.status(404).json({ error: `There is no user "${name}".` });
-    if (friend.id === user.id) return void res.status(400).json({ error: 'You cannot be your own friend here.' });
-    if (store.areFriends(user.id, friend.id)) return void res.status(409).json({ error: `${friend.name} is already your friend.` });
-    store.addFriendship(user.id, friend.id);
+    if ('problem' in name) return void res.status(400).json({ error: 'Send { "name": "..." }: the name of the user to ask.' });
+    const other = store.userByKey(name.key);
+    if (!other) return void res.status(404).json({ error: `There is no user "${name.name}".` });
+    if (other.id === user.id) return void res.status(400).json({ error: 'You cannot be your own friend here.' });
+    if (store.areFriends(user.id, other.id)) return void res.status(409).json({ error: `${other.name} is already your friend.` });
+    if (store.hasRequest(user.id, other.id)) return void res.status(409).json({ error: `You already asked ${other.name}; they have not answered yet.` });
+    // They asked first: asking back is agreeing.
+    if (store.hasRequest(other.id, user.id)) return befriend(res, user.id, other);
+    // Consent before contact: nothing is shared until they accept.
+    store.addRequest(user.id, other.id);
     await store.commit();
-    hub.introduce(user.id, friend.id);
-    res.status(201).json({ friend: { ...friend, online: hub.isOnline(friend.id) } });
+    hub.requested(user.id, other.id);
+    res.status(202).json({ request: other });
+  });
+
+  app.post('/friends/:id/accept', requireUser, async (req, res) => {
+    const { user } = sessionOf(res);
+    const fromId = readId(req.params.id);
+    const from = fromId === undefined ? undefined : store.userById(fromId);
+    if (!from || !store.hasRequest(from.id, user.id)) return void res.status(404).json({ error: `User ${req.params.id} has not asked to be your friend.` });
+    await befriend(res, user.id, from);
+  });
+
+  app.post('/friends/:id/decline', requireUser, async (req, res) => {
+    const { user } = sessionOf(res);
+    const fromId = readId(req.params.id);
+    if (fromId === undefined || !store.hasRequest(fromId, user.id)) return void res.status(404).json({ error: `User ${req.params.id} has not asked to be your friend.` });
+    store.deleteRequest(fromId, user.id);
+    await store.commit();
+    res.status(204).end();
   });
 
   app.post('/messages', requireUser, async (req, res) => {
@@ -137,6 +221,8 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
     // The sender is the logged-in user, whatever the body says.
     const message = store.addMessage(user.id, to, content);
     // Acknowledge only what is on disk: a crash after the 201 must not lose the message.
+    // If the write fails, commit() throws, the store has undone the message, and the sender
+    // gets 503: a message that was not acknowledged does not exist.
     await store.commit();
     hub.deliver(message);
     res.status(201).json(message);
@@ -176,23 +262,17 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   });
 }
 
+/** The two demo accounts, friends already, created one after the other so that their ids are always 1 and 2. */
 async function createDemoAccounts(store: ChatStore): Promise<void> {
   if (store.countUsers() > 0) return;
-  const [a, b] = await Promise.all(DEMO_USERS.map(async (name) => store.createUser(name, await hashPassword(DEMO_PASSWORD))));
-  store.addFriendship(a!.id, b!.id);
+  const users: User[] = [];
+  for (const raw of DEMO_USERS) {
+    const name = readName(raw);
+    if ('problem' in name) throw new Error(name.problem);
+    users.push(store.createUser(name.name, name.key, await hashPassword(DEMO_PASSWORD))!);
+  }
+  store.addFriendship(users[0]!.id, users[1]!.id);
   await store.commit();
-}
-
-/** A user name: NFC-normalised and trimmed, 1..MAX_NAME_LENGTH characters, no control characters. */
-function readName(raw: unknown): string | undefined {
-  if (typeof raw !== 'string') return undefined;
-  const name = raw.normalize('NFC').trim();
-  const length = [...name].length;
-  return length >= 1 && length <= MAX_NAME_LENGTH && !/\p{Cc}/u.test(name) ? name : undefined;
-}
-
-function isPassword(raw: unknown): raw is string {
-  return typeof raw === 'string' && raw.length >= MIN_PASSWORD_LENGTH && raw.length <= MAX_PASSWORD_LENGTH;
 }
 
 /** A whole number ≥ 0 from a query string; undefined for anything else. */
@@ -218,8 +298,14 @@ const unknownRoute: RequestHandler = (req, res) => {
   res.status(404).json({ error: `There is no route ${req.method} ${req.path}.` });
 };
 
-const errorAsJson: ErrorRequestHandler = (error: { status?: number; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
-  const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
-  const text = status === 500 ? 'The server failed.' : `The request could not be read: ${error.message ?? 'bad request'}.`;
+/**
+ * Errors as JSON: a body that could not be read is the client's 4xx; a write the disk refused
+ * is 503 (nothing was kept, try again); anything else is a bug, shown in full in the server's
+ * terminal (with its stack) and as 500 to the client.
+ */
+const errorAsJson: ErrorRequestHandler = (error: { status?: number; message?: string }, req: Request, res: Response, _next: NextFunction) => {
+  const status = typeof error.status === 'number' && ((error.status >= 400 && error.status < 500) || error.status === 503) ? error.status : 500;
+  if (status === 500) console.error(`${req.method} ${req.path} failed:`, error);
+  const text = status === 500 ? 'The server failed (its terminal shows why).' : status === 503 ? (error.message ?? 'Try again.') : `The request could not be read: ${error.message ?? 'bad request'}.`;
   if (!res.headersSent) res.status(status).json({ error: text });
 };

@@ -1,8 +1,8 @@
 /**
  * The chat's data in SQLite (sql.js: SQLite compiled to WebAssembly, the whole database in
  * memory, written to a file by DurableFile). Three tables, as in the old ASP.NET chat this
- * lesson comes from — users, the relations between them, and the messages — and one for
- * login sessions.
+ * lesson comes from — users, the relations between them, and the messages — and two more:
+ * login sessions, and friend requests not answered yet.
  *
  * Every query takes its values as bound parameters (`?`), never pasted into the SQL text:
  * a name like `x'); DROP TABLE users; --` is then just a name.
@@ -10,16 +10,20 @@
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import initSqlJs, { type Database, type SqlValue } from 'sql.js';
-import { DurableFile } from './durable-file.ts';
+import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
+import { DurableFile, type DurableFileHooks } from './durable-file.ts';
 import type { ChatMessage, User } from './protocol.ts';
+
+/** Bumped when the tables change: an older file is moved aside, not misread. */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS users (
     id            INTEGER PRIMARY KEY,
-    name          TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    name_key      TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
     created       INTEGER NOT NULL
   );
@@ -27,6 +31,12 @@ const SCHEMA = `
     user_id   INTEGER NOT NULL REFERENCES users (id),
     friend_id INTEGER NOT NULL REFERENCES users (id),
     PRIMARY KEY (user_id, friend_id)
+  );
+  CREATE TABLE IF NOT EXISTS friend_requests (
+    from_id INTEGER NOT NULL REFERENCES users (id),
+    to_id   INTEGER NOT NULL REFERENCES users (id),
+    created INTEGER NOT NULL,
+    PRIMARY KEY (from_id, to_id)
   );
   CREATE TABLE IF NOT EXISTS messages (
     id      INTEGER PRIMARY KEY,
@@ -40,8 +50,11 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY,
     user_id    INTEGER NOT NULL REFERENCES users (id),
-    created    INTEGER NOT NULL
+    created    INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL
   );
+  CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+  PRAGMA user_version = ${SCHEMA_VERSION};
 `;
 
 const MESSAGE_COLUMNS = 'id, from_id AS "from", to_id AS "to", content, time';
@@ -49,27 +62,82 @@ const MESSAGE_COLUMNS = 'id, from_id AS "from", to_id AS "to", content, time';
 /** Tokens are stored hashed: a copy of the database does not let anyone log in. */
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
-export class ChatStore {
-  readonly #db: Database;
-  readonly #file: DurableFile | undefined;
+/** How long a session lasts. */
+export interface SessionLimits {
+  /** Ends after this long without a request. */
+  idleMs: number;
+  /** Ends this long after the login, however busy. */
+  maxMs: number;
+}
 
-  private constructor(db: Database, file: DurableFile | undefined) {
-    this.#db = db;
-    this.#file = file;
+/** The database as `file` has it (an empty one when there is no file yet), with the tables in place. */
+function loadDatabase(SQL: SqlJsStatic, file: string | undefined): Database {
+  let db = file && existsSync(file) ? new SQL.Database(readFileSync(file)) : new SQL.Database();
+  const version = (db.exec('PRAGMA user_version')[0]?.values[0]?.[0] as number | undefined) ?? 0;
+  const hasTables = db.exec("SELECT 1 FROM sqlite_master WHERE name = 'users'").length > 0;
+  if (file && hasTables && version !== SCHEMA_VERSION) {
+    // A file from an older version of this lesson: keep it, but start a new one.
+    const aside = `${file}.v${version}-${Date.now()}`;
+    db.close();
+    renameSync(file, aside);
+    console.warn(`The chat database ${file} was made by an older version of this lesson: moved to ${aside}; starting a new one.`);
+    db = new SQL.Database();
+  }
+  db.run(SCHEMA);
+  return db;
+}
+
+export class ChatStore {
+  #db: Database;
+  readonly #file: DurableFile | undefined;
+  /**
+   * The newest message id that is on disk. Readers see messages up to here and no further:
+   * a message still being written could vanish in a crash, and its id come back with other
+   * content after the restart.
+   */
+  #durableId: number;
+  /** The newest message id in the write that is running. */
+  #writingId = 0;
+
+  private constructor(SQL: SqlJsStatic, file: string | undefined, commitDelayMs: number) {
+    this.#db = loadDatabase(SQL, file);
+    this.#durableId = this.#newestMessageId();
+    this.#file = file ? new DurableFile(file, this.#fileHooks(SQL, file), commitDelayMs) : undefined;
   }
 
   /** Opens the database in `file` (created if missing), or in memory only when no file is given. */
   static async open(file?: string, commitDelayMs = 0): Promise<ChatStore> {
     const SQL = await initSqlJs();
-    const db = file && existsSync(file) ? new SQL.Database(readFileSync(file)) : new SQL.Database();
-    db.run(SCHEMA);
     if (file) mkdirSync(path.dirname(file), { recursive: true });
-    return new ChatStore(db, file ? new DurableFile(file, () => db.export(), commitDelayMs) : undefined);
+    return new ChatStore(SQL, file, commitDelayMs);
   }
 
-  /** Resolves once every change made so far is safely in the file. */
+  #fileHooks(SQL: SqlJsStatic, file: string): DurableFileHooks {
+    return {
+      snapshot: () => {
+        this.#writingId = this.#newestMessageId();
+        return this.#db.export();
+      },
+      written: () => {
+        this.#durableId = Math.max(this.#durableId, this.#writingId);
+      },
+      rolledBack: () => {
+        // The memory goes back to what the file holds: nothing of the failed write remains.
+        this.#db.close();
+        this.#db = loadDatabase(SQL, file);
+      },
+    };
+  }
+
+  /** Resolves once every change made so far is safely in the file; rejects (WriteFailed, 503) if the disk refused it, and then the changes are undone. */
   commit(): Promise<void> {
-    return this.#file ? this.#file.commit() : Promise.resolve();
+    if (this.#file) return this.#file.commit();
+    this.#durableId = this.#newestMessageId(); // in memory only: committed is as durable as it gets
+    return Promise.resolve();
+  }
+
+  #newestMessageId(): number {
+    return this.#one<{ id: number | null }>('SELECT max(id) AS id FROM messages')?.id ?? 0;
   }
 
   #all<T>(sql: string, params: SqlValue[] = []): T[] {
@@ -94,15 +162,16 @@ export class ChatStore {
 
   // --- users --------------------------------------------------------------------------
 
-  /** Creates a user; undefined when the name is taken. */
-  createUser(name: string, passwordHash: string): User | undefined {
-    if (this.userByName(name)) return undefined;
-    this.#run('INSERT INTO users (name, password_hash, created) VALUES (?, ?, ?)', [name, passwordHash, Date.now()]);
-    return this.userByName(name);
+  /** Creates a user; undefined when the name, or one that looks the same (the same `key`), is taken. */
+  createUser(name: string, key: string, passwordHash: string): User | undefined {
+    if (this.#one('SELECT 1 AS taken FROM users WHERE name_key = ?', [key])) return undefined;
+    this.#run('INSERT INTO users (name, name_key, password_hash, created) VALUES (?, ?, ?, ?)', [name, key, passwordHash, Date.now()]);
+    return this.userByKey(key);
   }
 
-  userByName(name: string): User | undefined {
-    return this.#one<User>('SELECT id, name FROM users WHERE name = ?', [name]);
+  /** The user whose name looks like this one (see names.ts). */
+  userByKey(key: string): User | undefined {
+    return this.#one<User>('SELECT id, name FROM users WHERE name_key = ?', [key]);
   }
 
   userById(id: number): User | undefined {
@@ -122,19 +191,34 @@ export class ChatStore {
   /** Starts a session for the user; returns its token (only its hash is stored). */
   createSession(userId: number): string {
     const token = randomBytes(32).toString('base64url');
-    this.#run('INSERT INTO sessions (token_hash, user_id, created) VALUES (?, ?, ?)', [hashToken(token), userId, Date.now()]);
+    const now = Date.now();
+    this.#run('INSERT INTO sessions (token_hash, user_id, created, last_seen) VALUES (?, ?, ?, ?)', [hashToken(token), userId, now, now]);
     return token;
   }
 
-  userForToken(token: string): User | undefined {
-    return this.#one<User>(
-      'SELECT users.id, users.name FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.token_hash = ?',
-      [hashToken(token)],
+  /** The user of a live session, noting that it was used now; undefined for an unknown or expired token (which is then deleted). */
+  userForToken(token: string, limits: SessionLimits, now = Date.now()): User | undefined {
+    const tokenHash = hashToken(token);
+    const row = this.#one<User & { created: number; last_seen: number }>(
+      'SELECT users.id, users.name, sessions.created, sessions.last_seen FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.token_hash = ?',
+      [tokenHash],
     );
+    if (!row) return undefined;
+    if (now - row.last_seen > limits.idleMs || now - row.created > limits.maxMs) {
+      this.#run('DELETE FROM sessions WHERE token_hash = ?', [tokenHash]);
+      return undefined;
+    }
+    // Written with the next commit; a tenth of the idle limit (at most a second) is precise enough.
+    if (now - row.last_seen >= Math.min(1000, limits.idleMs / 10)) this.#run('UPDATE sessions SET last_seen = ? WHERE token_hash = ?', [now, tokenHash]);
+    return { id: row.id, name: row.name };
   }
 
   deleteSession(token: string): void {
     this.#run('DELETE FROM sessions WHERE token_hash = ?', [hashToken(token)]);
+  }
+
+  deleteSessionsOf(userId: number): void {
+    this.#run('DELETE FROM sessions WHERE user_id = ?', [userId]);
   }
 
   // --- friends ------------------------------------------------------------------------
@@ -143,9 +227,10 @@ export class ChatStore {
     return this.#one('SELECT 1 AS yes FROM relations WHERE user_id = ? AND friend_id = ?', [userId, otherId]) !== undefined;
   }
 
-  /** Makes two users friends, both ways round (each sees the other). */
+  /** Makes two users friends, both ways round (each sees the other), and clears their requests. */
   addFriendship(userId: number, otherId: number): void {
     this.#run('INSERT OR IGNORE INTO relations (user_id, friend_id) VALUES (?, ?), (?, ?)', [userId, otherId, otherId, userId]);
+    this.#run('DELETE FROM friend_requests WHERE (from_id = ? AND to_id = ?) OR (from_id = ? AND to_id = ?)', [userId, otherId, otherId, userId]);
   }
 
   friendsOf(userId: number): User[] {
@@ -153,6 +238,29 @@ export class ChatStore {
       'SELECT users.id, users.name FROM relations JOIN users ON users.id = relations.friend_id WHERE relations.user_id = ? ORDER BY users.name',
       [userId],
     );
+  }
+
+  /** Records that `fromId` asks `toId` to be friends. */
+  addRequest(fromId: number, toId: number): void {
+    this.#run('INSERT OR IGNORE INTO friend_requests (from_id, to_id, created) VALUES (?, ?, ?)', [fromId, toId, Date.now()]);
+  }
+
+  hasRequest(fromId: number, toId: number): boolean {
+    return this.#one('SELECT 1 AS yes FROM friend_requests WHERE from_id = ? AND to_id = ?', [fromId, toId]) !== undefined;
+  }
+
+  deleteRequest(fromId: number, toId: number): void {
+    this.#run('DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?', [fromId, toId]);
+  }
+
+  /** Users who asked `userId` to be friends, oldest request first. */
+  requestsTo(userId: number): User[] {
+    return this.#all<User>('SELECT users.id, users.name FROM friend_requests JOIN users ON users.id = from_id WHERE to_id = ? ORDER BY friend_requests.created, from_id', [userId]);
+  }
+
+  /** Users `userId` asked to be friends, oldest request first. */
+  requestsFrom(userId: number): User[] {
+    return this.#all<User>('SELECT users.id, users.name FROM friend_requests JOIN users ON users.id = to_id WHERE from_id = ? ORDER BY friend_requests.created, to_id', [userId]);
   }
 
   // --- messages -----------------------------------------------------------------------
@@ -164,21 +272,21 @@ export class ChatStore {
     return { id, from, to, content, time };
   }
 
-  /** A user's messages (sent or received) newer than `after`, oldest first, at most `limit`. */
+  /** A user's messages (sent or received) newer than `after` and already on disk, oldest first, at most `limit`. */
   messagesFor(userId: number, after: number, limit: number): ChatMessage[] {
     return this.#all<ChatMessage>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE (to_id = ? OR from_id = ?) AND id > ? ORDER BY id LIMIT ?`,
-      [userId, userId, after, limit],
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE (to_id = ? OR from_id = ?) AND id > ? AND id <= ? ORDER BY id LIMIT ?`,
+      [userId, userId, after, this.#durableId, limit],
     );
   }
 
-  /** The newest `limit` messages between two users with an id below `before`, oldest first. */
+  /** The newest `limit` messages between two users with an id below `before`, already on disk, oldest first. */
   conversation(userId: number, friendId: number, before: number, limit: number): ChatMessage[] {
     const newestFirst = this.#all<ChatMessage>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages
-        WHERE ((from_id = ? AND to_id = ?) OR (from_id = ? AND to_id = ?)) AND id < ?
+        WHERE ((from_id = ? AND to_id = ?) OR (from_id = ? AND to_id = ?)) AND id < ? AND id <= ?
         ORDER BY id DESC LIMIT ?`,
-      [userId, friendId, friendId, userId, before, limit],
+      [userId, friendId, friendId, userId, before, this.#durableId, limit],
     );
     return newestFirst.reverse();
   }

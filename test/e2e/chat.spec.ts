@@ -48,3 +48,34 @@ test('two demo users chat live; HTML stays text; logging out shows offline', asy
   await expect(liger.locator('#friends li.offline', { hasText: '漠然' })).toBeVisible();
   expect(errors).toEqual([]);
 });
+
+async function register(browser: Browser, name: string, errors: string[]): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  page.on('pageerror', (e) => void errors.push(`${name}: ${e.message}`));
+  await page.goto('/lessons/05-chat/public/');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Password').fill('a long enough password');
+  await page.getByRole('button', { name: 'Register' }).click();
+  await expect(page.getByRole('heading', { name: `Logged in as ${name}` })).toBeVisible();
+  return page;
+}
+
+test('a friend request must be accepted before two new users can chat', async ({ browser }) => {
+  const errors: string[] = [];
+  const suffix = Date.now().toString(36);
+  const asker = await register(browser, `ann${suffix}`, errors);
+  const asked = await register(browser, `ben${suffix}`, errors);
+  await asker.getByLabel('Ask a friend').fill(`ben${suffix}`);
+  await asker.getByRole('button', { name: 'Ask' }).click();
+  await expect(asker.locator('#friend-note')).toContainText('once they accept');
+  await expect(asker.locator('#friends li')).toHaveCount(0);
+  // The request arrives live, through ben's held poll.
+  await asked.getByRole('button', { name: `Accept ann${suffix}` }).click();
+  await expect(asked.getByRole('option', { name: new RegExp(`ann${suffix}`) })).toBeVisible();
+  await expect(asker.getByRole('option', { name: new RegExp(`ben${suffix}`) })).toBeVisible();
+  await asker.getByRole('option', { name: new RegExp(`ben${suffix}`) }).dblclick();
+  await asker.getByLabel('Message').fill('thanks for accepting');
+  await asker.getByRole('button', { name: 'Send' }).click();
+  await expect(asked.locator('#friends li', { hasText: `ann${suffix}` }).locator('.unread')).toHaveText('1');
+  expect(errors).toEqual([]);
+});

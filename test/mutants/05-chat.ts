@@ -118,12 +118,154 @@ export const mutants: readonly Mutant[] = [
     id: 'forgets-on-restart',
     mistake: 'starts an empty database every time instead of loading the file',
     caughtBy: 'resume-after-restart',
-    edits: [{ file: 'store.ts', find: 'const db = file && existsSync(file) ? new SQL.Database(readFileSync(file)) : new SQL.Database();', replace: 'const db = new SQL.Database();' }],
+    edits: [{ file: 'store.ts', find: 'let db = file && existsSync(file) ? new SQL.Database(readFileSync(file)) : new SQL.Database();', replace: 'let db = new SQL.Database();' }],
   },
   {
     id: 'friends-without-token',
     mistake: 'forgets requireUser on GET /friends',
     caughtBy: 'requires-token',
     edits: [{ file: 'server.ts', find: "  app.get('/friends', requireUser, (_req, res) => {", replace: "  app.get('/friends', (_req, res) => {" }],
+  },
+  {
+    id: 'friends-without-consent',
+    mistake: 'makes two users friends as soon as one of them asks',
+    caughtBy: 'friend-consent',
+    edits: [
+      {
+        file: 'server.ts',
+        find: '    store.addRequest(user.id, other.id);\n    await store.commit();\n    hub.requested(user.id, other.id);\n    res.status(202).json({ request: other });',
+        replace: '    await befriend(res, user.id, other);',
+      },
+    ],
+  },
+  {
+    id: 'news-taken-by-one-tab',
+    mistake: 'marks the news as read for every tab when one tab reads it',
+    caughtBy: 'news-every-tab',
+    edits: [{ file: 'hub.ts', find: '    cursors.set(session, this.#newsCount);', replace: '    for (const tab of cursors.keys()) cursors.set(tab, this.#newsCount);\n    cursors.set(session, this.#newsCount);' }],
+  },
+  {
+    id: 'no-poll-cap',
+    mistake: 'holds every poll it gets, however many one tab or one user opens',
+    caughtBy: 'poll-limits',
+    edits: [{ file: 'hub.ts', find: '    this.#makeRoom(userId, session);\n', replace: '' }],
+  },
+  {
+    id: 'no-request-timeout',
+    mistake: 'keeps waiting for a request body that never finishes (the server has no request time limit)',
+    caughtBy: 'connection-limits',
+    edits: [{ file: 'main.ts', find: '    requestTimeout,\n    headersTimeout: requestTimeout,\n', replace: '' }],
+  },
+  {
+    id: 'no-connection-cap',
+    mistake: 'accepts any number of connections from one address',
+    caughtBy: 'connection-limits',
+    edits: [{ file: 'main.ts', find: '      if (count > max) return void over.add(socket);\n', replace: '' }],
+  },
+  {
+    id: 'limit-after-hashing',
+    mistake: 'checks the login limits only after hashing the password',
+    caughtBy: 'login-rate-limit',
+    edits: [
+      { file: 'server.ts', find: '    if (refusedTooOften(req, res, key)) return;\n    const user = key ? store.userByKey(key) : undefined;', replace: '    const user = key ? store.userByKey(key) : undefined;' },
+      {
+        file: 'server.ts',
+        find: "    const matches = typeof password === 'string' && (await verifyPassword(password, hash));\n",
+        replace: "    const matches = typeof password === 'string' && (await verifyPassword(password, hash));\n    if (refusedTooOften(req, res, key)) return;\n",
+      },
+    ],
+  },
+  {
+    id: 'no-failure-count',
+    mistake: 'never counts wrong passwords, so a name can be guessed at for ever',
+    caughtBy: 'login-rate-limit',
+    edits: [{ file: 'server.ts', find: '      if (key) failuresPerName.count(key);\n', replace: '' }],
+  },
+  {
+    id: 'no-dummy-hash',
+    mistake: 'answers an unknown name at once, without hashing',
+    caughtBy: 'login-same-cost',
+    edits: [
+      {
+        file: 'server.ts',
+        find: "    const hash = (user && store.passwordHashOf(user.id)) ?? (await dummyHash());\n    const matches = typeof password === 'string' && (await verifyPassword(password, hash));",
+        replace: "    const hash = user && store.passwordHashOf(user.id);\n    const matches = typeof password === 'string' && hash !== undefined && (await verifyPassword(password, hash));\n    void dummyHash;",
+      },
+    ],
+  },
+  {
+    id: 'unique-by-text',
+    mistake: 'checks that the name is free by its text only, not by what it looks like',
+    caughtBy: 'names-lookalike',
+    edits: [
+      { file: 'store.ts', find: "    if (this.#one('SELECT 1 AS taken FROM users WHERE name_key = ?', [key])) return undefined;", replace: "    if (this.#one('SELECT 1 AS taken FROM users WHERE name = ?', [name])) return undefined;" },
+      { file: 'store.ts', find: '[name, key, passwordHash, Date.now()]);\n    return this.userByKey(key);', replace: '[name, name, passwordHash, Date.now()]);\n    return this.userByKey(name);' },
+    ],
+  },
+  {
+    id: 'password-length-in-units',
+    mistake: 'checks the password length itself, in UTF-16 units, and accepts the commonest passwords',
+    caughtBy: 'password-policy',
+    edits: [
+      {
+        file: 'server.ts',
+        find: '    const problem = passwordProblem(req.body?.password);',
+        replace: "    const problem = typeof req.body?.password === 'string' && req.body.password.length >= 8 ? undefined : 'password too short';\n    void passwordProblem;",
+      },
+    ],
+  },
+  {
+    id: 'sessions-never-idle',
+    mistake: 'lets a session live for ever as long as it is younger than the maximum age',
+    caughtBy: 'session-expiry',
+    edits: [{ file: 'store.ts', find: '    if (now - row.last_seen > limits.idleMs || now - row.created > limits.maxMs) {', replace: '    if (now - row.created > limits.maxMs) {' }],
+  },
+  {
+    id: 'logout-everywhere-keeps-polls',
+    mistake: 'deletes the sessions on "log out everywhere" but leaves their held polls open',
+    caughtBy: 'session-expiry',
+    edits: [{ file: 'server.ts', find: '    hub.logoutEverywhere(user.id);\n', replace: '' }],
+  },
+  {
+    id: 'shows-before-durable',
+    mistake: 'lets readers see a message while it is still being written',
+    caughtBy: 'visible-only-durable',
+    edits: [
+      { file: 'store.ts', find: 'AND id > ? AND id <= ? ORDER BY id LIMIT ?`,\n      [userId, userId, after, this.#durableId, limit],', replace: 'AND id > ? ORDER BY id LIMIT ?`,\n      [userId, userId, after, limit],' },
+      { file: 'store.ts', find: 'AND id < ? AND id <= ?\n        ORDER BY id DESC LIMIT ?`,\n      [userId, friendId, friendId, userId, before, this.#durableId, limit],', replace: 'AND id < ?\n        ORDER BY id DESC LIMIT ?`,\n      [userId, friendId, friendId, userId, before, limit],' },
+    ],
+  },
+  {
+    id: 'ack-failed-write',
+    mistake: 'answers 201 even when the write to disk failed',
+    caughtBy: 'failed-write-no-trace',
+    edits: [{ file: 'server.ts', find: '    await store.commit();\n    hub.deliver(message);\n    res.status(201).json(message);', replace: '    await store.commit().catch(() => undefined);\n    hub.deliver(message);\n    res.status(201).json(message);' }],
+  },
+  {
+    id: 'no-rollback',
+    mistake: 'keeps a change in memory after its write failed',
+    caughtBy: 'failed-write-no-trace',
+    edits: [{ file: 'store.ts', find: '        this.#db.close();\n        this.#db = loadDatabase(SQL, file);\n', replace: '' }],
+  },
+  {
+    id: 'plain-tokens',
+    mistake: 'stores session tokens as they are given out',
+    caughtBy: 'passwords-hashed',
+    edits: [
+      { file: 'store.ts', find: '[hashToken(token), userId, now, now]', replace: '[token, userId, now, now]' },
+      { file: 'store.ts', find: '  userForToken(token: string, limits: SessionLimits, now = Date.now()): User | undefined {\n    const tokenHash = hashToken(token);', replace: '  userForToken(token: string, limits: SessionLimits, now = Date.now()): User | undefined {\n    const tokenHash = token;' },
+    ],
+  },
+  {
+    id: 'fixed-salt',
+    mistake: 'uses the same salt for every password',
+    caughtBy: 'passwords-hashed',
+    edits: [{ file: 'passwords.ts', find: '  const salt = randomBytes(16);', replace: '  const salt = Buffer.alloc(16, 7);' }],
+  },
+  {
+    id: 'grace-skipped-on-instant-answer',
+    mistake: 'starts the going-offline timer only when a held poll ends, not when a poll is answered at once',
+    caughtBy: 'offline-after-one-poll',
+    edits: [{ file: 'hub.ts', find: '      res.json(news);\n      this.#maybeLeaving(userId);\n      return;', replace: '      res.json(news);\n      return;' }],
   },
 ];

@@ -15,6 +15,8 @@ interface State {
   token: string;
   me: User;
   friends: Map<number, Friend>;
+  /** Users who asked to be our friend and have no answer yet. */
+  incoming: Map<number, User>;
   /** Messages by friend id, then by message id. */
   conversations: Map<number, Map<number, ChatMessage>>;
   unread: Map<number, number>;
@@ -59,11 +61,12 @@ async function submitAccount(mode: 'login' | 'register'): Promise<void> {
 }
 
 async function start(token: string, me: User): Promise<void> {
-  const { friends } = await request<{ friends: Friend[] }>('friends', { token });
+  const { friends, incoming } = await request<{ friends: Friend[]; incoming: User[] }>('friends', { token });
   state = {
     token,
     me,
     friends: new Map(friends.map((f) => [f.id, f])),
+    incoming: new Map(incoming.map((u) => [u.id, u])),
     conversations: new Map(),
     unread: new Map(),
     open: undefined,
@@ -75,6 +78,7 @@ async function start(token: string, me: User): Promise<void> {
   $('chat').hidden = false;
   $('me').textContent = `Logged in as ${me.name}`;
   renderFriends();
+  renderRequests();
   void keepPolling(state);
 }
 
@@ -119,11 +123,17 @@ function handle(s: State, answer: PollAnswer): void {
     s.lastMessageId = Math.max(s.lastMessageId, ...answer.messages.map((m) => m.id));
     sessionStorage.setItem(`last:${s.me.id}`, String(s.lastMessageId));
   } else if (answer.status === 'presence') {
-    for (const friend of answer.presence) s.friends.set(friend.id, friend);
+    for (const friend of answer.presence) {
+      s.friends.set(friend.id, friend);
+      s.incoming.delete(friend.id);
+    }
+    for (const user of answer.requests) if (!s.friends.has(user.id)) s.incoming.set(user.id, user);
     renderFriends();
-  } else if (answer.status === 'cancelled') {
+    renderRequests();
+  } else if (answer.status === 'cancelled' || answer.status === 'replaced') {
+    // Cancelled: logged out or the server stops. Replaced: a newer poll of this tab took over.
     s.stopped = true;
-    $('connection').textContent = 'disconnected';
+    $('connection').textContent = answer.status === 'cancelled' ? 'disconnected' : 'disconnected (another poll of this tab took over)';
   }
 }
 
@@ -173,6 +183,46 @@ function renderFriends(): void {
         return item;
       }),
   );
+}
+
+/** Friend requests waiting for our answer, each with Accept and Decline. */
+function renderRequests(): void {
+  if (!state) return;
+  const s = state;
+  $('requests-title').hidden = s.incoming.size === 0;
+  $('requests').replaceChildren(
+    ...[...s.incoming.values()].map((user) => {
+      const item = document.createElement('li');
+      const name = document.createElement('span');
+      name.textContent = user.name; // text, never HTML
+      const accept = document.createElement('button');
+      accept.type = 'button';
+      accept.textContent = 'Accept';
+      accept.setAttribute('aria-label', `Accept ${user.name}`);
+      accept.addEventListener('click', () => void answerRequest(user, 'accept'));
+      const decline = document.createElement('button');
+      decline.type = 'button';
+      decline.textContent = 'Decline';
+      decline.setAttribute('aria-label', `Decline ${user.name}`);
+      decline.addEventListener('click', () => void answerRequest(user, 'decline'));
+      item.append(name, ' ', accept, ' ', decline);
+      return item;
+    }),
+  );
+}
+
+async function answerRequest(user: User, answer: 'accept' | 'decline'): Promise<void> {
+  if (!state) return;
+  $('friend-error').textContent = '';
+  try {
+    const result = await request<{ friend?: Friend } | undefined>(`friends/${user.id}/${answer}`, { method: 'POST', token: state.token });
+    state.incoming.delete(user.id);
+    if (result?.friend) state.friends.set(result.friend.id, result.friend);
+    renderFriends();
+    renderRequests();
+  } catch (error) {
+    $('friend-error').textContent = (error as Error).message;
+  }
 }
 
 async function openConversation(friendId: number): Promise<void> {
@@ -229,9 +279,12 @@ async function addFriend(): Promise<void> {
   if (!state) return;
   const input = $<HTMLInputElement>('friend-name');
   $('friend-error').textContent = '';
+  $('friend-note').textContent = '';
   try {
-    const { friend } = await request<{ friend: Friend }>('friends', { method: 'POST', token: state.token, body: { name: input.value } });
-    state.friends.set(friend.id, friend);
+    // 202 { request }: asked, they must accept; 201 { friend }: they had asked us.
+    const answer = await request<{ friend?: Friend; request?: User }>('friends', { method: 'POST', token: state.token, body: { name: input.value } });
+    if (answer.friend) state.friends.set(answer.friend.id, answer.friend);
+    if (answer.request) $('friend-note').textContent = `Asked ${answer.request.name}: you can write once they accept.`;
     input.value = '';
     renderFriends();
   } catch (error) {
