@@ -5,7 +5,7 @@
  * @module
  */
 import { serverNames } from './chart.ts';
-import type { ChatResult } from './chat.ts';
+import type { ChatResult, FloodResult } from './chat.ts';
 import type { FanoutResult } from './fanout.ts';
 import type { GradingResult } from './grading.ts';
 import type { PollingResult } from './polling.ts';
@@ -21,6 +21,7 @@ export interface Results {
   polling?: PollingResult[];
   fanout?: FanoutResult[];
   chat?: ChatResult[];
+  loginFlood?: FloodResult[];
   grading?: GradingResult[];
 }
 
@@ -97,6 +98,15 @@ The lesson 05 solution with its database on the project's disk; each 201 means w
 ${table(['messages in flight', 'acknowledged per second', 'database file at the end'], results.map((r) => [String(r.inFlight), fixed(r.perSecond), `${fixed(r.fileKb)} KB`]))}`;
 }
 
+function floodSection(results: readonly FloodResult[]): string {
+  const answers = (r: FloodResult) => Object.entries(r.answers).sort().map(([status, count]) => `${count} × ${status}`).join(', ') || '—';
+  return `## 4b. The chat under a flood of logins
+
+Every login costs a scrypt hash, slow on purpose; scrypt and the disk writes that acknowledge messages share Node's thread pool. The lesson 05 solution runs as a process of its own; ${results[1]?.logins ?? 0} logins with wrong passwords arrive at once from one address while another user sends messages one at a time. Target: p99 ≤ 250 ms for those sends.
+
+${table(['defences', 'logins at once', 'how they were answered', 'sends acknowledged meanwhile', 'p50', 'p99', 'max'], results.map((r) => [r.defences, fixed(r.logins), answers(r), fixed(r.sends), `${fixed(r.p50Ms, 1)} ms`, `${fixed(r.p99Ms, 1)} ms`, `${fixed(r.maxMs, 1)} ms`]))}`;
+}
+
 function gradingSection(results: readonly GradingResult[]): string {
   return `## 5. Grading speed
 
@@ -108,6 +118,7 @@ export function resultsMarkdown(results: Results): string {
     results.polling && pollingSection(results.polling),
     results.fanout && fanoutSection(results.fanout),
     results.chat && chatSection(results.chat),
+    results.loginFlood && floodSection(results.loginFlood),
     results.grading && gradingSection(results.grading),
   ].filter((section): section is string => Boolean(section));
   return `# Benchmark results

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot, workRoot } from '../shared/paths.ts';
 import { fanoutChart } from './chart.ts';
-import { measureChat } from './chat.ts';
+import { measureChat, measureLoginFlood } from './chat.ts';
 import { measureFanout } from './fanout.ts';
 import { measureGrading } from './grading.ts';
 import { machine } from './lib/proc.ts';
@@ -31,8 +31,8 @@ const only = (values.only?.split(',') ?? measures) as Measure[];
 for (const name of only) if (!measures.includes(name)) throw new Error(`--only: unknown measure "${name}"; the measures are ${measures.join(', ')}`);
 const quick = values.quick;
 const settings = quick
-  ? { polling: [{ clients: 50, messages: 5, messageEveryMs: 1000 }], counts: [1000], runs: 1, settleRounds: 3, warmRounds: 3, chatMessages: 200, gradingBatch: 0 }
-  : { polling: [{ clients: 100, messages: 20, messageEveryMs: 1000 }, { clients: 100, messages: 4, messageEveryMs: 5000 }], counts: [1000, 5000, 10_000], runs: 3, settleRounds: 3, warmRounds: 5, chatMessages: 2000, gradingBatch: 4 };
+  ? { polling: [{ clients: 50, messages: 5, messageEveryMs: 1000 }], counts: [1000], runs: 1, settleRounds: 3, warmRounds: 3, chatMessages: 200, floodLogins: 200, quietSends: 20, gradingBatch: 0 }
+  : { polling: [{ clients: 100, messages: 20, messageEveryMs: 1000 }, { clients: 100, messages: 4, messageEveryMs: 5000 }], counts: [1000, 5000, 10_000], runs: 3, settleRounds: 3, warmRounds: 5, chatMessages: 2000, floodLogins: 200, quietSends: 100, gradingBatch: 4 };
 
 const log = (line: string) => console.log(line);
 
@@ -80,6 +80,8 @@ async function measure(): Promise<Results> {
   if (only.includes('chat')) {
     log(`4. the chat: ${settings.chatMessages} durable messages with 1, 8 and 64 in flight`);
     results.chat = await measureChat(settings.chatMessages);
+    log(`4b. the chat under a flood of ${settings.floodLogins} logins: another user's sends, acknowledged how fast`);
+    results.loginFlood = await measureLoginFlood(settings.floodLogins, settings.quietSends);
   }
   if (only.includes('grading')) {
     log('5. grading the solutions');
