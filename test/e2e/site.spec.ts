@@ -69,7 +69,10 @@ test('lesson 01: naive polling draws a comb of short bars, several per second', 
   const done = (await bars(page)).filter((b) => b.ended !== undefined);
   const span = (Math.max(...done.map((b) => b.ended!)) - Math.min(...done.map((b) => b.started))) / 1000;
   expect(done.length / span, 'bars per second').toBeGreaterThan(3);
-  expect(done.every((b) => b.ended! - b.started < 300), 'every bar short: the server answers at once').toBe(true);
+  // The server answers at once: bars are short (a busy machine may stretch a few, never to a held request's length).
+  const lengths = done.map((b) => b.ended! - b.started).sort((a, b) => a - b);
+  expect(lengths[Math.floor(lengths.length / 2)]!, 'the median bar (ms): the server answers at once').toBeLessThan(300);
+  expect(lengths.at(-1)!, 'the longest bar (ms): no request is held').toBeLessThan(2000);
   expect(done.filter((b) => b.outcome === 'empty').length, 'most answers carry nothing new').toBeGreaterThan(done.length / 2);
   await page.locator('section.demo').screenshot({ path: 'test-results/screenshots/lesson-01-timeline.png' });
 });
