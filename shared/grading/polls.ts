@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { check, fail } from './failure.ts';
+import { check, fail, show } from './failure.ts';
 import { call, describeReply, outcomeWithin, startCall, type Outcome, type PendingCall, type Reply } from './http-client.ts';
 import type { TestContext } from './types.ts';
 import { waitUntil } from './wait.ts';
@@ -113,6 +113,36 @@ export async function postMessage<M>(ctx: TestContext, url: string, text: string
     look: 'server.ts: after answering the held polls, answer the poster: res.status(201).json(message).',
   });
   return reply.body as M;
+}
+
+/**
+ * Two apps made by createApp() in one process must share nothing: a poll held by the first is
+ * not counted by the second, the second's first message gets id 1, and posting to the second
+ * does not touch the first's polls. `serve` builds and serves a new app; `pollPath` is a poll
+ * that the new app holds.
+ */
+export async function checkAppsAreSeparate(ctx: TestContext, serve: () => Promise<{ url: string }>, pollPath = '/poll'): Promise<void> {
+  const first = await serve();
+  const second = await serve();
+  const [held] = await holdPolls(ctx, first.url, 1, { path: pollPath });
+  const look = 'server.ts: create the waiting list, the messages and any counter inside createApp(), not at the top of the file: every app needs its own.';
+  ctx.step("reading the second app's /stats");
+  const other = await waitingCount(second.url);
+  check(other === 0, {
+    expected: 'a second app, created in the same process, to count none of the first app\'s held polls: { "waiting": 0 }',
+    actual: `{ "waiting": ${other} }: the two apps share one waiting list`,
+    look,
+  });
+  const stored = await postMessage<{ id?: unknown }>(ctx, second.url, 'to the second app');
+  check(stored.id === 1, { expected: "id 1 for the second app's first message", actual: `id ${show(stored.id)}: the two apps share their messages or their ids`, look });
+  const still = await waitingCount(first.url);
+  check(still === 1 && !held!.settled(), {
+    expected: "the first app's poll still held after a post to the second app",
+    actual: `the first app's /stats says { "waiting": ${still} }${held!.settled() ? ' and its poll was answered' : ''}`,
+    look,
+  });
+  await postMessage(ctx, first.url, 'to the first app');
+  await replyWithin(ctx, held!, ANSWER_LIMIT_MS, 'once a message is posted to its own app');
 }
 
 /** The 200 reply a held poll gets within `withinMs`; fails when it is late, broken or not 200. */

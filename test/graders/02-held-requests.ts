@@ -3,12 +3,13 @@
  * the grader when a poll is really being held, so no test has to guess with a sleep. The
  * client is graded against a scripted server that holds or answers each poll on cue.
  */
-import { badMessageBodies, checkRefusesEach } from '../../shared/grading/bad-input.ts';
+import { badMessageBodies, checkRefusalsLeftNoTrace, checkRefusesEach } from '../../shared/grading/bad-input.ts';
 import { check, show } from '../../shared/grading/failure.ts';
 import { describeReply, outcomeWithin, type PendingCall } from '../../shared/grading/http-client.ts';
-import { serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
-import { ANSWER_LIMIT_MS, describeOutcome, holdPolls, postMessage, replyWithin, waitingCount } from '../../shared/grading/polls.ts';
+import { checkNoErrorSince, serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
+import { ANSWER_LIMIT_MS, checkAppsAreSeparate, describeOutcome, holdPolls, postMessage, replyWithin, waitingCount } from '../../shared/grading/polls.ts';
 import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
+import { watchTimers } from '../../shared/grading/timers.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
 
 interface Message {
@@ -22,6 +23,10 @@ const MAX_TEXT_LENGTH = 500;
 const PROMPT_MS = 250;
 /** The client's wait after a failed poll, in these tests. */
 const RETRY_MS = 60;
+/** A retryMs so long that a pause where there should be none cannot hide in the tests' margins. */
+const LONG_RETRY_MS = 10_000;
+/** retryMs when the option is left out, as the lesson text states. */
+const DEFAULT_RETRY_MS = 1000;
 
 const message = (id: number): Message => ({ id, text: `message ${id}`, time: 1_700_000_000_000 + id });
 
@@ -38,8 +43,27 @@ async function answerOf(ctx: TestContext, poll: PendingCall, withinMs = ANSWER_L
 
 const post = (ctx: TestContext, url: string, text: string) => postMessage<Message>(ctx, url, text);
 
-function startClient(ctx: TestContext, fake: ScriptedServer) {
-  return startLessonClient<Message>(ctx, 'startLongPolling', { baseUrl: fake.url, retryMs: RETRY_MS });
+function startClient(ctx: TestContext, fake: ScriptedServer, extra: Record<string, unknown> = { retryMs: RETRY_MS }) {
+  return startLessonClient<Message>(ctx, 'startLongPolling', { baseUrl: fake.url, ...extra });
+}
+
+/**
+ * Starts a client with `options`, fails its first poll with a 500, and returns it with the
+ * delay of the pause it then starts (its next timer: the lesson code's timers are watched).
+ */
+async function clientAfterFailure(ctx: TestContext, options: Record<string, unknown>) {
+  const fake = await scriptedServer(ctx);
+  const timers = watchTimers(ctx);
+  const client = await startClient(ctx, fake, options);
+  (await nextPoll(ctx, fake, `after startLongPolling(${show(options)})`)).respond(500, { error: 'the server failed' });
+  const failedAt = performance.now();
+  ctx.step('waiting for your client to start its pause (a setTimeout) after the failure');
+  const pause = await timers.next(ANSWER_LIMIT_MS);
+  check(pause, {
+    expected: 'a pause after the failed poll: a setTimeout of retryMs before the next poll',
+    actual: 'your client started no timer after the failure',
+  });
+  return { ...client, fake, timers, failedAt, pauseMs: pause.ms };
 }
 
 function nextPoll(ctx: TestContext, fake: ScriptedServer, after: string, withinMs?: number): Promise<Exchange> {
@@ -180,8 +204,8 @@ export const grader: Grader = {
     },
     {
       id: 'rejects-bad-input',
-      title: 'server: bad input gets 400 and a JSON error, and answers no held poll',
-      look: 'server.ts: check the body first and answer 400; only a good message is stored and sent to the held polls.',
+      title: 'server: bad input gets 400 and a JSON error, answers no held poll, stores nothing and uses no id',
+      look: 'server.ts: check the body first and answer 400; only a good message takes an id, is stored and is sent to the held polls.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         const [poll] = await holdPolls(ctx, url, 1);
@@ -191,9 +215,17 @@ export const grader: Grader = {
           expected: 'the held poll still open after only bad posts',
           actual: early ? `it was answered: ${describeOutcome(early)}` : '',
         });
-        await post(ctx, url, 'a good one');
+        await checkRefusalsLeftNoTrace(ctx, url);
         const answered = await answerOf(ctx, poll!);
-        check(answered.text === 'a good one', { expected: 'the poll answered with "a good one"', actual: show(answered) });
+        check(answered.text === 'the first good one', { expected: 'the poll answered with "the first good one"', actual: show(answered) });
+      },
+    },
+    {
+      id: 'apps-are-separate',
+      title: 'server: two apps made by createApp() share nothing: not the held polls, not the messages, not the ids',
+      look: 'server.ts: the waiting list and the messages live inside createApp(), not at the top of the file.',
+      async run(ctx) {
+        await checkAppsAreSeparate(ctx, () => serveLesson(ctx));
       },
     },
     {
@@ -202,7 +234,8 @@ export const grader: Grader = {
       look: 'client.ts: loop — fetch /poll, deliver, fetch /poll again with no pause (the server does the waiting); keep a single loop.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
-        await startClient(ctx, fake);
+        // A long retryMs: a client that also pauses after a good answer shows it at once.
+        await startClient(ctx, fake, { retryMs: LONG_RETRY_MS });
         let previous = await nextPoll(ctx, fake, 'after startLongPolling()');
         for (const id of [1, 2]) {
           previous.respond(200, { message: message(id) });
@@ -211,7 +244,7 @@ export const grader: Grader = {
           const gap = Math.round(next.arrivedAt - answeredAt);
           check(gap <= PROMPT_MS, {
             expected: `the next GET /poll at once (within ${PROMPT_MS} ms) after an answer`,
-            actual: `it came ${gap} ms after the answer`,
+            actual: `it came ${gap} ms after the answer (retryMs was ${LONG_RETRY_MS}: wait retryMs only after a failure)`,
           });
           ctx.step('checking that only one poll is open');
           const extra = await fake.next(PROMPT_MS);
@@ -269,11 +302,7 @@ export const grader: Grader = {
           actual: `your client sent ${after?.method} ${after?.path} after stop()`,
         });
         check(seen.messages.length === 0, { expected: 'nothing delivered', actual: show(seen.messages) });
-        check(seen.errors.length === errorsBefore, {
-          expected: 'no onError call caused by stop() itself (the aborted poll is not a failure to report)',
-          actual: `onError was called with ${show(seen.errors.slice(errorsBefore).map(String))}`,
-          look: 'client.ts: in the catch, return quietly when stopped, before calling onError.',
-        });
+        checkNoErrorSince(seen, errorsBefore, 'client.ts: in the catch, return quietly when stopped, before calling onError.');
       },
     },
     {
@@ -281,10 +310,11 @@ export const grader: Grader = {
       title: 'client: a failed poll goes to onError, and the client asks again after retryMs',
       look: 'client.ts: catch errors around the poll (and check response.ok), call onError, wait retryMs, then go on.',
       async run(ctx) {
-        const fake = await scriptedServer(ctx);
-        const { seen } = await startClient(ctx, fake);
-        (await nextPoll(ctx, fake, 'after startLongPolling()')).respond(500, { error: 'the server failed' });
-        const failedAt = performance.now();
+        const { fake, seen, failedAt, pauseMs } = await clientAfterFailure(ctx, { retryMs: RETRY_MS });
+        check(pauseMs === RETRY_MS, {
+          expected: `a pause of exactly retryMs (${RETRY_MS} ms) after a failed poll`,
+          actual: `your client started a timer of ${show(pauseMs)} ms`,
+        });
         const second = await nextPoll(ctx, fake, 'after an answer with status 500');
         const gap = Math.round(second.arrivedAt - failedAt);
         check(gap >= RETRY_MS - 5, {
@@ -311,6 +341,45 @@ export const grader: Grader = {
         await startBareClient(ctx, 'startLongPolling', { baseUrl: fake.url, retryMs: RETRY_MS, onMessage: () => undefined });
         (await nextPoll(ctx, fake, 'from a client without onError')).respond(500, { error: 'the server failed' });
         await nextPoll(ctx, fake, 'after a failure, from a client without onError (onError is optional: call it as onError?.(error))');
+      },
+    },
+    {
+      id: 'client-default-retry',
+      title: 'client: without a retryMs option it waits 1000 ms after a failure (the default)',
+      look: 'client.ts: give retryMs its default where you read the options: `const { retryMs = 1000 } = options`. setTimeout(f, undefined) waits about 1 ms.',
+      async run(ctx) {
+        const { fake, pauseMs } = await clientAfterFailure(ctx, {});
+        check(pauseMs === DEFAULT_RETRY_MS, {
+          expected: `a pause of ${DEFAULT_RETRY_MS} ms (the default retryMs) after a failed poll, when retryMs is not given`,
+          actual: `your client started a timer of ${show(pauseMs)} ms: a server that is down would be asked again and again`,
+        });
+        const early = await fake.next(PROMPT_MS);
+        check(!early, {
+          expected: `no request during the ${DEFAULT_RETRY_MS} ms pause`,
+          actual: `your client sent ${early?.method} ${early?.path} during the pause`,
+        });
+      },
+    },
+    {
+      id: 'client-stop-during-pause',
+      title: 'client: stop() during the pause after a failure ends it: no timer left, no request after it',
+      look: 'client.ts: stop() must end the pause too — clear its timer (keep a way to reach it, e.g. a wakeUp function) — and the loop must check the stopped flag when the pause ends.',
+      async run(ctx) {
+        const { fake, timers, poller, seen } = await clientAfterFailure(ctx, { retryMs: LONG_RETRY_MS });
+        const errorsBefore = seen.errors.length;
+        poller.stop();
+        ctx.step('checking that stop() left no timer of your client behind');
+        const settled = await timers.settles(PROMPT_MS);
+        check(settled, {
+          expected: 'no timer of your client still pending after stop(): a pending timer keeps Node running and fires later',
+          actual: `${timers.pending().length} timer(s) still pending after stop(), e.g. one of ${show(timers.pending()[0]?.ms)} ms`,
+        });
+        const late = await fake.next(PROMPT_MS);
+        check(!late, {
+          expected: 'no request after stop(), also when stop() came during the pause after a failure',
+          actual: `your client sent ${late?.method} ${late?.path} after stop()`,
+        });
+        checkNoErrorSince(seen, errorsBefore);
       },
     },
   ],

@@ -2,6 +2,7 @@
  * Lesson 01's curated mutants: the reference solution with one typical learner mistake
  * each, and the grader test that must catch it (proved by test/meta/lessons.test.ts).
  */
+import { moveToModuleLevel } from '../../shared/grading/mutant-edits.ts';
 import type { Mutant } from '../../shared/grading/types.ts';
 
 export const mutants: readonly Mutant[] = [
@@ -27,10 +28,7 @@ export const mutants: readonly Mutant[] = [
     id: 'module-level-state',
     mistake: 'keeps the messages at the top of the file, so every app shares them',
     caughtBy: 'get-lists-all',
-    edits: [
-      { file: 'server.ts', find: '  const messages: Message[] = [];\n', replace: '' },
-      { file: 'server.ts', find: '/** Builds the lesson', replace: 'const messages: Message[] = [];\n\n/** Builds the lesson' },
-    ],
+    edits: moveToModuleLevel('server.ts', '  const messages: Message[] = [];\n'),
   },
   {
     id: 'client-tight-loop',
