@@ -12,6 +12,7 @@
  * @module
  */
 import path from 'node:path';
+import { check, show } from './failure.ts';
 import type { TestContext } from './types.ts';
 import { waitUntil } from './wait.ts';
 
@@ -109,6 +110,29 @@ export function watchTimers(ctx: TestContext, { fastForward = false }: { fastFor
       return (await waitUntil(() => (pending().length === 0 ? true : undefined), { withinMs })) === true;
     },
   };
+}
+
+/** How long the lesson code may take to clear its timers once it should have. */
+export const SETTLE_MS = 250;
+
+/**
+ * Fails unless every timer of the lesson code that is pending now, or starts soon after, is
+ * cleared `after` something (e.g. "after stop()"). A timer that fires instead ran the lesson's
+ * code after it should have ended; one still pending keeps Node running.
+ */
+export async function checkNoTimerLeft(ctx: TestContext, timers: TimerWatch, after: string, look?: string): Promise<void> {
+  ctx.step(`checking that your code clears its timers ${after}`);
+  const from = timers.all.length;
+  const concerned = (): LessonTimer[] => [...timers.pending(), ...timers.all.slice(from)];
+  const watched = new Set(concerned());
+  await timers.settles(SETTLE_MS);
+  for (const timer of timers.all.slice(from)) watched.add(timer);
+  const left = [...watched].filter((timer) => timer.state !== 'cleared');
+  check(left.length === 0, {
+    expected: `every timer of your code cleared (clearTimeout) ${after}: a forgotten timer keeps Node running and runs your code later`,
+    actual: left.map((timer) => `a timer of ${show(timer.ms)} ms ${timer.state === 'fired' ? 'fired' : 'is still pending'}`).join('; '),
+    ...(look ? { look } : {}),
+  });
 }
 
 function pathToUrlPrefix(folder: string): string {

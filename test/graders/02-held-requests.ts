@@ -9,7 +9,7 @@ import { describeReply, outcomeWithin, type PendingCall } from '../../shared/gra
 import { checkNoErrorSince, serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
 import { ANSWER_LIMIT_MS, checkAppsAreSeparate, describeOutcome, holdPolls, postMessage, replyWithin, waitingCount } from '../../shared/grading/polls.ts';
 import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
-import { watchTimers } from '../../shared/grading/timers.ts';
+import { checkNoTimerLeft, watchTimers } from '../../shared/grading/timers.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
 
 interface Message {
@@ -368,12 +368,7 @@ export const grader: Grader = {
         const { fake, timers, poller, seen } = await clientAfterFailure(ctx, { retryMs: LONG_RETRY_MS });
         const errorsBefore = seen.errors.length;
         poller.stop();
-        ctx.step('checking that stop() left no timer of your client behind');
-        const settled = await timers.settles(PROMPT_MS);
-        check(settled, {
-          expected: 'no timer of your client still pending after stop(): a pending timer keeps Node running and fires later',
-          actual: `${timers.pending().length} timer(s) still pending after stop(), e.g. one of ${show(timers.pending()[0]?.ms)} ms`,
-        });
+        await checkNoTimerLeft(ctx, timers, 'after stop()');
         const late = await fake.next(PROMPT_MS);
         check(!late, {
           expected: 'no request after stop(), also when stop() came during the pause after a failure',
