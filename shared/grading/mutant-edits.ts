@@ -16,3 +16,12 @@ export function moveToModuleLevel(file: string, declaration: string, anchor = '/
     { file, find: anchor, replace: `${declaration.trim()}\n\n${anchor}` },
   ];
 }
+
+/** In an express lesson's server.ts: the next id comes from a counter taken before the body is checked. */
+export function idTakenBeforeChecking(): MutantEdit[] {
+  return [
+    { file: 'server.ts', find: '  const messages: Message[] = [];\n', replace: '  const messages: Message[] = [];\n  let nextId = 1;\n' },
+    { file: 'server.ts', find: '    const problem = problemWithNewMessage(req.body);\n', replace: '    const id = nextId++;\n    const problem = problemWithNewMessage(req.body);\n' },
+    { file: 'server.ts', find: 'id: messages.length + 1,', replace: 'id,' },
+  ];
+}

@@ -2,7 +2,7 @@
  * Lesson 02's curated mutants: the reference solution with one typical learner mistake
  * each, and the grader test that must catch it (proved by test/meta/lessons.test.ts).
  */
-import { moveToModuleLevel } from '../../shared/grading/mutant-edits.ts';
+import { idTakenBeforeChecking, moveToModuleLevel } from '../../shared/grading/mutant-edits.ts';
 import type { Mutant } from '../../shared/grading/types.ts';
 
 const deliver = '        if (!stopped) onMessage(message);';
@@ -88,11 +88,7 @@ export const mutants: readonly Mutant[] = [
     id: 'refused-post-uses-id',
     mistake: 'takes the next id before checking the body, so a refused post uses one up',
     caughtBy: 'rejects-bad-input',
-    edits: [
-      { file: 'server.ts', find: '  const messages: Message[] = [];\n', replace: '  const messages: Message[] = [];\n  let nextId = 1;\n' },
-      { file: 'server.ts', find: '    const problem = problemWithNewMessage(req.body);\n', replace: '    const id = nextId++;\n    const problem = problemWithNewMessage(req.body);\n' },
-      { file: 'server.ts', find: 'id: messages.length + 1,', replace: 'id,' },
-    ],
+    edits: idTakenBeforeChecking(),
   },
   {
     id: 'client-pauses-retry-after-success',
