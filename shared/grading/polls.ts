@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { badMessageBodies, checkRefusalsLeftNoTrace, checkRefusesEach } from './bad-input.ts';
 import { check, fail, show } from './failure.ts';
 import { call, describeReply, outcomeWithin, startCall, type Outcome, type PendingCall, type Reply } from './http-client.ts';
 import type { TestContext } from './types.ts';
@@ -113,6 +114,23 @@ export async function postMessage<M>(ctx: TestContext, url: string, text: string
     look: 'server.ts: after answering the held polls, answer the poster: res.status(201).json(message).',
   });
   return reply.body as M;
+}
+
+/**
+ * Holds a poll on `pollPath`, posts every bad body, and checks each is refused with 400, the
+ * poll stays held, and nothing is left behind (the first good post gets id 1). Returns the
+ * held poll's reply to that good message, "the first good one".
+ */
+export async function checkRefusalsWithHeldPoll(ctx: TestContext, url: string, maxTextLength: number, pollPath = '/poll'): Promise<Reply> {
+  const [poll] = await holdPolls(ctx, url, 1, { path: pollPath });
+  await checkRefusesEach(ctx, url, '/messages', badMessageBodies(maxTextLength));
+  const early = poll!.settled();
+  check(!early, {
+    expected: 'the held poll still open after only bad posts',
+    actual: early ? `it was answered: ${describeOutcome(early)}` : '',
+  });
+  await checkRefusalsLeftNoTrace(ctx, url);
+  return replyWithin(ctx, poll!, ANSWER_LIMIT_MS, 'once a good message is posted');
 }
 
 /**
