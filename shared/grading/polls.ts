@@ -8,6 +8,7 @@
 import { badMessageBodies, checkRefusalsLeftNoTrace, checkRefusesEach } from './bad-input.ts';
 import { check, fail, show } from './failure.ts';
 import { call, describeReply, outcomeWithin, startCall, type Outcome, type PendingCall, type Reply } from './http-client.ts';
+import { checkNoTimerLeft, type TimerWatch } from './timers.ts';
 import type { TestContext } from './types.ts';
 import { waitUntil } from './wait.ts';
 
@@ -41,6 +42,12 @@ export async function expectWaiting(ctx: TestContext, url: string, count: number
   if (!reached) {
     fail({ expected: why.expected, actual: `after ${ANSWER_LIMIT_MS} ms /stats still reported { "waiting": ${await waitingCount(url)} }`, look: why.look });
   }
+}
+
+/** The server holds nothing `after` something: /stats back to 0, and every timer of its own cleared. */
+export async function expectNothingHeld(ctx: TestContext, url: string, timers: TimerWatch, after: string, look: string): Promise<void> {
+  await expectWaiting(ctx, url, 0, { expected: `{ "waiting": 0 } ${after}`, look });
+  await checkNoTimerLeft(ctx, timers, after, look);
 }
 
 export function describeOutcome(outcome: Outcome): string {

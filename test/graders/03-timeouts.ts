@@ -6,7 +6,7 @@
 import { check, show } from '../../shared/grading/failure.ts';
 import { call, describeReply, type Reply } from '../../shared/grading/http-client.ts';
 import { checkNoErrorSince, serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
-import { ANSWER_LIMIT_MS, checkAppsAreSeparate, checkRefusalsWithHeldPoll, expectWaiting, holdPolls, postMessage, replyWithin, waitingCount } from '../../shared/grading/polls.ts';
+import { ANSWER_LIMIT_MS, checkAppsAreSeparate, checkRefusalsWithHeldPoll, expectNothingHeld, expectWaiting, holdPolls, postMessage, replyWithin, waitingCount } from '../../shared/grading/polls.ts';
 import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
 import { checkNoTimerLeft, watchTimers, type TimerWatch } from '../../shared/grading/timers.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
@@ -105,8 +105,7 @@ export const grader: Grader = {
         });
         ctx.step('aborting the held poll');
         poll!.abort();
-        await expectWaiting(ctx, url, 0, { expected: '{ "waiting": 0 } once the client left', look: "server.ts: res.on('close') forgets a poll whose client left." });
-        await checkNoTimerLeft(ctx, timers, 'once the held poll\'s client left', 'server.ts forget(): clearTimeout(poll.timer), then remove the poll from the list.');
+        await expectNothingHeld(ctx, url, timers, "once the held poll's client left", "server.ts: res.on('close') forgets a poll whose client left; forget() clears its timer and removes it from the list.");
       },
     },
     {
@@ -125,9 +124,7 @@ export const grader: Grader = {
             actual: show(answer),
           });
         }
-        const left = await waitingCount(url);
-        check(left === 0, { expected: '{ "waiting": 0 } once both polls were answered', actual: `{ "waiting": ${left} }` });
-        await checkNoTimerLeft(ctx, timers, 'once the polls were answered', 'server.ts forget(): clear the poll\'s timer (clearTimeout) as well as removing it from the list.');
+        await expectNothingHeld(ctx, url, timers, 'once both polls were answered', "server.ts forget(): clear the poll's timer (clearTimeout) as well as removing it from the list.");
       },
     },
     {
@@ -211,9 +208,7 @@ export const grader: Grader = {
           actual: describeReply(late),
           look: 'server.ts GET /poll: once shutting down, answer res.json({ status: "cancelled" }) — a 200, as for the held polls — instead of holding.',
         });
-        const left = await waitingCount(url);
-        check(left === 0, { expected: '{ "waiting": 0 } after shutdown()', actual: `{ "waiting": ${left} }`, look: 'server.ts: shutdown() answers (and so forgets) every held poll.' });
-        await checkNoTimerLeft(ctx, timers, 'after shutdown()', 'server.ts: shutdown() answers every poll through answer(), which forgets it and clears its timer.');
+        await expectNothingHeld(ctx, url, timers, 'after shutdown()', 'server.ts: shutdown() answers every poll through answer(), which forgets it and clears its timer.');
       },
     },
     {
@@ -248,8 +243,7 @@ export const grader: Grader = {
         const reply = await checkRefusalsWithHeldPoll(ctx, url, MAX_TEXT_LENGTH);
         check(statusOf(reply) === 'message', { expected: 'the held poll answered { "status": "message", ... } by the good post', actual: describeReply(reply) });
         // The answered poll leaves nothing behind either.
-        await expectWaiting(ctx, url, 0, { expected: '{ "waiting": 0 } once the held poll was answered', look: 'server.ts forget(): remove the poll from `waiting`.' });
-        await checkNoTimerLeft(ctx, timers, 'once the held poll was answered', 'server.ts forget(): clearTimeout(poll.timer).');
+        await expectNothingHeld(ctx, url, timers, 'once the held poll was answered', 'server.ts forget(): clearTimeout(poll.timer) and remove the poll from `waiting`.');
       },
     },
     {
