@@ -24,7 +24,7 @@ function waitingIn(reply: Reply): number | undefined {
 const statsFailure = (reply: Reply) => ({
   expected: 'GET /stats to answer 200 and { "waiting": <number of held polls> }',
   actual: describeReply(reply),
-  look: 'server.ts: GET /stats answers res.json({ waiting: <how many polls are held> }).',
+  look: 'server.ts: GET /stats answers 200 with { "waiting": <how many polls are held now> }.',
 });
 
 /** `GET /stats`'s waiting count; fails the test with a clear message if /stats is not right. */
@@ -118,7 +118,7 @@ export async function postMessage<M>(ctx: TestContext, url: string, text: string
   check(reply.status === 201, {
     expected: 'POST /messages to answer 201 with the stored message',
     actual: describeReply(reply),
-    look: 'server.ts: after answering the held polls, answer the poster: res.status(201).json(message).',
+    look: 'server.ts: after answering the held polls, answer the poster: 201 with the stored message.',
   });
   return reply.body as M;
 }
