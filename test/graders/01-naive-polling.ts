@@ -40,7 +40,7 @@ export const grader: Grader = {
     {
       id: 'post-stores',
       title: 'server: POST /messages stores the message and answers 201 with it',
-      look: 'server.ts: the POST /messages handler — build { id, text, time }, keep it, answer res.status(201).json(message).',
+      look: 'server.ts TODO 3: the POST /messages handler — build { id, text, time }, keep it, answer res.status(201).json(message).',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         ctx.step('posting {"text":"hello, polling"}');
@@ -73,7 +73,7 @@ export const grader: Grader = {
     {
       id: 'get-lists-all',
       title: 'server: GET /messages answers every message, oldest first, ids growing',
-      look: 'server.ts: GET /messages answers res.json({ messages }) with the whole array, in the order posted.',
+      look: 'server.ts TODO 4: GET /messages answers res.json({ messages }) with the whole array, in the order posted.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         ctx.step('reading GET /messages on a new app');
@@ -118,7 +118,7 @@ export const grader: Grader = {
     {
       id: 'rejects-bad-input',
       title: 'server: bad input gets 400 and a JSON error; nothing is stored and no id is used',
-      look: 'server.ts: problemWithNewMessage — an object whose "text" is a string, not only spaces, of at most MAX_TEXT_LENGTH characters as sent; check it before anything else happens.',
+      look: 'server.ts TODO 1 and 2: problemWithNewMessage — an object whose "text" is a string, not only spaces, of at most MAX_TEXT_LENGTH characters as sent; check it before anything else happens.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         await checkRefusesEach(ctx, url, '/messages', badMessageBodies(MAX_TEXT_LENGTH));
@@ -142,7 +142,7 @@ export const grader: Grader = {
     {
       id: 'apps-are-separate',
       title: 'server: two apps made by createApp() share nothing: each starts empty, with id 1',
-      look: 'server.ts: create the messages array (and any id counter) inside createApp(), not at the top of the file.',
+      look: 'server.ts TODO 3: create the messages array (and any id counter) inside createApp(), not at the top of the file.',
       async run(ctx) {
         const first = await serveLesson(ctx);
         const second = await serveLesson(ctx);
@@ -163,7 +163,7 @@ export const grader: Grader = {
     {
       id: 'client-first-at-once',
       title: 'client: the first request goes out at once, then the next one intervalMs after the answer',
-      look: 'client.ts: call pollOnce() once at the start, right away; only the polls after it wait intervalMs.',
+      look: 'client.ts TODO 6: call pollOnce() once at the start, right away; only the polls after it wait intervalMs.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const timers = watchTimers(ctx);
@@ -185,7 +185,7 @@ export const grader: Grader = {
     {
       id: 'client-paces',
       title: 'client: asks at once, then waits intervalMs after each answer before asking again',
-      look: 'client.ts: after each answer, setTimeout(pollOnce, intervalMs) — neither at once nor never.',
+      look: 'client.ts TODO 6: after each answer, setTimeout(pollOnce, intervalMs) — neither at once nor never.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         await startClient(ctx, fake);
@@ -210,7 +210,7 @@ export const grader: Grader = {
     {
       id: 'client-no-overlap',
       title: 'client: never has two polls open at once (a slow answer delays the next poll)',
-      look: 'client.ts: schedule the next poll when the current one has finished (setTimeout), not on a fixed clock (setInterval).',
+      look: 'client.ts TODO 6: schedule the next poll when the current one has finished (setTimeout), not on a fixed clock (setInterval).',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         await startClient(ctx, fake);
@@ -229,7 +229,7 @@ export const grader: Grader = {
     {
       id: 'client-delivers-once',
       title: 'client: delivers each message exactly once, in order, though the server repeats them',
-      look: 'client.ts: the server sends every message each time; remember the largest id delivered and call onMessage only for larger ones.',
+      look: 'client.ts TODO 5: the server sends every message each time; remember the largest id delivered and call onMessage only for larger ones.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const { seen } = await startClient(ctx, fake);
@@ -255,7 +255,7 @@ export const grader: Grader = {
     {
       id: 'client-stops',
       title: 'client: after stop(), no request is sent, nothing is delivered and no timer is left',
-      look: 'client.ts: stop() must clear the pending timer, abort the request in flight, and pollOnce must not deliver once stopped.',
+      look: 'client.ts TODO 8: stop() must clear the pending timer, abort the request in flight, and pollOnce must not deliver once stopped.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const quiet = INTERVAL_MS * 5;
@@ -320,7 +320,7 @@ export const grader: Grader = {
     {
       id: 'client-survives-failure',
       title: 'client: a failed request is reported to onError and polling goes on',
-      look: 'client.ts: wrap the fetch in try/catch, call onError, and schedule the next poll in every case; check response.ok.',
+      look: 'client.ts TODO 7: wrap the fetch in try/catch, call onError, and schedule the next poll in every case; check response.ok.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const { seen } = await startClient(ctx, fake);

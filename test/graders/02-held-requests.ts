@@ -75,7 +75,7 @@ export const grader: Grader = {
     {
       id: 'poll-is-held',
       title: 'server: GET /poll is held open while nothing is posted, and /stats counts it',
-      look: 'server.ts: GET /poll keeps its `res` in the waiting list and answers nothing; GET /stats answers { waiting: waiting.length }.',
+      look: 'server.ts TODO 2 and 5: GET /poll keeps its `res` in the waiting list and answers nothing; GET /stats answers { waiting: <how many are held> }.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         const [poll] = await holdPolls(ctx, url, 1);
@@ -91,7 +91,7 @@ export const grader: Grader = {
     {
       id: 'post-answers-poll',
       title: 'server: posting a message answers the held poll with { message }',
-      look: 'server.ts: in POST /messages, answer each held `res` with res.json({ message }).',
+      look: 'server.ts TODO 3: in POST /messages, answer each held `res` with res.json({ message }).',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         const [poll] = await holdPolls(ctx, url, 1);
@@ -106,7 +106,7 @@ export const grader: Grader = {
     {
       id: 'poster-acknowledged',
       title: 'server: the poster gets 201 and the stored message, whether or not anyone waits',
-      look: 'server.ts: end POST /messages with res.status(201).json(message), also when no poll is waiting.',
+      look: 'server.ts TODO 4: end POST /messages with res.status(201).json(message), also when no poll is waiting.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         const alone = await post(ctx, url, 'nobody listens');
@@ -126,7 +126,7 @@ export const grader: Grader = {
     {
       id: 'answers-every-poll',
       title: 'server: every held poll receives the message, not only the first',
-      look: 'server.ts: loop over the whole waiting list and answer each response.',
+      look: 'server.ts TODO 3: loop over the whole waiting list and answer each response.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         const polls = await holdPolls(ctx, url, 3);
@@ -145,7 +145,7 @@ export const grader: Grader = {
     {
       id: 'prompt-delivery',
       title: 'server: a held poll is answered as soon as the message is posted (not on a timer)',
-      look: 'server.ts: answer the held polls inside the POST /messages handler, before answering the poster — not from a setInterval that checks for news.',
+      look: 'server.ts TODO 3: answer the held polls inside the POST /messages handler, before answering the poster — not from a setInterval that checks for news.',
       timeoutMs: 8000,
       async run(ctx) {
         const { url } = await serveLesson(ctx);
@@ -170,7 +170,7 @@ export const grader: Grader = {
     {
       id: 'waits-for-next',
       title: 'server: a poll that comes after a message waits for the next one (no replay)',
-      look: 'server.ts: GET /poll never answers with a message that was posted before it; it waits for the next one.',
+      look: 'server.ts TODO 2: GET /poll never answers with a message that was posted before it; it waits for the next one.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         await post(ctx, url, 'old news');
@@ -186,7 +186,7 @@ export const grader: Grader = {
     {
       id: 'forgets-answered',
       title: 'server: answered polls are forgotten (/stats counts only the held ones)',
-      look: 'server.ts: empty the waiting list when you answer it (waiting.splice(0)): a response can be answered only once.',
+      look: 'server.ts TODO 3: empty the waiting list when you answer it (waiting.splice(0)): a response can be answered only once.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         const polls = await holdPolls(ctx, url, 2);
@@ -204,7 +204,7 @@ export const grader: Grader = {
     {
       id: 'rejects-bad-input',
       title: 'server: bad input gets 400 and a JSON error, answers no held poll, stores nothing and uses no id',
-      look: 'server.ts: check the body first and answer 400; only a good message takes an id, is stored and is sent to the held polls.',
+      look: 'server.ts POST /messages (the check is given): answer 400 before anything else happens; only a good message takes an id, is stored and is sent to the held polls (TODO 3).',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         const reply = await checkRefusalsWithHeldPoll(ctx, url, MAX_TEXT_LENGTH);
@@ -215,7 +215,7 @@ export const grader: Grader = {
     {
       id: 'apps-are-separate',
       title: 'server: two apps made by createApp() share nothing: not the held polls, not the messages, not the ids',
-      look: 'server.ts: the waiting list and the messages live inside createApp(), not at the top of the file.',
+      look: 'server.ts TODO 1: the waiting list (like the messages) lives inside createApp(), not at the top of the file.',
       async run(ctx) {
         await checkAppsAreSeparate(ctx, () => serveLesson(ctx));
       },
@@ -223,7 +223,7 @@ export const grader: Grader = {
     {
       id: 'client-repolls-at-once',
       title: 'client: asks again at once after every answer, one poll at a time',
-      look: 'client.ts: loop — fetch /poll, deliver, fetch /poll again with no pause (the server does the waiting); keep a single loop.',
+      look: 'client.ts TODO 6: loop — fetch /poll, deliver, fetch /poll again with no pause (the server does the waiting); keep a single loop.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         // A long retryMs: a client that also pauses after a good answer shows it at once.
@@ -252,7 +252,7 @@ export const grader: Grader = {
     {
       id: 'client-delivers-each-once',
       title: 'client: delivers every message it is sent, once, in order',
-      look: 'client.ts: call onMessage(answer.message) once per answer.',
+      look: 'client.ts TODO 6: call onMessage(answer.message) once per answer.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const { seen } = await startClient(ctx, fake);
@@ -275,7 +275,7 @@ export const grader: Grader = {
     {
       id: 'client-stop-aborts',
       title: 'client: stop() aborts the held poll; no request and no delivery after it',
-      look: 'client.ts: keep the AbortController of the poll in flight and call abort() in stop(); check a stopped flag before delivering or asking again.',
+      look: 'client.ts TODO 8 and 9: keep the AbortController of the poll in flight and call abort() in stop(); check a stopped flag before delivering or asking again.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const { poller, seen } = await startClient(ctx, fake);
@@ -300,7 +300,7 @@ export const grader: Grader = {
     {
       id: 'client-retries-after-error',
       title: 'client: a failed poll goes to onError, and the client asks again after retryMs',
-      look: 'client.ts: catch errors around the poll (and check response.ok), call onError, wait retryMs, then go on.',
+      look: 'client.ts TODO 7: catch errors around the poll (and check response.ok), call onError, wait retryMs, then go on.',
       async run(ctx) {
         const { fake, seen, failedAt, pauseMs } = await clientAfterFailure(ctx, { retryMs: RETRY_MS });
         check(pauseMs === RETRY_MS, {
@@ -338,7 +338,7 @@ export const grader: Grader = {
     {
       id: 'client-default-retry',
       title: 'client: without a retryMs option it waits 1000 ms after a failure (the default)',
-      look: 'client.ts: give retryMs its default where you read the options: `const { retryMs = 1000 } = options`. setTimeout(f, undefined) waits about 1 ms.',
+      look: 'client.ts TODO 7: give retryMs its default where you read the options: `const { retryMs = 1000 } = options`. setTimeout(f, undefined) waits about 1 ms.',
       async run(ctx) {
         const { fake, pauseMs } = await clientAfterFailure(ctx, {});
         check(pauseMs === DEFAULT_RETRY_MS, {
@@ -355,7 +355,7 @@ export const grader: Grader = {
     {
       id: 'client-stop-during-pause',
       title: 'client: stop() during the pause after a failure ends it: no timer left, no request after it',
-      look: 'client.ts: stop() must end the pause too — clear its timer (keep a way to reach it, e.g. a wakeUp function) — and the loop must check the stopped flag when the pause ends.',
+      look: 'client.ts TODO 9: stop() must end the pause too — clear its timer (keep a way to reach it, e.g. a wakeUp function) — and the loop must check the stopped flag when the pause ends.',
       async run(ctx) {
         const { fake, timers, poller, seen } = await clientAfterFailure(ctx, { retryMs: LONG_RETRY_MS });
         const errorsBefore = seen.errors.length;

@@ -75,7 +75,7 @@ export const grader: Grader = {
     {
       id: 'times-out',
       title: 'server: a held poll ends with { status: "timeout" } after holdMs',
-      look: 'server.ts: when you hold a poll, start a timer of holdMs that answers it { status: "timeout" }.',
+      look: 'server.ts TODO 1: when you hold a poll, start a timer of holdMs that answers it { status: "timeout" }.',
       async run(ctx) {
         const { url } = await serve(ctx);
         const [poll] = await holdPolls(ctx, url, 1);
@@ -93,7 +93,7 @@ export const grader: Grader = {
     {
       id: 'default-hold',
       title: 'server: without a holdMs option a poll is held 25 seconds (the default), and its timer ends with it',
-      look: 'server.ts: createApp() takes { holdMs = DEFAULT_HOLD_MS } = {}; the hold timer is setTimeout(..., holdMs). setTimeout(f, undefined) fires at once.',
+      look: 'server.ts TODO 1: the hold timer is setTimeout(..., holdMs), with the holdMs of createApp({ holdMs = DEFAULT_HOLD_MS } = {}) as the starter has it; setTimeout(f, undefined) fires at once. TODO 3: forget() clears that timer.',
       async run(ctx) {
         const timers = watchTimers(ctx);
         const { url } = await serveLesson(ctx);
@@ -111,7 +111,7 @@ export const grader: Grader = {
     {
       id: 'message-answer',
       title: 'server: a message answers the held polls with { status: "message", message }; they and their timers are forgotten',
-      look: 'server.ts answer() and forget(): forget the poll first (clear its timer, remove it from the list), then write the answer.',
+      look: 'server.ts TODO 3 and 4, forget() and answer(): forget the poll first (clear its timer, remove it from the list), then write the answer.',
       async run(ctx) {
         const timers = watchTimers(ctx);
         const { url } = await serve(ctx, LONG_HOLD_MS);
@@ -130,7 +130,7 @@ export const grader: Grader = {
     {
       id: 'no-write-after-answer',
       title: 'server: a poll answered by a message is not answered again when its timer runs out',
-      look: 'server.ts: answering a poll must cancel its timer (clearTimeout) — or check res.writableEnded before writing. A second res.json() on an answered response throws.',
+      look: 'server.ts TODO 3 and 4: answering a poll must cancel its timer (clearTimeout) — or check res.writableEnded before writing. A second res.json() on an answered response throws.',
       async run(ctx) {
         const { url } = await serve(ctx);
         const [answered] = await holdPolls(ctx, url, 1);
@@ -149,7 +149,7 @@ export const grader: Grader = {
     {
       id: 'forgets-gone-clients',
       title: 'server: a poll whose client went away is forgotten at once',
-      look: "server.ts: listen to res.on('close') when you hold a poll; if !res.writableFinished the client left: clear its timer and remove it from the list.",
+      look: "server.ts TODO 2 and 3: listen to res.on('close') when you hold a poll; if !res.writableFinished the client left: clear its timer and remove it from the list.",
       async run(ctx) {
         const { url } = await serve(ctx, LONG_HOLD_MS);
         const polls = await holdPolls(ctx, url, 20);
@@ -164,7 +164,7 @@ export const grader: Grader = {
     {
       id: 'survives-vanishing',
       title: 'server: clients vanishing while a message goes out cost nothing: no crash, the others receive it',
-      look: 'server.ts: never write to a response whose client has gone; check res.destroyed / res.writableEnded, or remove it on close.',
+      look: 'server.ts TODO 4: never write to a response whose client has gone; check res.destroyed / res.writableEnded, or remove it on close.',
       async run(ctx) {
         const { url } = await serve(ctx, LONG_HOLD_MS);
         const polls = await holdPolls(ctx, url, 20);
@@ -185,7 +185,7 @@ export const grader: Grader = {
     {
       id: 'shutdown-cancels',
       title: 'server: shutdown() answers every held poll 200 { status: "cancelled" }, and later polls too, and leaves nothing held',
-      look: 'server.ts: shutdown() answers every held poll { status: "cancelled" } and makes GET /poll answer that at once from then on.',
+      look: 'server.ts TODO 5 and 6: shutdown() answers every held poll { status: "cancelled" } and makes GET /poll answer that at once from then on.',
       async run(ctx) {
         const timers = watchTimers(ctx);
         const { url, app } = await serve(ctx, LONG_HOLD_MS);
@@ -249,7 +249,7 @@ export const grader: Grader = {
     {
       id: 'apps-are-separate',
       title: 'server: two apps made by createApp() share nothing: not the held polls, the messages, the ids, nor a shutdown',
-      look: 'server.ts: the waiting set, the messages and the shuttingDown flag live inside createApp(), not at the top of the file.',
+      look: 'server.ts TODO 5: the shuttingDown flag, like the waiting set and the messages, lives inside createApp(), not at the top of the file.',
       async run(ctx) {
         await checkAppsAreSeparate(ctx, () => serve(ctx, LONG_HOLD_MS));
         ctx.step('shutting down one app while the other holds a poll');
@@ -270,7 +270,7 @@ export const grader: Grader = {
     {
       id: 'client-repolls-after-timeout',
       title: 'client: after a timeout answer, asks again at once; a timeout is not an error',
-      look: 'client.ts: { status: "timeout" } means nothing happened: no onError, no pause, just ask again.',
+      look: 'client.ts TODO 8 and 11: { status: "timeout" } means nothing happened: no onError, no pause (pause only in the catch), just ask again.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         // A long retryMs: a client that pauses after a timeout shows it at once.
@@ -297,7 +297,7 @@ export const grader: Grader = {
     {
       id: 'client-delivers',
       title: 'client: delivers the message of each { status: "message" } answer, once, in order',
-      look: 'client.ts: on { status: "message" } call onMessage(answer.message).',
+      look: 'client.ts TODO 8: on { status: "message" } call onMessage(answer.message).',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const { seen } = await startClient(ctx, fake);
@@ -369,7 +369,7 @@ export const grader: Grader = {
     {
       id: 'client-stops-on-cancelled',
       title: 'client: on { status: "cancelled" } it calls onCancelled and asks no more',
-      look: 'client.ts: on { status: "cancelled" } set stopped, call onCancelled(), and leave the loop.',
+      look: 'client.ts TODO 8: on { status: "cancelled" } set stopped, call onCancelled(), and leave the loop.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         let cancelled = 0;
@@ -419,7 +419,7 @@ export const grader: Grader = {
     {
       id: 'client-default-backoff',
       title: 'client: without retryMs and maxRetryMs it pauses 500 ms, then doubles up to 30 s (the defaults)',
-      look: 'client.ts: the defaults are in the options (retryMs = 500, maxRetryMs = 30_000); backOff() must use them. Math.min(x, undefined) is NaN, and setTimeout(f, NaN) fires at once.',
+      look: 'client.ts TODO 9: the defaults are given where the options are read (retryMs = 500, maxRetryMs = 30_000); backOff() must use those variables, not options.retryMs. Math.min(x, undefined) is NaN, and setTimeout(f, NaN) fires at once.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         // The client's timers fire at once here (their delays are still recorded): eight

@@ -104,7 +104,7 @@ export const grader: Grader = {
     {
       id: 'answers-newer-at-once',
       title: 'server: a poll that is behind is answered at once with every newer message, in order, in one batch',
-      look: 'server.ts: catchUp(after) — if any kept message has an id greater than `after`, answer them all at once, oldest first.',
+      look: 'server.ts TODO 4: catchUp(after) — if any kept message has an id greater than `after`, answer them all at once, oldest first.',
       async run(ctx) {
         const { url } = await serve(ctx);
         await postAll(ctx, url, 5);
@@ -115,7 +115,7 @@ export const grader: Grader = {
     {
       id: 'after-is-exclusive',
       title: 'server: after=N means "I have N": the poll waits for N+1 and is answered with it alone',
-      look: 'server.ts: compare ids with `>` (newer than after), not `>=`: the client already has message `after`.',
+      look: 'server.ts TODO 4 and 5: compare ids with `>` (newer than after), not `>=`: the client already has message `after`.',
       async run(ctx) {
         const { url } = await serve(ctx);
         await postAll(ctx, url, 3);
@@ -128,7 +128,7 @@ export const grader: Grader = {
     {
       id: 'holds-then-answers',
       title: 'server: every held poll is answered with the new message when it is posted, and forgotten; a poll ahead of the server stays held',
-      look: 'server.ts answerHeldPolls: after storing a message, answer every held poll whose `after` is smaller than the message’s id (the same bytes for all of them).',
+      look: 'server.ts TODO 5, answerHeldPolls: after storing a message, answer every held poll whose `after` is smaller than the message’s id (the same bytes for all of them).',
       async run(ctx) {
         const timers = watchTimers(ctx);
         const { url, app } = await serve(ctx);
@@ -184,7 +184,7 @@ export const grader: Grader = {
     {
       id: 'gap-when-too-far-behind',
       title: 'server: a client further behind than the kept history is told which ids are gone',
-      look: 'server.ts: keep only historyLimit messages; when after < (oldest kept id - 1), answer { status: "gap", from: after + 1, to: oldest kept id - 1 }.',
+      look: 'server.ts TODO 2 and 3: keep only historyLimit messages; when after < (oldest kept id - 1), answer { status: "gap", from: after + 1, to: oldest kept id - 1 }.',
       async run(ctx) {
         const { url } = await serve(ctx, { historyLimit: 5 });
         await postAll(ctx, url, 12);
@@ -228,7 +228,7 @@ export const grader: Grader = {
     {
       id: 'default-history',
       title: 'server: without a historyLimit option it keeps the newest 1000 messages (the default)',
-      look: 'server.ts: createApp() reads { historyLimit = DEFAULT_HISTORY_LIMIT } from its options, and TODO 1 and 2 use that value.',
+      look: 'server.ts TODO 1 and 2: use the historyLimit that createApp() reads from its options, default included (DEFAULT_HISTORY_LIMIT, given) — not options.historyLimit.',
       async run(ctx) {
         const { url } = await serve(ctx, { initialMessages: messagesFrom(1, MANY) });
         const gap = await pollNow(ctx, url, 0);
@@ -264,7 +264,7 @@ export const grader: Grader = {
     {
       id: 'apps-are-separate',
       title: 'server: two apps made by createApp() share nothing: not the held polls, not the history, not the ids',
-      look: 'server.ts: the history, lastId and the waiting set live inside createApp(), not at the top of the file.',
+      look: 'server.ts TODO 1: the history, lastId and the waiting set live inside createApp(), not at the top of the file.',
       async run(ctx) {
         await checkAppsAreSeparate(ctx, () => serve(ctx), '/poll?after=0');
       },
@@ -272,7 +272,7 @@ export const grader: Grader = {
     {
       id: 'client-sends-last-id',
       title: 'client: every poll sends the id of the last message it has (starting from lastMessageId)',
-      look: 'client.ts: poll `${baseUrl}/poll?after=${lastMessageId}`, and set lastMessageId to each message delivered.',
+      look: 'client.ts TODO 7 and 8: poll `${baseUrl}/poll?after=${lastMessageId}`, and set lastMessageId to each message delivered.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         await startClient(ctx, fake, { lastMessageId: 5 });
@@ -284,7 +284,7 @@ export const grader: Grader = {
     {
       id: 'client-delivers-once',
       title: 'client: a message it already has is never delivered again',
-      look: 'client.ts: deliver only messages whose id is greater than lastMessageId.',
+      look: 'client.ts TODO 8: deliver only messages whose id is greater than lastMessageId.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const { seen } = await startClient(ctx, fake);
@@ -300,7 +300,7 @@ export const grader: Grader = {
     {
       id: 'client-keeps-place-on-error',
       title: 'client: after errors it resumes from its last id, not from the start',
-      look: 'client.ts: errors and retries must not touch lastMessageId.',
+      look: 'client.ts TODO 8 (errors are given): errors and retries must not touch lastMessageId.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const { seen } = await startClient(ctx, fake);
@@ -315,7 +315,7 @@ export const grader: Grader = {
     {
       id: 'client-gap',
       title: 'client: on { status: "gap" } it reports the lost ids with onGap and goes on after them',
-      look: 'client.ts: on a gap call onGap({ from, to }) and set lastMessageId to `to`.',
+      look: 'client.ts TODO 9: on a gap call onGap({ from, to }) and set lastMessageId to `to`.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const { seen, gaps } = await startClient(ctx, fake);
@@ -332,7 +332,7 @@ export const grader: Grader = {
     {
       id: 'client-stop-and-options',
       title: 'client: stop() aborts the held poll, also from inside onMessage; onGap may be left out',
-      look: 'client.ts: keep the fetch’s AbortController signal when you add ?after=; check stopped before each delivery; call onGap?.(...).',
+      look: 'client.ts TODO 7 to 9: keep the fetch’s AbortController signal when you add ?after=; check stopped before each delivery; call onGap?.(...).',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         ctx.step('stopping while a poll is held');
