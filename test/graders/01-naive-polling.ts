@@ -188,11 +188,20 @@ export const grader: Grader = {
       look: 'client.ts TODO 6: after each answer, setTimeout(pollOnce, intervalMs) — neither at once nor never.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
+        const timers = watchTimers(ctx);
         await startClient(ctx, fake);
         let previous = await nextPoll(ctx, fake, 'after startPolling()');
         for (const round of [2, 3]) {
           previous.respond(200, { messages: [] });
           const answeredAt = performance.now();
+          // The delay the client asks for, exactly: a busy machine can stretch a real gap,
+          // so the measured gap below is only a second witness.
+          ctx.step('waiting for your client to schedule its next poll');
+          const scheduled = await timers.next(1000);
+          check(scheduled?.ms === INTERVAL_MS, {
+            expected: `the next poll scheduled intervalMs (${INTERVAL_MS} ms) after an answer`,
+            actual: scheduled ? `your client started a timer of ${show(scheduled.ms)} ms` : 'your client started no timer after the answer',
+          });
           const exchange = await nextPoll(ctx, fake, `number ${round}`);
           const gap = Math.round(exchange.arrivedAt - answeredAt);
           check(gap >= INTERVAL_MS - 5, {
