@@ -2,7 +2,7 @@
  * Lesson 01 — the client of naive polling. It runs in Node and in the browser: use only
  * fetch, AbortController and setTimeout.
  *
- * Your task: write startPolling() (TODOs 5 to 8). `npm run verify -- 1` grades it.
+ * Your task: startPolling(), TODOs 5 to 8. `npm run verify -- 1` grades it.
  *
  * @module
  */
@@ -26,15 +26,18 @@ export interface Poller {
 
 /** Asks the server for all messages at once and then every `intervalMs`, delivering new ones. */
 export function startPolling(options: PollingOptions): Poller {
-  // TODO 5: write pollOnce(): GET `${options.baseUrl}/messages`, read the MessageList, and
-  //   call options.onMessage for each message you have not delivered before. The server
-  //   sends *every* message each time: remember the largest id delivered so far.
-  // TODO 6: when pollOnce has finished — successfully or not — schedule the next one with
-  //   setTimeout(pollOnce, options.intervalMs). Call pollOnce once at the start.
-  // TODO 7: a failed request (network error, or an answer that is not response.ok) goes to
-  //   options.onError, and polling goes on.
-  // TODO 8: stop() clears the timer, aborts the request in flight (AbortController), and
-  //   makes sure nothing is delivered afterwards.
+  // TODO 5: one poll asks GET /messages and hands each message to onMessage exactly once,
+  //   in order. The server repeats every message in every answer and ids only grow, so
+  //   the client must remember enough to tell a new message from one it delivered.
+  // TODO 6: the pace. The first poll goes out at once; each next one intervalMs after the
+  //   previous one has finished, well or badly — never two open at once, so a slow
+  //   server is not piled on.
+  // TODO 7: a failure (no answer, or an answer that is not ok: fetch does not throw for a
+  //   500) goes to onError when there is one, and polling goes on.
+  // TODO 8: after stop(), nothing happens any more: no request starts, the one in flight is
+  //   aborted, nothing is delivered (not even the rest of an answer being handled), and
+  //   no timer is left pending (it would keep Node running). The AbortError of the aborted
+  //   request is not a failure to report.
   void options;
   const unused: MessageList | undefined = undefined;
   void unused;

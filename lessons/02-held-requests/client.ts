@@ -26,14 +26,17 @@ export interface Poller {
 
 /** Keeps one poll open at all times, delivering each answer and asking again at once. */
 export function startLongPolling(options: LongPollingOptions): Poller {
-  // TODO 6: the loop. While not stopped: GET `${options.baseUrl}/poll`, read the PollAnswer,
-  //   call options.onMessage(answer.message), and ask again at once — no pause: the server
-  //   holds each poll until there is news. Start the loop once, here.
-  // TODO 7: a failed poll (network error, or an answer that is not response.ok) goes to
-  //   options.onError; then wait options.retryMs (default 1000) before asking again.
-  // TODO 8: give each fetch an AbortController's signal, so stop() can abort it.
-  // TODO 9: stop() sets a stopped flag and aborts the poll in flight; nothing is delivered
-  //   and nothing is asked after it. An aborted fetch rejects: catch that too.
+  // TODO 6: the loop. Exactly one poll is open at a time; each answer's message goes to
+  //   onMessage, once, and the next poll goes out at once — no pause after an answer: the
+  //   server does the waiting.
+  // TODO 7: a failed poll (no answer, or one that is not ok) goes to onError when there is
+  //   one, and the next poll waits retryMs — 1000 ms when the option is left out — so that
+  //   a server that is down is not asked again as fast as the network allows.
+  // TODO 8: stop() must be able to end the poll in flight: the request is held at the
+  //   server, and only aborting it closes it.
+  // TODO 9: after stop(), nothing happens any more: the held poll is closed, nothing is
+  //   delivered, nothing is asked, nothing is reported, and no timer is left pending —
+  //   stop() may come in the middle of the pause after a failure.
   void options;
   const unused: PollAnswer | undefined = undefined;
   void unused;

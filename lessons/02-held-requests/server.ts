@@ -12,13 +12,14 @@ import { MAX_TEXT_LENGTH, type Message, type PollAnswer } from './protocol.ts';
 /** Builds the lesson's app. Each call starts with no messages and no waiting polls. */
 export function createApp(): express.Express {
   const messages: Message[] = [];
-  // TODO 1: a list for the polls you are holding: their `res` objects (type Response).
+  // TODO 1: the polls this app is holding (the responses not answered yet) need a place
+  //   that belongs to this app alone — two apps in one process share no poll.
   const app = express();
   app.use(express.json({ limit: '16kb' }));
 
   app.get('/poll', (_req, res) => {
-    // TODO 2: hold the poll. Remember `res` in your list and do not answer it now: the
-    //   request stays open until a message is posted.
+    // TODO 2: a poll waits for the *next* message: it is not answered now (not even with an
+    //   old message), but kept until a message is posted. /stats must count it.
     res.status(501).json({ error: 'GET /poll is not written yet (lessons/02-held-requests/server.ts)' });
   });
 
@@ -30,14 +31,15 @@ export function createApp(): express.Express {
     }
     const message: Message = { id: messages.length + 1, text: req.body.text, time: Date.now() };
     messages.push(message);
-    // TODO 3: answer every held poll with { message } (a PollAnswer), and empty your list:
-    //   a response can be answered only once.
-    // TODO 4: answer the poster too: 201 and the message.
+    // TODO 3: at once, every poll held right now gets { message } (a PollAnswer) — all of
+    //   them, each once (a response can be answered only once) — and none is held any more.
+    // TODO 4: the poster gets its own answer: 201 and the stored message, whether or not
+    //   anyone was waiting.
     res.status(501).json({ error: 'POST /messages is not finished yet (lessons/02-held-requests/server.ts)' });
   });
 
   app.get('/stats', (_req, res) => {
-    // TODO 5: answer { waiting: <how many polls you are holding now> }.
+    // TODO 5: { waiting }: how many polls are held right now (answered ones do not count).
     res.status(501).json({ error: 'GET /stats is not written yet (lessons/02-held-requests/server.ts)' });
   });
 
@@ -71,6 +73,8 @@ const unknownRoute: RequestHandler = (req, res) => {
 
 const errorAsJson: ErrorRequestHandler = (error: { status?: number; message?: string }, _req, res, _next) => {
   const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+  // A 500 hides the real error from the client: log it, with its stack, for whoever runs the server.
+  if (status === 500) console.error(error);
   const text = status === 500 ? 'The server failed.' : `The request could not be read: ${error.message ?? 'bad request'}.`;
   res.status(status).json({ error: text });
 };

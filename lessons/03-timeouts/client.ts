@@ -56,15 +56,16 @@ export function startCometClient(options: CometClientOptions): Poller {
   }
 
   function backOff(): number {
-    // TODO 9: the pause after `failuresInARow` failures: retryMs, then twice that, then
-    //   four times, … but never more than maxRetryMs.
+    // TODO 9: the pause after the n-th failure in a row is retryMs, then twice that, four
+    //   times, … exactly, but never more than maxRetryMs (defaults: 500 ms and 30 s).
     void maxRetryMs;
     return retryMs;
   }
 
   function handle(answer: PollAnswer): void {
-    // TODO 8: "message" → onMessage(answer.message); "cancelled" → stop for good and call
-    //   onCancelled; "timeout" → nothing (the loop asks again at once).
+    // TODO 8: each kind of answer has its meaning: a message is delivered; "cancelled" means
+    //   the server is going away — stop for good and tell onCancelled (once); "timeout" is no
+    //   error and no news — the loop simply asks again, at once.
     void answer;
     void onMessage;
     void onCancelled;
@@ -75,12 +76,13 @@ export function startCometClient(options: CometClientOptions): Poller {
     while (!stopped) {
       try {
         const answer = await pollOnce();
-        // TODO 10: a success ends a run of failures.
+        // TODO 10: any answer at all — a message, a timeout, cancelled — ends a run of failures.
         if (!stopped) handle(answer);
       } catch (error) {
         if (stopped) return;
-        // TODO 11: count the failure, report it with onError, and pause for backOff()
-        //   before the loop asks again. Never give up.
+        // TODO 11: a failure is counted and reported (onError, when there is one), and the
+        //   next poll waits backOff(). The client never gives up, and stop() must be able to end
+        //   the pause (the given pause() lets it).
         void error;
         void onError;
         void failuresInARow;

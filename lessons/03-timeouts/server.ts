@@ -37,7 +37,8 @@ export function createApp({ holdMs = DEFAULT_HOLD_MS }: AppOptions = {}): CometA
   app.use(express.json({ limit: '16kb' }));
 
   app.get('/poll', (_req, res) => {
-    // TODO 6 (second half): once shutting down, answer { status: "cancelled" } at once.
+    // TODO 6 (second half): a poll that arrives once this app is shutting down is not held:
+    //   it gets the same answer as the held ones, 200 { status: "cancelled" }, at once.
     void shuttingDown;
     hold(res);
   });
@@ -60,24 +61,27 @@ export function createApp({ holdMs = DEFAULT_HOLD_MS }: AppOptions = {}): CometA
 
   /** Holds a poll until a message, its time limit, or the client's departure. */
   function hold(res: Response): void {
-    // TODO 1: start a timer of holdMs that answers this poll { status: "timeout" }.
+    // TODO 1: nobody waits forever: holdMs after it arrived (25 s when the option is left
+    //   out), a poll still held is answered { status: "timeout" }.
     const poll: HeldPoll = { res, timer: setTimeout(() => undefined, holdMs) };
     waiting.add(poll);
-    // TODO 2: the client may leave first (closed tab, aborted fetch). Listen to the
-    //   response's 'close' event; if the response was not finished (!res.writableFinished),
-    //   forget the poll. (Not the request's 'close': it fires once the body has been read.)
+    // TODO 2: a client may leave first (closed tab, aborted fetch). Its poll must then be
+    //   forgotten at once — /stats stops counting it, its timer is cleared — without waiting
+    //   for holdMs. The response's 'close' event tells you; res.writableFinished tells a
+    //   departure from a normal end.
   }
 
   function forget(poll: HeldPoll): void {
-    // TODO 3: clear the poll's timer and remove it from `waiting`.
+    // TODO 3: after forget(poll), nothing of the poll is left: not in `waiting`, and no timer
+    //   pending (a pending timer keeps Node running, and would answer the poll later).
     void poll;
   }
 
   /** Answers one held poll, once: forgotten first, then written only if still connected. */
   function answer(poll: HeldPoll, body: PollAnswer): void {
-    // TODO 4: forget the poll first (so its timer cannot answer it a second time), then
-    //   write the answer only if the response is still open (not res.writableEnded, not
-    //   res.destroyed). A second res.json() on one response throws and crashes the server.
+    // TODO 4: a poll is answered at most once, and only while its client is there: a message,
+    //   its timer and a departure may race. A second res.json() on one response throws, and
+    //   inside a timer that ends the process.
     forget(poll);
     poll.res.json(body);
   }
@@ -90,8 +94,8 @@ export function createApp({ holdMs = DEFAULT_HOLD_MS }: AppOptions = {}): CometA
   app.use(errorAsJson);
   return Object.assign(app, {
     shutdown() {
-      // TODO 5: remember that we are shutting down (TODO 6 uses it), and
-      // TODO 6: answer every held poll { status: "cancelled" }.
+      // TODO 5: from now on this app is shutting down (this app only: two apps share nothing),
+      // TODO 6: and every poll it holds is answered 200 { status: "cancelled" }, leaving none.
     },
   });
 }
@@ -113,7 +117,8 @@ export function problemWithNewMessage(body: unknown): string | undefined {
 
 /** A poll's answer is news for one moment; no browser or proxy may keep it. */
 const noStore: RequestHandler = (_req, res, next) => {
-  // TODO 7: set the header Cache-Control: no-store on every response (res.set).
+  // TODO 7: no browser or proxy may keep any answer of this app (a stale poll answer is
+  //   false news): every response carries Cache-Control: no-store.
   next();
 };
 
@@ -123,6 +128,8 @@ const unknownRoute: RequestHandler = (req, res) => {
 
 const errorAsJson: ErrorRequestHandler = (error: { status?: number; message?: string }, _req, res, _next) => {
   const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+  // A 500 hides the real error from the client: log it, with its stack, for whoever runs the server.
+  if (status === 500) console.error(error);
   const text = status === 500 ? 'The server failed.' : `The request could not be read: ${error.message ?? 'bad request'}.`;
   res.status(status).json({ error: text });
 };

@@ -46,7 +46,8 @@ export function startResumingClient(options: ResumingClientOptions): Poller {
 
   async function pollOnce(): Promise<PollAnswer> {
     inFlight = new AbortController();
-    // TODO 7: tell the server where you are: ?after=<lastMessageId>.
+    // TODO 7: every poll tells the server where this client is — the id of the last message
+    //   it has — so that nothing is lost between two polls, whatever happened in between.
     const response = await fetch(`${baseUrl}/poll`, { signal: inFlight.signal });
     if (!response.ok) throw new Error(`GET /poll answered ${response.status}`);
     return (await response.json()) as PollAnswer;
@@ -67,8 +68,8 @@ export function startResumingClient(options: ResumingClientOptions): Poller {
   }
 
   function deliver(messages: readonly Message[]): void {
-    // TODO 8: deliver each message (unless stopped) whose id is greater than
-    //   lastMessageId — never one you already have — and move lastMessageId to it.
+    // TODO 8: a message is delivered once, never one the client already has, and only while
+    //   not stopped (stop() may be called from onMessage); each delivery moves the place.
     void messages;
     void onMessage;
     throw new Error('deliver() is not written yet (lessons/04-resume/client.ts, TODO 8)');
@@ -77,7 +78,8 @@ export function startResumingClient(options: ResumingClientOptions): Poller {
   function handle(answer: PollAnswer): void {
     if (answer.status === 'messages') deliver(answer.messages);
     else if (answer.status === 'gap') {
-      // TODO 9: report the lost ids with onGap({ from, to }) and carry on after them.
+      // TODO 9: lost ids are reported (onGap({ from, to }), when there is one), and the
+      //   client carries on after them instead of asking for them again.
       void onGap;
       throw new Error('the gap answer is not handled yet (lessons/04-resume/client.ts, TODO 9)');
     } else if (answer.status === 'cancelled') {

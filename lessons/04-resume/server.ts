@@ -45,8 +45,9 @@ export function createApp(options: AppOptions = {}): CometApp {
   const { holdMs = DEFAULT_HOLD_MS, historyLimit = DEFAULT_HISTORY_LIMIT, initialMessages = [] } = options;
   // The newest messages, oldest first. Their ids are consecutive, so the message with
   // id N sits at index N - history[0].id: no search needed.
-  // TODO 1: start with the last `historyLimit` of initialMessages, and lastId with the id
-  //   of the last of them (0 when there are none).
+  // TODO 1: a server restarted with initialMessages carries on where it was: it keeps (the
+  //   newest historyLimit of) them, and its next id follows the last of their ids — not
+  //   their count: after ids 5 to 7 comes 8. With none, the first id is 1.
   const history: Message[] = [];
   let lastId = 0;
   void initialMessages;
@@ -79,8 +80,8 @@ export function createApp(options: AppOptions = {}): CometApp {
       return;
     }
     const message: Message = { id: ++lastId, text: (body as { text: string }).text, time: Date.now() };
-    // TODO 2: keep the message in `history`, and drop the oldest once there are more than
-    //   historyLimit. Then answer the held polls (answerHeldPolls).
+    // TODO 2: the history keeps the newest historyLimit messages (1000 by default), this one
+    //   included, and every poll held now hears of it (answerHeldPolls).
     void history;
     sendJson(res, 201, message);
   }
@@ -88,11 +89,12 @@ export function createApp(options: AppOptions = {}): CometApp {
   /** What a client holding everything up to `after` is missing; undefined when nothing. */
   function catchUp(after: number): PollAnswer | undefined {
     const oldestKept = history[0]?.id ?? lastId + 1;
-    // TODO 3: if messages between `after` and the oldest kept one were dropped
-    //   (after < oldestKept - 1), answer { status: "gap", from: after + 1, to: oldestKept - 1 }.
-    // TODO 4: otherwise, every kept message with an id greater than `after` (the client
-    //   has `after` itself), oldest first, in one { status: "messages", messages } answer;
-    //   undefined when there is none. Ids are consecutive: id N is at N - oldestKept.
+    // TODO 3: a client must never believe it is complete when it is not: if messages it lacks
+    //   were already dropped, it is told which ids are gone for good ({ status: "gap",
+    //   from, to }), and then catches up from there.
+    // TODO 4: otherwise it gets everything it lacks — every kept message newer than `after`
+    //   (it has `after` itself), oldest first, all of it in one { status: "messages" }
+    //   answer however many — or undefined when it lacks nothing (the poll is then held).
     void after;
     void oldestKept;
     return undefined;
@@ -118,11 +120,10 @@ export function createApp(options: AppOptions = {}): CometApp {
 
   /** After a post: every held poll that does not have the new message gets it. */
   function answerHeldPolls(message: Message): void {
-    // TODO 5: a poll is held only while its client has everything, so every held poll
-    //   misses just this message, and they all get the same answer,
-    //   { status: "messages", messages: [message] }. Serialise it once (jsonBytes) and
-    //   answer(poll, bytes) every held poll whose `after` is smaller than the message's id
-    //   (a poll ahead of the server, after a restart, waits on).
+    // TODO 5: every held poll that lacks this message gets it, and is then forgotten (the
+    //   given answer() does that). Held polls have everything else, so their answers are all
+    //   the same: serialise once, whatever the number of polls. A poll ahead of the server
+    //   (after a restart) lacks nothing and waits on.
     void message;
   }
 
@@ -145,9 +146,10 @@ export function createApp(options: AppOptions = {}): CometApp {
 
 /** The `after` query parameter as a whole number ≥ 0, or undefined for anything else. */
 export function parseAfter(raw: unknown): number | undefined {
-  // TODO 6: accept only a string of digits that is an exact whole number; return
-  //   undefined for anything else: "-1", "1.5", "1e309", "abc", "", a missing parameter,
-  //   or a repeated one (which arrives as an array). For now everything counts as 0.
+  // TODO 6: `after` is the id of a message, so only a whole number ≥ 0 written as 1 to 15
+  //   digits (exact in a JavaScript number) is one; anything else — "-1", "1.5", "1e309",
+  //   16 digits, "abc", "", a missing parameter, a repeated one (it arrives as an array) —
+  //   is undefined, and the route answers 400. For now everything counts as 0.
   void raw;
   return 0;
 }
@@ -198,7 +200,11 @@ class UnreadableRequest extends Error {
 /** Answers an error: 4xx with what was wrong with the request, 500 for anything else. */
 function sendError(res: http.ServerResponse, error: unknown): void {
   if (error instanceof UnreadableRequest) sendJson(res, error.status, { error: `The request could not be read: ${error.message}.` });
-  else sendJson(res, 500, { error: 'The server failed.' });
+  else {
+    // The client learns only that the server failed: log the real error, with its stack.
+    console.error(error);
+    sendJson(res, 500, { error: 'The server failed.' });
+  }
 }
 
 /** The path and the query string of a request's URL. */

@@ -15,7 +15,7 @@ import { projectRoot } from '../paths.ts';
 import { lessonHeading, resultLine, styleFor, summaryLine } from '../grading/report.ts';
 import { gradeLesson } from '../grading/runner.ts';
 import { lessonFolder } from '../grading/targets.ts';
-import { recordProgress } from '../progress.ts';
+import { readProgress, recordProgress } from '../progress.ts';
 
 const usage = `Usage: npm run verify -- <lesson number or slug> [--target lessons|solutions|DIR]
 
@@ -35,12 +35,22 @@ export async function verify(lesson: Lesson, target = 'lessons'): Promise<boolea
     const failing = report.results.filter((r) => r.status === 'failed');
     recordProgress(lesson.slug, report.results.length - failing.length, failing.length, failing[0]?.message);
     if (!allPassed) console.log(style.dim(`Stuck? npm run hint -- ${lesson.number}`));
-    else {
-      const next = lessons.find((l) => l.number === lesson.number + 1);
-      console.log(next ? `Lesson ${lesson.number} done. Next: lessons/${next.slug}/README.md` : 'That was the last lesson. Well done.');
-    }
+    else console.log(whatNext(lesson));
   }
   return allPassed;
+}
+
+/** After `lesson` passed: the next lesson, or — after the last — what is still open, if anything. */
+export function whatNext(lesson: Lesson): string {
+  const next = lessons.find((l) => l.number === lesson.number + 1);
+  if (next) return `Lesson ${lesson.number} done. Next: lessons/${next.slug}/README.md`;
+  const progress = readProgress();
+  const open = lessons.filter((l) => progress[l.slug]?.status !== 'passed');
+  if (open.length === 0) return 'That was the last lesson, and every lesson passes. Well done.';
+  const state = (l: Lesson) => (progress[l.slug] ? `failing, ${progress[l.slug]!.passed}/${progress[l.slug]!.passed + progress[l.slug]!.failed}` : 'not verified yet');
+  return (
+    `That was the last lesson. Still open:\n${open.map((l) => `  ${l.number}  ${l.title} (${state(l)}): npm run verify -- ${l.number}`).join('\n')}`
+  );
 }
 
 async function main(): Promise<number> {

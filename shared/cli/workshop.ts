@@ -65,10 +65,24 @@ function hint(lesson: Lesson, which: string | undefined): void {
     recordHintsShown(lesson.slug, 0.5);
     return;
   }
-  const index = which === undefined ? Math.min(Math.floor(shown) + 1, lesson.hints.length) : Math.min(Math.max(Number(which) || 1, 1), lesson.hints.length);
-  console.log(`Lesson ${lesson.number} · ${lesson.title} — hint ${index} of ${lesson.hints.length}\n\n${lesson.hints[index - 1]}`);
+  const count = lesson.hints.length;
+  if (which === undefined && Math.floor(shown) >= count) {
+    console.log(
+      `You have seen all ${count} hints of lesson ${lesson.number}; there is no next one.\n` +
+        `Read one again with ${style.bold(`npm run hint -- ${lesson.number} <1-${count}>`)}, and run ${style.bold(`npm run verify -- ${lesson.number}`)}: ` +
+        `each failure says what it expected and where to look. Once the lesson passes, npm run workshop -- solution ${lesson.number} shows the reference.`,
+    );
+    return;
+  }
+  if (which !== undefined && !(Number(which) >= 1 && Number(which) <= count)) {
+    console.log(`Lesson ${lesson.number} has hints 1 to ${count}; there is no hint "${which}".`);
+    process.exitCode = 2;
+    return;
+  }
+  const index = which === undefined ? Math.floor(shown) + 1 : Number(which);
+  console.log(`Lesson ${lesson.number} · ${lesson.title} — hint ${index} of ${count}\n\n${lesson.hints[index - 1]}`);
   recordHintsShown(lesson.slug, Math.max(shown, index));
-  if (index < lesson.hints.length) console.log(style.dim(`\nNext hint: npm run hint -- ${lesson.number}`));
+  console.log(style.dim(index < count ? `\nNext hint: npm run hint -- ${lesson.number}` : '\nThat was the last hint of this lesson.'));
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -123,11 +137,11 @@ async function watchLesson(start: Lesson): Promise<void> {
     clear();
     const passed = await verify(lesson);
     running = false;
+    // verify() has said what comes next (one pointer, not two); watch simply follows it.
     if (passed) {
       const next = lessons.find((l) => l.number === lesson.number + 1);
-      if (!next) return void console.log(style.green('\nEvery lesson passes. Well done.'));
+      if (!next) return;
       lesson = next;
-      console.log(style.green(`\nOn to lesson ${lesson.number}: lessons/${lesson.slug}/README.md`));
     }
     console.log(style.dim(`\nWatching lessons/${lesson.slug}/ — save a file to grade again; Enter grades now; q quits.`));
     if (again) {

@@ -25,6 +25,8 @@ export function badMessageBodies(maxTextLength: number): BadBody[] {
     { what: 'text that is empty', body: '{"text": ""}', headers: json },
     { what: 'text of only spaces', body: '{"text": "   "}', headers: json },
     { what: `text longer than ${maxTextLength} characters`, body: JSON.stringify({ text: 'x'.repeat(maxTextLength + 1) }), headers: json },
+    // The limit is on the text as sent: spaces count (trimming is only for "is it empty?").
+    { what: `text of ${maxTextLength + 1} characters, one of them a leading space`, body: JSON.stringify({ text: ` ${'x'.repeat(maxTextLength)}` }), headers: json },
     { what: 'a JSON array', body: '["hello"]', headers: json },
     { what: 'plain text instead of JSON', body: 'hello', headers: { 'content-type': 'text/plain' } },
   ];
@@ -50,6 +52,21 @@ export async function checkRefusesEach(ctx: TestContext, url: string, path: stri
       actual: describeReply(reply),
     });
   }
+}
+
+/**
+ * After only refused posts, the next good one must be the first message: id 1. A refused post
+ * stores nothing and uses up no id (ids have no holes: clients count on them).
+ */
+export async function checkRefusalsLeftNoTrace(ctx: TestContext, url: string): Promise<void> {
+  ctx.step('posting a good message after the refused ones');
+  const reply = await call(url, 'POST', '/messages', { json: { text: 'the first good one' } });
+  const id = (reply.body as { id?: unknown } | undefined)?.id;
+  check(reply.status === 201 && id === 1, {
+    expected: 'the first good message after only refused posts stored with id 1: a refused post stores nothing and uses no id',
+    actual: reply.status === 201 ? `it got id ${show(id)}` : describeReply(reply),
+    look: 'server.ts: check the body first and answer 400 before anything else happens: no id taken, nothing stored.',
+  });
 }
 
 /** An unknown route must answer 404 with a JSON error too (the lesson's error handlers). */

@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
 import { GradeFailure, describeError } from './failure.ts';
 import type { GraderTest, TestContext, TestResult } from './types.ts';
 
@@ -58,6 +59,38 @@ function watchStrayErrors(): { errors: Promise<never>; first(): { error: unknown
   };
 }
 
+/** Lines of the lesson code's console.error output shown under a failure, at most. */
+const LOGGED_LINES = 14;
+
+/**
+ * What the lesson code writes with console.error while a test runs. A lesson's error handler
+ * answers "500 The server failed." and logs the real error; the grader shows that log, with
+ * its stack, under the failure, since the learner cannot see the grading child's output.
+ */
+function captureErrorLog(): { text(): string; stop(): void } {
+  const original = console.error;
+  const logged: string[] = [];
+  console.error = (...args: unknown[]) => {
+    logged.push(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 3 }))).join(' '));
+  };
+  return {
+    text() {
+      const lines = logged.join('\n').split('\n');
+      if (lines.length === 1 && lines[0] === '') return '';
+      const shown = lines.slice(0, LOGGED_LINES).map((line) => `  ${line}`);
+      if (lines.length > LOGGED_LINES) shown.push(`  … (${lines.length - LOGGED_LINES} more lines)`);
+      return `\nYour code logged this while the test ran (console.error):\n${shown.join('\n')}`;
+    },
+    stop: () => void (console.error = original),
+  };
+}
+
+/** The first lines of a thrown error's stack (the frames say where in the lesson code). */
+function withStack(error: unknown): string {
+  const frames = error instanceof Error ? (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(0, 6) : [];
+  return frames.length > 0 ? `${describeError(error)}\n${frames.map((line) => `          ${line.trim()}`).join('\n')}` : describeError(error);
+}
+
 /**
  * Lets rejections caused by the cleanups (a client's stop() aborting its fetch) surface
  * now, so they are blamed on this test and not on the next one. Node reports an unhandled
@@ -83,7 +116,7 @@ function failureMessage(error: unknown, test: GraderTest): string {
   if (error instanceof LoadFailure) return error.message;
   return (
     `Expected: the lesson code to run without throwing.\n` +
-    `Got:      ${describeError(error)}\n` +
+    `Got:      ${withStack(error)}\n` +
     `Look at:  ${test.look}`
   );
 }
@@ -116,6 +149,7 @@ export async function runTest(
   };
 
   const stray = watchStrayErrors();
+  const log = captureErrorLog();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limitMs)));
   const started = performance.now();
@@ -131,14 +165,16 @@ export async function runTest(
     await runCleanups(cleanups);
     await letStrayErrorsSurface();
     stray.stop();
+    log.stop();
   }
   const late = stray.first();
   if (message === undefined && late) {
     message =
       `Expected: the lesson code to run without throwing, also while it is stopped.\n` +
-      `Got:      ${describeError(late.error)} (thrown outside any request, after the test's checks, while cleaning up)\n` +
+      `Got:      ${withStack(late.error)} (thrown outside any request, after the test's checks, while cleaning up)\n` +
       `Look at:  stop() and every await of fetch: an unhandled rejection ends a real Node process, so catch errors in async code, including the AbortError of an aborted fetch.`;
   }
+  if (message !== undefined) message += log.text();
   const durationMs = Math.round(performance.now() - started);
   const base = { id: test.id, title: test.title, points: test.points ?? 1, durationMs };
   return message === undefined ? { ...base, status: 'passed' } : { ...base, status: 'failed', message };

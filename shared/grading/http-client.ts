@@ -87,7 +87,7 @@ export async function call(
   if (outcome.ms >= withinMs - 1) {
     fail({
       expected: `an answer to ${pending.route} within ${withinMs} ms`,
-      actual: 'no answer: the request was still open. A handler must end every request it does not mean to hold (res.json(...) or res.status(...).json(...)).',
+      actual: 'no answer: the request was still open. A handler must answer every request it does not mean to hold.',
     });
   }
   fail({

@@ -75,6 +75,18 @@ export function recorder<M>(): Recorder<M> {
   return { messages, errors, onMessage: (message) => void messages.push(message), onError: (error) => void errors.push(error) };
 }
 
+/**
+ * Fails when onError was called more than `before` times: stopping a client aborts its
+ * request, and that AbortError is no failure to report.
+ */
+export function checkNoErrorSince(seen: Recorder<unknown>, before: number, look?: string): void {
+  check(seen.errors.length === before, {
+    expected: 'no onError call caused by stop() itself (the aborted request is not a failure to report)',
+    actual: `onError was called with ${show(seen.errors.slice(before).map(String))}`,
+    ...(look ? { look } : {}),
+  });
+}
+
 /** A started client of a lesson: its handle and what it delivered. */
 export interface ClientUnderTest<M> {
   readonly poller: { stop(): void };

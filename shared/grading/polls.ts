@@ -5,8 +5,10 @@
  *
  * @module
  */
-import { check, fail } from './failure.ts';
+import { badMessageBodies, checkRefusalsLeftNoTrace, checkRefusesEach } from './bad-input.ts';
+import { check, fail, show } from './failure.ts';
 import { call, describeReply, outcomeWithin, startCall, type Outcome, type PendingCall, type Reply } from './http-client.ts';
+import { checkNoTimerLeft, type TimerWatch } from './timers.ts';
 import type { TestContext } from './types.ts';
 import { waitUntil } from './wait.ts';
 
@@ -22,7 +24,7 @@ function waitingIn(reply: Reply): number | undefined {
 const statsFailure = (reply: Reply) => ({
   expected: 'GET /stats to answer 200 and { "waiting": <number of held polls> }',
   actual: describeReply(reply),
-  look: 'server.ts: GET /stats answers res.json({ waiting: <how many polls are held> }).',
+  look: 'server.ts: GET /stats answers 200 with { "waiting": <how many polls are held now> }.',
 });
 
 /** `GET /stats`'s waiting count; fails the test with a clear message if /stats is not right. */
@@ -40,6 +42,12 @@ export async function expectWaiting(ctx: TestContext, url: string, count: number
   if (!reached) {
     fail({ expected: why.expected, actual: `after ${ANSWER_LIMIT_MS} ms /stats still reported { "waiting": ${await waitingCount(url)} }`, look: why.look });
   }
+}
+
+/** The server holds nothing `after` something: /stats back to 0, and every timer of its own cleared. */
+export async function expectNothingHeld(ctx: TestContext, url: string, timers: TimerWatch, after: string, look: string): Promise<void> {
+  await expectWaiting(ctx, url, 0, { expected: `{ "waiting": 0 } ${after}`, look });
+  await checkNoTimerLeft(ctx, timers, after, look);
 }
 
 export function describeOutcome(outcome: Outcome): string {
@@ -110,9 +118,56 @@ export async function postMessage<M>(ctx: TestContext, url: string, text: string
   check(reply.status === 201, {
     expected: 'POST /messages to answer 201 with the stored message',
     actual: describeReply(reply),
-    look: 'server.ts: after answering the held polls, answer the poster: res.status(201).json(message).',
+    look: 'server.ts: after answering the held polls, answer the poster: 201 with the stored message.',
   });
   return reply.body as M;
+}
+
+/**
+ * Holds a poll on `pollPath`, posts every bad body, and checks each is refused with 400, the
+ * poll stays held, and nothing is left behind (the first good post gets id 1). Returns the
+ * held poll's reply to that good message, "the first good one".
+ */
+export async function checkRefusalsWithHeldPoll(ctx: TestContext, url: string, maxTextLength: number, pollPath = '/poll'): Promise<Reply> {
+  const [poll] = await holdPolls(ctx, url, 1, { path: pollPath });
+  await checkRefusesEach(ctx, url, '/messages', badMessageBodies(maxTextLength));
+  const early = poll!.settled();
+  check(!early, {
+    expected: 'the held poll still open after only bad posts',
+    actual: early ? `it was answered: ${describeOutcome(early)}` : '',
+  });
+  await checkRefusalsLeftNoTrace(ctx, url);
+  return replyWithin(ctx, poll!, ANSWER_LIMIT_MS, 'once a good message is posted');
+}
+
+/**
+ * Two apps made by createApp() in one process must share nothing: a poll held by the first is
+ * not counted by the second, the second's first message gets id 1, and posting to the second
+ * does not touch the first's polls. `serve` builds and serves a new app; `pollPath` is a poll
+ * that the new app holds.
+ */
+export async function checkAppsAreSeparate(ctx: TestContext, serve: () => Promise<{ url: string }>, pollPath = '/poll'): Promise<void> {
+  const first = await serve();
+  const second = await serve();
+  const [held] = await holdPolls(ctx, first.url, 1, { path: pollPath });
+  const look = 'server.ts: create the waiting list, the messages and any counter inside createApp(), not at the top of the file: every app needs its own.';
+  ctx.step("reading the second app's /stats");
+  const other = await waitingCount(second.url);
+  check(other === 0, {
+    expected: 'a second app, created in the same process, to count none of the first app\'s held polls: { "waiting": 0 }',
+    actual: `{ "waiting": ${other} }: the two apps share one waiting list`,
+    look,
+  });
+  const stored = await postMessage<{ id?: unknown }>(ctx, second.url, 'to the second app');
+  check(stored.id === 1, { expected: "id 1 for the second app's first message", actual: `id ${show(stored.id)}: the two apps share their messages or their ids`, look });
+  const still = await waitingCount(first.url);
+  check(still === 1 && !held!.settled(), {
+    expected: "the first app's poll still held after a post to the second app",
+    actual: `the first app's /stats says { "waiting": ${still} }${held!.settled() ? ' and its poll was answered' : ''}`,
+    look,
+  });
+  await postMessage(ctx, first.url, 'to the first app');
+  await replyWithin(ctx, held!, ANSWER_LIMIT_MS, 'once a message is posted to its own app');
 }
 
 /** The 200 reply a held poll gets within `withinMs`; fails when it is late, broken or not 200. */

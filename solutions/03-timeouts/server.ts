@@ -122,6 +122,8 @@ const unknownRoute: RequestHandler = (req, res) => {
 
 const errorAsJson: ErrorRequestHandler = (error: { status?: number; message?: string }, _req, res, _next) => {
   const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+  // A 500 hides the real error from the client: log it, with its stack, for whoever runs the server.
+  if (status === 500) console.error(error);
   const text = status === 500 ? 'The server failed.' : `The request could not be read: ${error.message ?? 'bad request'}.`;
   res.status(status).json({ error: text });
 };

@@ -194,7 +194,11 @@ class UnreadableRequest extends Error {
 /** Answers an error: 4xx with what was wrong with the request, 500 for anything else. */
 function sendError(res: http.ServerResponse, error: unknown): void {
   if (error instanceof UnreadableRequest) sendJson(res, error.status, { error: `The request could not be read: ${error.message}.` });
-  else sendJson(res, 500, { error: 'The server failed.' });
+  else {
+    // The client learns only that the server failed: log the real error, with its stack.
+    console.error(error);
+    sendJson(res, 500, { error: 'The server failed.' });
+  }
 }
 
 /** The path and the query string of a request's URL. */

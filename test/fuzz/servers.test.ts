@@ -1,6 +1,7 @@
 /**
  * Bad-input fuzzing of every lesson's server (the reference solutions by default;
- * `FUZZ_TARGET=lessons npm run test:fuzz` for the learner's): over a thousand malformed
+ * `FUZZ_TARGET=lessons npm run test:fuzz` for the learner's, and `FUZZ_LESSON=4` for one
+ * lesson only, by number or slug): over a thousand malformed
  * requests each — unknown routes and methods, broken or wrongly typed JSON, huge bodies,
  * odd content types, invalid UTF-8, odd `after` values. Every answer must be a 4xx with a
  * JSON `{ "error": "..." }`, never a 5xx or a crash, and afterwards the server must still
@@ -16,7 +17,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lessonFolder } from '../../shared/grading/targets.ts';
 import { listen } from '../../shared/http.ts';
-import { lessons } from '../../shared/manifest.ts';
+import { findLesson, lessons } from '../../shared/manifest.ts';
 
 const RUNS = 1000;
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
@@ -167,9 +168,16 @@ function postFrom(from: string, base: string, path: string, body: string): Promi
 }
 
 const target = process.env.FUZZ_TARGET ?? 'solutions';
+/** FUZZ_LESSON=4 (or a slug) fuzzes that lesson only. */
+const only = process.env.FUZZ_LESSON;
+const chosen = only === undefined || only === '' ? lessons : [findLesson(only) ?? fail(`FUZZ_LESSON=${only}: no such lesson (${lessons.map((l) => l.number).join(', ')})`)];
 
-describe.concurrent(`fuzz: every lesson server (${target})`, () => {
-  for (const lesson of lessons) {
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+describe.concurrent(`fuzz: ${only ? `lesson ${chosen[0]!.slug}` : 'every lesson'} server (${target})`, () => {
+  for (const lesson of chosen) {
     it(`${lesson.slug}: ${RUNS} malformed requests each get a 4xx JSON error, and the server still works`, async () => {
       const folder = lessonFolder(lesson, target);
       const { createApp } = (await import(pathToFileURL(path.join(folder, 'server.ts')).href)) as { createApp: (o: object) => RequestListener | Promise<RequestListener> };

@@ -2,13 +2,13 @@
  * Grader for lesson 01 (naive polling). It talks to the learner's server over HTTP only,
  * and to the learner's client through a scripted server that decides every answer.
  */
-import { badMessageBodies, checkRefusesEach, checkUnknownRoute } from '../../shared/grading/bad-input.ts';
+import { badMessageBodies, checkRefusalsLeftNoTrace, checkRefusesEach, checkUnknownRoute } from '../../shared/grading/bad-input.ts';
 import { check, show } from '../../shared/grading/failure.ts';
 import { call, describeReply } from '../../shared/grading/http-client.ts';
-import { serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
+import { checkNoErrorSince, serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
 import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
+import { checkNoTimerLeft, watchTimers } from '../../shared/grading/timers.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
-import { waitUntil } from '../../shared/grading/wait.ts';
 
 interface Message {
   id: number;
@@ -17,12 +17,16 @@ interface Message {
 }
 /** The client's interval in these tests: short, so the tests are quick. */
 const INTERVAL_MS = 40;
+/** An interval so long that a client which waits before its first poll cannot hide it. */
+const LONG_INTERVAL_MS = 10_000;
+/** How long the tests watch for a request that must not come. */
+const PROMPT_MS = 250;
 const MAX_TEXT_LENGTH = 500;
 
 const message = (id: number): Message => ({ id, text: `message ${id}`, time: 1_700_000_000_000 + id });
 
-function startClient(ctx: TestContext, fake: ScriptedServer) {
-  return startLessonClient<Message>(ctx, 'startPolling', { baseUrl: fake.url, intervalMs: INTERVAL_MS });
+function startClient(ctx: TestContext, fake: ScriptedServer, intervalMs = INTERVAL_MS) {
+  return startLessonClient<Message>(ctx, 'startPolling', { baseUrl: fake.url, intervalMs });
 }
 
 /** The client's next poll; fails the test if it does not come. */
@@ -36,7 +40,7 @@ export const grader: Grader = {
     {
       id: 'post-stores',
       title: 'server: POST /messages stores the message and answers 201 with it',
-      look: 'server.ts: the POST /messages handler — build { id, text, time }, keep it, answer res.status(201).json(message).',
+      look: 'server.ts TODO 3: the POST /messages handler — build { id, text, time }, keep it, answer res.status(201).json(message).',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         ctx.step('posting {"text":"hello, polling"}');
@@ -69,7 +73,7 @@ export const grader: Grader = {
     {
       id: 'get-lists-all',
       title: 'server: GET /messages answers every message, oldest first, ids growing',
-      look: 'server.ts: GET /messages answers res.json({ messages }) with the whole array, in the order posted.',
+      look: 'server.ts TODO 4: GET /messages answers res.json({ messages }) with the whole array, in the order posted.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         ctx.step('reading GET /messages on a new app');
@@ -113,8 +117,8 @@ export const grader: Grader = {
     },
     {
       id: 'rejects-bad-input',
-      title: 'server: bad input gets 400 and a JSON error, and nothing is stored',
-      look: 'server.ts: check the body before storing — an object whose "text" is a non-empty string of at most MAX_TEXT_LENGTH characters.',
+      title: 'server: bad input gets 400 and a JSON error; nothing is stored and no id is used',
+      look: 'server.ts TODO 1 and 2: problemWithNewMessage — an object whose "text" is a string, not only spaces, of at most MAX_TEXT_LENGTH characters as sent; check it before anything else happens.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         await checkRefusesEach(ctx, url, '/messages', badMessageBodies(MAX_TEXT_LENGTH));
@@ -126,6 +130,7 @@ export const grader: Grader = {
           expected: 'no message stored after only bad posts',
           actual: `GET /messages answered ${show(list.body ?? list.text)}`,
         });
+        await checkRefusalsLeftNoTrace(ctx, url);
         ctx.step(`posting a text of exactly ${MAX_TEXT_LENGTH} characters`);
         const longest = await call(url, 'POST', '/messages', { json: { text: 'y'.repeat(MAX_TEXT_LENGTH) } });
         check(longest.status === 201, {
@@ -135,16 +140,68 @@ export const grader: Grader = {
       },
     },
     {
-      id: 'client-paces',
-      title: 'client: asks at once, then waits intervalMs after each answer before asking again',
-      look: 'client.ts: after each answer, setTimeout(pollOnce, intervalMs) — neither at once nor never.',
+      id: 'apps-are-separate',
+      title: 'server: two apps made by createApp() share nothing: each starts empty, with id 1',
+      look: 'server.ts TODO 3: create the messages array (and any id counter) inside createApp(), not at the top of the file.',
+      async run(ctx) {
+        const first = await serveLesson(ctx);
+        const second = await serveLesson(ctx);
+        ctx.step('posting to the first app, then reading the second');
+        await call(first.url, 'POST', '/messages', { json: { text: 'for the first app' } });
+        const list = await call(second.url, 'GET', '/messages');
+        check(show(list.body) === show({ messages: [] }), {
+          expected: 'a second app, created in the same process, to start empty: { "messages": [] }',
+          actual: `it answered ${show(list.body ?? list.text)}: the two apps share one list`,
+        });
+        const own = await call(second.url, 'POST', '/messages', { json: { text: 'for the second app' } });
+        check((own.body as { id?: unknown } | undefined)?.id === 1, {
+          expected: "id 1 for the second app's first message",
+          actual: describeReply(own),
+        });
+      },
+    },
+    {
+      id: 'client-first-at-once',
+      title: 'client: the first request goes out at once, then the next one intervalMs after the answer',
+      look: 'client.ts TODO 6: call pollOnce() once at the start, right away; only the polls after it wait intervalMs.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
+        const timers = watchTimers(ctx);
+        await startClient(ctx, fake, LONG_INTERVAL_MS);
+        // "At once" is generous here (a busy machine, a first fetch): a client that waits
+        // intervalMs first would take ten times as long.
+        const first = await expectRequest(ctx, fake, { method: 'GET', path: '/messages', after: `at once after startPolling() (intervalMs ${LONG_INTERVAL_MS})`, withinMs: LONG_INTERVAL_MS / 10 });
+        first.respond(200, { messages: [] });
+        ctx.step('waiting for your client to schedule its next poll');
+        const next = await timers.next(1000);
+        check(next?.ms === LONG_INTERVAL_MS, {
+          expected: `the next poll scheduled intervalMs (${LONG_INTERVAL_MS} ms) after the answer`,
+          actual: next ? `your client started a timer of ${show(next.ms)} ms` : 'your client started no timer after the answer',
+        });
+        const early = await fake.next(PROMPT_MS);
+        check(!early, { expected: `no request during the ${LONG_INTERVAL_MS} ms interval`, actual: `your client sent ${early?.method} ${early?.path}` });
+      },
+    },
+    {
+      id: 'client-paces',
+      title: 'client: asks at once, then waits intervalMs after each answer before asking again',
+      look: 'client.ts TODO 6: after each answer, setTimeout(pollOnce, intervalMs) — neither at once nor never.',
+      async run(ctx) {
+        const fake = await scriptedServer(ctx);
+        const timers = watchTimers(ctx);
         await startClient(ctx, fake);
         let previous = await nextPoll(ctx, fake, 'after startPolling()');
         for (const round of [2, 3]) {
           previous.respond(200, { messages: [] });
           const answeredAt = performance.now();
+          // The delay the client asks for, exactly: a busy machine can stretch a real gap,
+          // so the measured gap below is only a second witness.
+          ctx.step('waiting for your client to schedule its next poll');
+          const scheduled = await timers.next(1000);
+          check(scheduled?.ms === INTERVAL_MS, {
+            expected: `the next poll scheduled intervalMs (${INTERVAL_MS} ms) after an answer`,
+            actual: scheduled ? `your client started a timer of ${show(scheduled.ms)} ms` : 'your client started no timer after the answer',
+          });
           const exchange = await nextPoll(ctx, fake, `number ${round}`);
           const gap = Math.round(exchange.arrivedAt - answeredAt);
           check(gap >= INTERVAL_MS - 5, {
@@ -162,7 +219,7 @@ export const grader: Grader = {
     {
       id: 'client-no-overlap',
       title: 'client: never has two polls open at once (a slow answer delays the next poll)',
-      look: 'client.ts: schedule the next poll when the current one has finished (setTimeout), not on a fixed clock (setInterval).',
+      look: 'client.ts TODO 6: schedule the next poll when the current one has finished (setTimeout), not on a fixed clock (setInterval).',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         await startClient(ctx, fake);
@@ -181,7 +238,7 @@ export const grader: Grader = {
     {
       id: 'client-delivers-once',
       title: 'client: delivers each message exactly once, in order, though the server repeats them',
-      look: 'client.ts: the server sends every message each time; remember the largest id delivered and call onMessage only for larger ones.',
+      look: 'client.ts TODO 5: the server sends every message each time; remember the largest id delivered and call onMessage only for larger ones.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const { seen } = await startClient(ctx, fake);
@@ -206,18 +263,24 @@ export const grader: Grader = {
     },
     {
       id: 'client-stops',
-      title: 'client: after stop(), no request is sent and nothing is delivered',
-      look: 'client.ts: stop() must clear the pending timer, abort the request in flight, and pollOnce must not deliver once stopped.',
+      title: 'client: after stop(), no request is sent, nothing is delivered and no timer is left',
+      look: 'client.ts TODO 8: stop() must clear the pending timer, abort the request in flight, and pollOnce must not deliver once stopped.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const quiet = INTERVAL_MS * 5;
 
         ctx.step('stopping the client while it waits between two polls');
+        const timers = watchTimers(ctx);
         const first = await startClient(ctx, fake);
         (await nextPoll(ctx, fake, 'after startPolling()')).respond(200, { messages: [message(1)] });
-        const delivered = await waitUntil(() => (first.seen.messages.length > 0 ? true : undefined), { withinMs: 1000 });
-        check(delivered, { expected: 'message 1 to be delivered', actual: 'onMessage was not called' });
+        ctx.step('waiting for your client to schedule its next poll');
+        const scheduled = await timers.next(1000);
+        check(scheduled && first.seen.messages.length > 0, {
+          expected: 'message 1 delivered, and the next poll scheduled (setTimeout)',
+          actual: `delivered ${show(first.seen.messages)}; ${scheduled ? 'a timer started' : 'no timer started'}`,
+        });
         first.poller.stop();
+        await checkNoTimerLeft(ctx, timers, 'after stop()', 'client.ts: stop() must clear the timer of the next poll (clearTimeout), not only set a flag.');
         const late = await fake.next(quiet);
         check(!late, {
           expected: 'no request after stop()',
@@ -260,16 +323,13 @@ export const grader: Grader = {
           expected: 'after stop() inside onMessage: nothing more delivered (not even the rest of that answer) and no request',
           actual: `delivered ids ${show(thirdGot)}${more ? `, then ${more.method} ${more.path}` : ''}`,
         });
-        check(second.seen.errors.length === errorsBefore, {
-          expected: 'no onError call caused by stop() itself (the aborted request is not a failure to report)',
-          actual: `onError was called with ${show(second.seen.errors.slice(errorsBefore).map(String))}`,
-        });
+        checkNoErrorSince(second.seen, errorsBefore);
       },
     },
     {
       id: 'client-survives-failure',
       title: 'client: a failed request is reported to onError and polling goes on',
-      look: 'client.ts: wrap the fetch in try/catch, call onError, and schedule the next poll in every case; check response.ok.',
+      look: 'client.ts TODO 7: wrap the fetch in try/catch, call onError, and schedule the next poll in every case; check response.ok.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const { seen } = await startClient(ctx, fake);

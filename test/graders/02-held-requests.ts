@@ -3,12 +3,12 @@
  * the grader when a poll is really being held, so no test has to guess with a sleep. The
  * client is graded against a scripted server that holds or answers each poll on cue.
  */
-import { badMessageBodies, checkRefusesEach } from '../../shared/grading/bad-input.ts';
 import { check, show } from '../../shared/grading/failure.ts';
 import { describeReply, outcomeWithin, type PendingCall } from '../../shared/grading/http-client.ts';
-import { serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
-import { ANSWER_LIMIT_MS, describeOutcome, holdPolls, postMessage, replyWithin, waitingCount } from '../../shared/grading/polls.ts';
+import { checkNoErrorSince, serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
+import { ANSWER_LIMIT_MS, checkAppsAreSeparate, checkRefusalsWithHeldPoll, holdPolls, postMessage, replyWithin, waitingCount } from '../../shared/grading/polls.ts';
 import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
+import { checkNoTimerLeft, watchTimers } from '../../shared/grading/timers.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
 
 interface Message {
@@ -22,6 +22,10 @@ const MAX_TEXT_LENGTH = 500;
 const PROMPT_MS = 250;
 /** The client's wait after a failed poll, in these tests. */
 const RETRY_MS = 60;
+/** A retryMs so long that a pause where there should be none cannot hide in the tests' margins. */
+const LONG_RETRY_MS = 10_000;
+/** retryMs when the option is left out, as the lesson text states. */
+const DEFAULT_RETRY_MS = 1000;
 
 const message = (id: number): Message => ({ id, text: `message ${id}`, time: 1_700_000_000_000 + id });
 
@@ -38,8 +42,27 @@ async function answerOf(ctx: TestContext, poll: PendingCall, withinMs = ANSWER_L
 
 const post = (ctx: TestContext, url: string, text: string) => postMessage<Message>(ctx, url, text);
 
-function startClient(ctx: TestContext, fake: ScriptedServer) {
-  return startLessonClient<Message>(ctx, 'startLongPolling', { baseUrl: fake.url, retryMs: RETRY_MS });
+function startClient(ctx: TestContext, fake: ScriptedServer, extra: Record<string, unknown> = { retryMs: RETRY_MS }) {
+  return startLessonClient<Message>(ctx, 'startLongPolling', { baseUrl: fake.url, ...extra });
+}
+
+/**
+ * Starts a client with `options`, fails its first poll with a 500, and returns it with the
+ * delay of the pause it then starts (its next timer: the lesson code's timers are watched).
+ */
+async function clientAfterFailure(ctx: TestContext, options: Record<string, unknown>) {
+  const fake = await scriptedServer(ctx);
+  const timers = watchTimers(ctx);
+  const client = await startClient(ctx, fake, options);
+  (await nextPoll(ctx, fake, `after startLongPolling(${show(options)})`)).respond(500, { error: 'the server failed' });
+  const failedAt = performance.now();
+  ctx.step('waiting for your client to start its pause (a setTimeout) after the failure');
+  const pause = await timers.next(ANSWER_LIMIT_MS);
+  check(pause, {
+    expected: 'a pause after the failed poll: a setTimeout of retryMs before the next poll',
+    actual: 'your client started no timer after the failure',
+  });
+  return { ...client, fake, timers, failedAt, pauseMs: pause.ms };
 }
 
 function nextPoll(ctx: TestContext, fake: ScriptedServer, after: string, withinMs?: number): Promise<Exchange> {
@@ -52,7 +75,7 @@ export const grader: Grader = {
     {
       id: 'poll-is-held',
       title: 'server: GET /poll is held open while nothing is posted, and /stats counts it',
-      look: 'server.ts: GET /poll keeps its `res` in the waiting list and answers nothing; GET /stats answers { waiting: waiting.length }.',
+      look: 'server.ts TODO 2 and 5: GET /poll keeps its `res` in the waiting list and answers nothing; GET /stats answers { waiting: <how many are held> }.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         const [poll] = await holdPolls(ctx, url, 1);
@@ -68,7 +91,7 @@ export const grader: Grader = {
     {
       id: 'post-answers-poll',
       title: 'server: posting a message answers the held poll with { message }',
-      look: 'server.ts: in POST /messages, answer each held `res` with res.json({ message }).',
+      look: 'server.ts TODO 3: in POST /messages, answer each held `res` with res.json({ message }).',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         const [poll] = await holdPolls(ctx, url, 1);
@@ -83,7 +106,7 @@ export const grader: Grader = {
     {
       id: 'poster-acknowledged',
       title: 'server: the poster gets 201 and the stored message, whether or not anyone waits',
-      look: 'server.ts: end POST /messages with res.status(201).json(message), also when no poll is waiting.',
+      look: 'server.ts TODO 4: end POST /messages with res.status(201).json(message), also when no poll is waiting.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         const alone = await post(ctx, url, 'nobody listens');
@@ -103,7 +126,7 @@ export const grader: Grader = {
     {
       id: 'answers-every-poll',
       title: 'server: every held poll receives the message, not only the first',
-      look: 'server.ts: loop over the whole waiting list and answer each response.',
+      look: 'server.ts TODO 3: loop over the whole waiting list and answer each response.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         const polls = await holdPolls(ctx, url, 3);
@@ -122,7 +145,7 @@ export const grader: Grader = {
     {
       id: 'prompt-delivery',
       title: 'server: a held poll is answered as soon as the message is posted (not on a timer)',
-      look: 'server.ts: answer the held polls inside the POST /messages handler, before answering the poster — not from a setInterval that checks for news.',
+      look: 'server.ts TODO 3: answer the held polls inside the POST /messages handler, before answering the poster — not from a setInterval that checks for news.',
       timeoutMs: 8000,
       async run(ctx) {
         const { url } = await serveLesson(ctx);
@@ -147,7 +170,7 @@ export const grader: Grader = {
     {
       id: 'waits-for-next',
       title: 'server: a poll that comes after a message waits for the next one (no replay)',
-      look: 'server.ts: GET /poll never answers with a message that was posted before it; it waits for the next one.',
+      look: 'server.ts TODO 2: GET /poll never answers with a message that was posted before it; it waits for the next one.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         await post(ctx, url, 'old news');
@@ -163,7 +186,7 @@ export const grader: Grader = {
     {
       id: 'forgets-answered',
       title: 'server: answered polls are forgotten (/stats counts only the held ones)',
-      look: 'server.ts: empty the waiting list when you answer it (waiting.splice(0)): a response can be answered only once.',
+      look: 'server.ts TODO 3: empty the waiting list when you answer it (waiting.splice(0)): a response can be answered only once.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         const polls = await holdPolls(ctx, url, 2);
@@ -180,29 +203,31 @@ export const grader: Grader = {
     },
     {
       id: 'rejects-bad-input',
-      title: 'server: bad input gets 400 and a JSON error, and answers no held poll',
-      look: 'server.ts: check the body first and answer 400; only a good message is stored and sent to the held polls.',
+      title: 'server: bad input gets 400 and a JSON error, answers no held poll, stores nothing and uses no id',
+      look: 'server.ts POST /messages (the check is given): answer 400 before anything else happens; only a good message takes an id, is stored and is sent to the held polls (TODO 3).',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
-        const [poll] = await holdPolls(ctx, url, 1);
-        await checkRefusesEach(ctx, url, '/messages', badMessageBodies(MAX_TEXT_LENGTH));
-        const early = poll!.settled();
-        check(!early, {
-          expected: 'the held poll still open after only bad posts',
-          actual: early ? `it was answered: ${describeOutcome(early)}` : '',
-        });
-        await post(ctx, url, 'a good one');
-        const answered = await answerOf(ctx, poll!);
-        check(answered.text === 'a good one', { expected: 'the poll answered with "a good one"', actual: show(answered) });
+        const reply = await checkRefusalsWithHeldPoll(ctx, url, MAX_TEXT_LENGTH);
+        const answered = (reply.body as { message?: Message } | undefined)?.message;
+        check(answered?.text === 'the first good one', { expected: 'the poll answered with { "message": ... "the first good one" }', actual: describeReply(reply) });
+      },
+    },
+    {
+      id: 'apps-are-separate',
+      title: 'server: two apps made by createApp() share nothing: not the held polls, not the messages, not the ids',
+      look: 'server.ts TODO 1: the waiting list (like the messages) lives inside createApp(), not at the top of the file.',
+      async run(ctx) {
+        await checkAppsAreSeparate(ctx, () => serveLesson(ctx));
       },
     },
     {
       id: 'client-repolls-at-once',
       title: 'client: asks again at once after every answer, one poll at a time',
-      look: 'client.ts: loop — fetch /poll, deliver, fetch /poll again with no pause (the server does the waiting); keep a single loop.',
+      look: 'client.ts TODO 6: loop — fetch /poll, deliver, fetch /poll again with no pause (the server does the waiting); keep a single loop.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
-        await startClient(ctx, fake);
+        // A long retryMs: a client that also pauses after a good answer shows it at once.
+        await startClient(ctx, fake, { retryMs: LONG_RETRY_MS });
         let previous = await nextPoll(ctx, fake, 'after startLongPolling()');
         for (const id of [1, 2]) {
           previous.respond(200, { message: message(id) });
@@ -211,7 +236,7 @@ export const grader: Grader = {
           const gap = Math.round(next.arrivedAt - answeredAt);
           check(gap <= PROMPT_MS, {
             expected: `the next GET /poll at once (within ${PROMPT_MS} ms) after an answer`,
-            actual: `it came ${gap} ms after the answer`,
+            actual: `it came ${gap} ms after the answer (retryMs was ${LONG_RETRY_MS}: wait retryMs only after a failure)`,
           });
           ctx.step('checking that only one poll is open');
           const extra = await fake.next(PROMPT_MS);
@@ -227,7 +252,7 @@ export const grader: Grader = {
     {
       id: 'client-delivers-each-once',
       title: 'client: delivers every message it is sent, once, in order',
-      look: 'client.ts: call onMessage(answer.message) once per answer.',
+      look: 'client.ts TODO 6: call onMessage(answer.message) once per answer.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const { seen } = await startClient(ctx, fake);
@@ -250,7 +275,7 @@ export const grader: Grader = {
     {
       id: 'client-stop-aborts',
       title: 'client: stop() aborts the held poll; no request and no delivery after it',
-      look: 'client.ts: keep the AbortController of the poll in flight and call abort() in stop(); check a stopped flag before delivering or asking again.',
+      look: 'client.ts TODO 8 and 9: keep the AbortController of the poll in flight and call abort() in stop(); check a stopped flag before delivering or asking again.',
       async run(ctx) {
         const fake = await scriptedServer(ctx);
         const { poller, seen } = await startClient(ctx, fake);
@@ -269,22 +294,19 @@ export const grader: Grader = {
           actual: `your client sent ${after?.method} ${after?.path} after stop()`,
         });
         check(seen.messages.length === 0, { expected: 'nothing delivered', actual: show(seen.messages) });
-        check(seen.errors.length === errorsBefore, {
-          expected: 'no onError call caused by stop() itself (the aborted poll is not a failure to report)',
-          actual: `onError was called with ${show(seen.errors.slice(errorsBefore).map(String))}`,
-          look: 'client.ts: in the catch, return quietly when stopped, before calling onError.',
-        });
+        checkNoErrorSince(seen, errorsBefore, 'client.ts: in the catch, return quietly when stopped, before calling onError.');
       },
     },
     {
       id: 'client-retries-after-error',
       title: 'client: a failed poll goes to onError, and the client asks again after retryMs',
-      look: 'client.ts: catch errors around the poll (and check response.ok), call onError, wait retryMs, then go on.',
+      look: 'client.ts TODO 7: catch errors around the poll (and check response.ok), call onError, wait retryMs, then go on.',
       async run(ctx) {
-        const fake = await scriptedServer(ctx);
-        const { seen } = await startClient(ctx, fake);
-        (await nextPoll(ctx, fake, 'after startLongPolling()')).respond(500, { error: 'the server failed' });
-        const failedAt = performance.now();
+        const { fake, seen, failedAt, pauseMs } = await clientAfterFailure(ctx, { retryMs: RETRY_MS });
+        check(pauseMs === RETRY_MS, {
+          expected: `a pause of exactly retryMs (${RETRY_MS} ms) after a failed poll`,
+          actual: `your client started a timer of ${show(pauseMs)} ms`,
+        });
         const second = await nextPoll(ctx, fake, 'after an answer with status 500');
         const gap = Math.round(second.arrivedAt - failedAt);
         check(gap >= RETRY_MS - 5, {
@@ -311,6 +333,40 @@ export const grader: Grader = {
         await startBareClient(ctx, 'startLongPolling', { baseUrl: fake.url, retryMs: RETRY_MS, onMessage: () => undefined });
         (await nextPoll(ctx, fake, 'from a client without onError')).respond(500, { error: 'the server failed' });
         await nextPoll(ctx, fake, 'after a failure, from a client without onError (onError is optional: call it as onError?.(error))');
+      },
+    },
+    {
+      id: 'client-default-retry',
+      title: 'client: without a retryMs option it waits 1000 ms after a failure (the default)',
+      look: 'client.ts TODO 7: give retryMs its default where you read the options: `const { retryMs = 1000 } = options`. setTimeout(f, undefined) waits about 1 ms.',
+      async run(ctx) {
+        const { fake, pauseMs } = await clientAfterFailure(ctx, {});
+        check(pauseMs === DEFAULT_RETRY_MS, {
+          expected: `a pause of ${DEFAULT_RETRY_MS} ms (the default retryMs) after a failed poll, when retryMs is not given`,
+          actual: `your client started a timer of ${show(pauseMs)} ms: a server that is down would be asked again and again`,
+        });
+        const early = await fake.next(PROMPT_MS);
+        check(!early, {
+          expected: `no request during the ${DEFAULT_RETRY_MS} ms pause`,
+          actual: `your client sent ${early?.method} ${early?.path} during the pause`,
+        });
+      },
+    },
+    {
+      id: 'client-stop-during-pause',
+      title: 'client: stop() during the pause after a failure ends it: no timer left, no request after it',
+      look: 'client.ts TODO 9: stop() must end the pause too — clear its timer (keep a way to reach it, e.g. a wakeUp function) — and the loop must check the stopped flag when the pause ends.',
+      async run(ctx) {
+        const { fake, timers, poller, seen } = await clientAfterFailure(ctx, { retryMs: LONG_RETRY_MS });
+        const errorsBefore = seen.errors.length;
+        poller.stop();
+        await checkNoTimerLeft(ctx, timers, 'after stop()');
+        const late = await fake.next(PROMPT_MS);
+        check(!late, {
+          expected: 'no request after stop(), also when stop() came during the pause after a failure',
+          actual: `your client sent ${late?.method} ${late?.path} after stop()`,
+        });
+        checkNoErrorSince(seen, errorsBefore);
       },
     },
   ],

@@ -2,6 +2,7 @@
  * Lesson 01's curated mutants: the reference solution with one typical learner mistake
  * each, and the grader test that must catch it (proved by test/meta/lessons.test.ts).
  */
+import { idTakenBeforeChecking, moveToModuleLevel } from '../../shared/grading/mutant-edits.ts';
 import type { Mutant } from '../../shared/grading/types.ts';
 
 export const mutants: readonly Mutant[] = [
@@ -26,10 +27,34 @@ export const mutants: readonly Mutant[] = [
   {
     id: 'module-level-state',
     mistake: 'keeps the messages at the top of the file, so every app shares them',
-    caughtBy: 'get-lists-all',
+    caughtBy: 'apps-are-separate',
+    edits: moveToModuleLevel('server.ts', '  const messages: Message[] = [];\n'),
+  },
+  {
+    id: 'refused-post-uses-id',
+    mistake: 'takes the next id from a counter before checking the body, so a refused post uses one up',
+    caughtBy: 'rejects-bad-input',
+    edits: idTakenBeforeChecking(),
+  },
+  {
+    id: 'trims-before-limit',
+    mistake: 'measures the text after trimming it, so spaces do not count towards the 500 characters',
+    caughtBy: 'rejects-bad-input',
+    edits: [{ file: 'server.ts', find: 'if (text.length > MAX_TEXT_LENGTH)', replace: 'if (text.trim().length > MAX_TEXT_LENGTH)' }],
+  },
+  {
+    id: 'client-waits-first',
+    mistake: 'waits intervalMs before the first request too',
+    caughtBy: 'client-first-at-once',
+    edits: [{ file: 'client.ts', find: '  void pollOnce();', replace: '  timer = setTimeout(pollOnce, intervalMs);' }],
+  },
+  {
+    id: 'client-stop-leaves-timer',
+    mistake: 'stop() sets a flag that the next poll checks, but leaves its timer pending',
+    caughtBy: 'client-stops',
     edits: [
-      { file: 'server.ts', find: '  const messages: Message[] = [];\n', replace: '' },
-      { file: 'server.ts', find: '/** Builds the lesson', replace: 'const messages: Message[] = [];\n\n/** Builds the lesson' },
+      { file: 'client.ts', find: '      clearTimeout(timer);\n', replace: '' },
+      { file: 'client.ts', find: '    inFlight = new AbortController();', replace: '    if (stopped) return;\n    inFlight = new AbortController();' },
     ],
   },
   {

@@ -2,6 +2,7 @@
  * Lesson 02's curated mutants: the reference solution with one typical learner mistake
  * each, and the grader test that must catch it (proved by test/meta/lessons.test.ts).
  */
+import { idTakenBeforeChecking, moveToModuleLevel } from '../../shared/grading/mutant-edits.ts';
 import type { Mutant } from '../../shared/grading/types.ts';
 
 const deliver = '        if (!stopped) onMessage(message);';
@@ -70,6 +71,42 @@ export const mutants: readonly Mutant[] = [
     mistake: 'stores and sends whatever body arrives',
     caughtBy: 'rejects-bad-input',
     edits: [{ file: 'server.ts', find: 'const problem = problemWithNewMessage(req.body);', replace: 'const problem: string | undefined = undefined;' }],
+  },
+  {
+    id: 'shared-waiting-list',
+    mistake: 'keeps the held polls at the top of the file, so every app made by createApp() shares them',
+    caughtBy: 'apps-are-separate',
+    edits: moveToModuleLevel('server.ts', '  const waiting: Response[] = [];\n'),
+  },
+  {
+    id: 'shared-messages',
+    mistake: 'keeps the messages at the top of the file, so a second app continues the first one\'s ids',
+    caughtBy: 'apps-are-separate',
+    edits: moveToModuleLevel('server.ts', '  const messages: Message[] = [];\n'),
+  },
+  {
+    id: 'refused-post-uses-id',
+    mistake: 'takes the next id before checking the body, so a refused post uses one up',
+    caughtBy: 'rejects-bad-input',
+    edits: idTakenBeforeChecking(),
+  },
+  {
+    id: 'client-pauses-retry-after-success',
+    mistake: 'waits retryMs after every answer, good or bad',
+    caughtBy: 'client-repolls-at-once',
+    edits: [{ file: 'client.ts', find: deliver, replace: `${deliver}\n        await pause(retryMs);` }],
+  },
+  {
+    id: 'client-no-default-retry',
+    mistake: 'leaves retryMs undefined when the option is not given, so a failing server is asked again at once',
+    caughtBy: 'client-default-retry',
+    edits: [{ file: 'client.ts', find: 'retryMs = 1000 }', replace: 'retryMs }' }],
+  },
+  {
+    id: 'client-stop-leaves-pause',
+    mistake: 'stop() does not end the pause after a failure: its timer outlives the client',
+    caughtBy: 'client-stop-during-pause',
+    edits: [{ file: 'client.ts', find: '      wakeUp?.();\n', replace: '' }],
   },
   {
     id: 'client-pauses',

@@ -2,6 +2,7 @@
  * Lesson 03's curated mutants: the reference solution with one typical learner mistake
  * each, and the grader test that must catch it (proved by test/meta/lessons.test.ts).
  */
+import { idTakenBeforeChecking, moveToModuleLevel } from '../../shared/grading/mutant-edits.ts';
 import type { Mutant } from '../../shared/grading/types.ts';
 
 const backOff = '    return Math.min(retryMs * 2 ** (failuresInARow - 1), maxRetryMs);';
@@ -54,6 +55,75 @@ export const mutants: readonly Mutant[] = [
     mistake: 'lets browsers and proxies cache poll answers',
     caughtBy: 'no-store',
     edits: [{ file: 'server.ts', find: "  res.set('Cache-Control', 'no-store');\n", replace: '' }],
+  },
+  {
+    id: 'no-default-hold',
+    mistake: 'gives holdMs no default, so createApp() times every poll out at once',
+    caughtBy: 'default-hold',
+    edits: [{ file: 'server.ts', find: 'createApp({ holdMs = DEFAULT_HOLD_MS }: AppOptions = {})', replace: 'createApp({ holdMs }: AppOptions = {})' }],
+  },
+  {
+    id: 'forget-keeps-timer',
+    mistake: 'forget() removes the poll from the list but leaves its timer running',
+    caughtBy: 'message-answer',
+    edits: [{ file: 'server.ts', find: '    clearTimeout(poll.timer);\n', replace: '' }],
+  },
+  {
+    id: 'cancelled-late-with-503',
+    mistake: 'answers polls that arrive after shutdown() with 503 instead of 200 { status: "cancelled" }',
+    caughtBy: 'shutdown-cancels',
+    edits: [{ file: 'server.ts', find: "      res.json({ status: 'cancelled' } satisfies PollAnswer);", replace: "      res.status(503).json({ status: 'cancelled' } satisfies PollAnswer);" }],
+  },
+  {
+    id: 'refused-post-uses-id',
+    mistake: 'takes the next id before checking the body, so a refused post uses one up',
+    caughtBy: 'rejects-bad-input',
+    edits: idTakenBeforeChecking(),
+  },
+  {
+    id: 'shared-waiting-list',
+    mistake: 'keeps the held polls at the top of the file, so every app made by createApp() shares them',
+    caughtBy: 'apps-are-separate',
+    edits: moveToModuleLevel('server.ts', '  const waiting = new Set<HeldPoll>();\n'),
+  },
+  {
+    id: 'shared-shutdown-flag',
+    mistake: 'keeps the shuttingDown flag at the top of the file, so shutting one app down cancels the polls of every app',
+    caughtBy: 'apps-are-separate',
+    edits: moveToModuleLevel('server.ts', '  let shuttingDown = false;\n'),
+  },
+  {
+    id: 'client-pauses-after-timeout',
+    mistake: 'pauses retryMs after a timeout answer, as if it were a failure',
+    caughtBy: 'client-repolls-after-timeout',
+    edits: [{ file: 'client.ts', find: '        if (!stopped) handle(answer);', replace: "        if (!stopped) handle(answer);\n        if (answer.status === 'timeout') await pause(retryMs);" }],
+  },
+  {
+    id: 'client-backoff-off-by-one',
+    mistake: 'doubles from the first failure on: 2×, 4×, … retryMs instead of retryMs, 2×, …',
+    caughtBy: 'client-backs-off',
+    edits: [{ file: 'client.ts', find: backOff, replace: '    return Math.min(retryMs * 2 ** failuresInARow, maxRetryMs);' }],
+  },
+  {
+    id: 'client-reset-on-message-only',
+    mistake: 'resets the failure count only on a message, not on a timeout answer',
+    caughtBy: 'client-backs-off',
+    edits: [
+      { file: 'client.ts', find: '        failuresInARow = 0; // a success ends the run of failures: the next pause is short again\n', replace: '' },
+      { file: 'client.ts', find: "    if (answer.status === 'message') onMessage(answer.message);", replace: "    if (answer.status === 'message') {\n      failuresInARow = 0;\n      onMessage(answer.message);\n    }" },
+    ],
+  },
+  {
+    id: 'client-no-default-cap',
+    mistake: 'gives maxRetryMs no default, so without it every pause is NaN: no pause at all',
+    caughtBy: 'client-default-backoff',
+    edits: [{ file: 'client.ts', find: 'maxRetryMs = 30_000 }', replace: 'maxRetryMs }' }],
+  },
+  {
+    id: 'client-stop-leaves-pause',
+    mistake: 'stop() does not end the pause after a failure: its timer outlives the client',
+    caughtBy: 'client-stop-anytime',
+    edits: [{ file: 'client.ts', find: '      wakeUp?.();\n', replace: '' }],
   },
   {
     id: 'client-timeout-as-error',

@@ -2,6 +2,7 @@
  * Lesson 04's curated mutants: the reference solution with one typical learner mistake
  * each, and the grader test that must catch it (proved by test/meta/lessons.test.ts).
  */
+import { moveToModuleLevel } from '../../shared/grading/mutant-edits.ts';
 import type { Mutant } from '../../shared/grading/types.ts';
 
 const newer = '    const newer = history.slice(after - oldestKept + 1);';
@@ -79,6 +80,51 @@ export const mutants: readonly Mutant[] = [
     mistake: 'starts ids from 1 again after a restart with initialMessages',
     caughtBy: 'initial-messages',
     edits: [{ file: 'server.ts', find: '  let lastId = initialMessages.at(-1)?.id ?? 0;', replace: '  let lastId = 0;' }],
+  },
+  {
+    id: 'ids-from-count',
+    mistake: 'continues the ids from the number of initial messages instead of the last id',
+    caughtBy: 'initial-messages',
+    edits: [{ file: 'server.ts', find: '  let lastId = initialMessages.at(-1)?.id ?? 0;', replace: '  let lastId = initialMessages.length;' }],
+  },
+  {
+    id: 'no-default-history',
+    mistake: 'gives historyLimit no default, so without it nothing is ever dropped',
+    caughtBy: 'default-history',
+    edits: [{ file: 'server.ts', find: 'historyLimit = DEFAULT_HISTORY_LIMIT,', replace: 'historyLimit,' }],
+  },
+  {
+    id: 'caps-catch-up',
+    mistake: 'answers a catch-up with at most 100 messages',
+    caughtBy: 'catch-up-everything',
+    edits: [{ file: 'server.ts', find: newer, replace: '    const newer = history.slice(after - oldestKept + 1, after - oldestKept + 101);' }],
+  },
+  {
+    id: 'refused-post-uses-id',
+    mistake: 'takes the next id before checking the body, so a refused post uses one up',
+    caughtBy: 'rejects-bad-input',
+    edits: [
+      { file: 'server.ts', find: '    const problem = problemWithNewMessage(body);\n', replace: '    const id = ++lastId;\n    const problem = problemWithNewMessage(body);\n' },
+      { file: 'server.ts', find: '{ id: ++lastId,', replace: '{ id,' },
+    ],
+  },
+  {
+    id: 'shared-waiting-list',
+    mistake: 'keeps the held polls at the top of the file, so every app made by createApp() shares them',
+    caughtBy: 'apps-are-separate',
+    edits: moveToModuleLevel('server.ts', '  const waiting = new Set<HeldPoll>();\n', 'export function createApp('),
+  },
+  {
+    id: 'answers-without-forgetting',
+    mistake: 'answers the held polls after a post without forgetting them (sendJson instead of answer)',
+    caughtBy: 'holds-then-answers',
+    edits: [{ file: 'server.ts', find: '      if (message.id > poll.after) answer(poll, bytes);', replace: '      if (message.id > poll.after) sendJson(poll.res, 200, bytes);' }],
+  },
+  {
+    id: 'sixteen-digits',
+    mistake: 'accepts 16 digits in after, more than a number holds exactly in general',
+    caughtBy: 'rejects-bad-after',
+    edits: [{ file: 'server.ts', find: '/^\\d{1,15}$/', replace: '/^\\d{1,16}$/' }],
   },
   {
     id: 'client-stale-id',
