@@ -143,12 +143,20 @@ export async function checkRefusalsWithHeldPoll(ctx: TestContext, url: string, m
 /**
  * Two apps made by createApp() in one process must share nothing: a poll held by the first is
  * not counted by the second, the second's first message gets id 1, and posting to the second
- * does not touch the first's polls. `serve` builds and serves a new app; `pollPath` is a poll
- * that the new app holds.
+ * does not touch the first's polls — checked after the first app has a message of its own,
+ * so that shared messages or ids show whatever ran before. `serve` builds and serves a new
+ * app; `pollPathAfter(id)` is a poll that app holds once it has the message `id`.
  */
-export async function checkAppsAreSeparate(ctx: TestContext, serve: () => Promise<{ url: string }>, pollPath = '/poll'): Promise<void> {
+export async function checkAppsAreSeparate(
+  ctx: TestContext,
+  serve: () => Promise<{ url: string }>,
+  pollPathAfter: (lastId: unknown) => string = () => '/poll',
+): Promise<void> {
   const first = await serve();
   const second = await serve();
+  // The first app has a message before the second gets one: shared messages or ids show.
+  const before = await postMessage<{ id?: unknown }>(ctx, first.url, 'first message of the first app');
+  const pollPath = pollPathAfter(before.id);
   const [held] = await holdPolls(ctx, first.url, 1, { path: pollPath });
   const look = 'server.ts: create the waiting list, the messages and any counter inside createApp(), not at the top of the file: every app needs its own.';
   ctx.step("reading the second app's /stats");

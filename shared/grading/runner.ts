@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Lesson } from '../manifest.ts';
 import { projectRoot } from '../paths.ts';
 import { DEFAULT_TEST_TIMEOUT_MS } from './engine.ts';
-import { loadGrader } from './graders.ts';
+import { loadGrader, selectTests } from './graders.ts';
 import type { GraderTest, LessonReport, TestResult } from './types.ts';
 import type { WorkerMessage } from './worker.ts';
 
@@ -26,6 +26,8 @@ const OUTPUT_TAIL_CHARS = 2000;
 export interface GradeOptions {
   /** Called as each test finishes, in order. */
   onResult?: (result: TestResult, index: number) => void;
+  /** Run only the tests with these ids (the meta-tests prove a mutant against the one test named for it). */
+  only?: readonly string[];
 }
 
 interface ChildOutcome {
@@ -58,7 +60,7 @@ function runChild(
   record: (result: TestResult, index: number) => void,
 ): Promise<ChildOutcome> {
   return new Promise((resolve) => {
-    const child = fork(workerPath, [slug, lessonDir, String(from)], {
+    const child = fork(workerPath, [slug, lessonDir, String(from), tests.map((t) => t.id).join(',')], {
       cwd: projectRoot,
       execArgv: ['--import', 'tsx', `--max-old-space-size=${MEMORY_LIMIT_MB}`],
       env: { ...process.env, NODE_ENV: 'test', NO_COLOR: '1', FORCE_COLOR: '0' },
@@ -119,6 +121,7 @@ const HANGS_BEFORE_GIVING_UP = 2;
 /** Grades `lessonDir` with the lesson's grader; resolves with every test's result, in order. */
 export async function gradeLesson(lesson: Lesson, lessonDir: string, options: GradeOptions = {}): Promise<LessonReport> {
   const grader = await loadGrader(lesson.slug);
+  const tests = selectTests(grader.tests, options.only);
   const results: TestResult[] = [];
   const record = (result: TestResult, index: number): void => {
     results[index] = result;
@@ -126,16 +129,16 @@ export async function gradeLesson(lesson: Lesson, lessonDir: string, options: Gr
   };
   let next = 0;
   let hangsInARow = 0;
-  while (next < grader.tests.length) {
-    const outcome = await runChild(lesson.slug, grader.tests, lessonDir, next, record);
+  while (next < tests.length) {
+    const outcome = await runChild(lesson.slug, tests, lessonDir, next, record);
     if (outcome.fatal) throw new Error(outcome.fatal);
     next = outcome.next;
     hangsInARow = outcome.hung ? hangsInARow + 1 : 0;
     if (hangsInARow >= HANGS_BEFORE_GIVING_UP) {
       // Grading stays bounded: code that locks up every test would otherwise cost each
       // test its whole limit. The rest count as failed, and say why.
-      for (let index = next; index < grader.tests.length; index++) {
-        const test = grader.tests[index]!;
+      for (let index = next; index < tests.length; index++) {
+        const test = tests[index]!;
         record(failed(test, deathMessage(test, `not run: in the ${HANGS_BEFORE_GIVING_UP} tests before, the lesson code never gave control back, so the rest of this lesson is counted as failed.`, ''), 0), index);
       }
       break;

@@ -3,12 +3,12 @@
  * and reports over IPC as it goes: `start` before each test, `result` after it. The parent
  * (runner.ts) kills it when a test overruns and starts a fresh one for the rest.
  *
- * Usage (by runner.ts only): node --import tsx worker.ts <slug> <lessonDir> <fromIndex>
+ * Usage (by runner.ts only): node --import tsx worker.ts <slug> <lessonDir> <fromIndex> <test ids, comma-separated>
  *
  * @module
  */
 import { runTests } from './engine.ts';
-import { loadGrader } from './graders.ts';
+import { loadGrader, selectTests } from './graders.ts';
 import type { TestResult } from './types.ts';
 
 export type WorkerMessage =
@@ -21,17 +21,17 @@ function send(message: WorkerMessage): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const [slug, lessonDir, from] = process.argv.slice(2);
+  const [slug, lessonDir, from, ids] = process.argv.slice(2);
   if (!slug || !lessonDir || !process.send) throw new Error('worker.ts is started by runner.ts');
-  const grader = await loadGrader(slug);
+  const selected = selectTests((await loadGrader(slug)).tests, ids?.split(','));
   const first = Number(from ?? 0);
-  const tests = grader.tests.slice(first);
+  const tests = selected.slice(first);
   let pending = send({ type: 'start', index: first });
   await runTests(tests, lessonDir, (result, offset) => {
     const index = first + offset;
     pending = pending
       .then(() => send({ type: 'result', index, result }))
-      .then(() => (index + 1 < grader.tests.length ? send({ type: 'start', index: index + 1 }) : undefined));
+      .then(() => (index + 1 < selected.length ? send({ type: 'start', index: index + 1 }) : undefined));
   });
   await pending;
   await send({ type: 'done' });

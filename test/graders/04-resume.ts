@@ -266,7 +266,7 @@ export const grader: Grader = {
       title: 'server: two apps made by createApp() share nothing: not the held polls, not the history, not the ids',
       look: 'server.ts TODO 1: the history, lastId and the waiting set live inside createApp(), not at the top of the file.',
       async run(ctx) {
-        await checkAppsAreSeparate(ctx, () => serve(ctx), '/poll?after=0');
+        await checkAppsAreSeparate(ctx, () => serve(ctx), (lastId) => `/poll?after=${String(lastId)}`);
       },
     },
     {

@@ -875,17 +875,20 @@ export const grader: Grader = {
       timeoutMs: TEST_LIMIT_MS,
       async run(ctx) {
         const { url } = await startChat(ctx);
-        await register(ctx, url, 'liger_zql');
-        await register(ctx, url, 'ape');
+        // Names in mixed case, so that what a name looks like differs from its text.
+        await register(ctx, url, 'Liger_ZQL');
+        await register(ctx, url, 'Ape');
+        await register(ctx, url, 'Mary');
         await register(ctx, url, '漠然');
         const taken: Array<[string, string]> = [
-          ['the same name in capitals', 'LIGER_ZQL'],
-          ['the same name in wide letters (ｌｉｇｅｒ)', 'ｌｉｇｅｒ_ｚｑｌ'],
-          ['"ape" written in Cyrillic letters', 'аре'],
+          ['"Liger_ZQL" in other capitals', 'liger_zql'],
+          ['"Liger_ZQL" in wide letters (ｌｉｇｅｒ)', 'ｌｉｇｅｒ_ｚｑｌ'],
+          ['"Ape" written in Cyrillic letters', 'аре'],
+          ['"Mary" with "rn" for "m"', 'rnary'],
         ];
         for (const [what, name] of taken) expectError(await call(url, 'POST', '/register', { json: { name, password: PASSWORD } }), 409, `registering ${what}`);
         const refused: Array<[string, string]> = [
-          ['a Cyrillic і among Latin letters', 'lіger_zql2'],
+          ['a Cyrillic і among Latin letters', 'lіger_zql'],
           ['a zero-width space', 'an\u200bn'],
           ['a right-to-left override', 'ann\u202egpj.exe'],
           ['half a surrogate pair', 'ann\ud800'],
