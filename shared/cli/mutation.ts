@@ -45,7 +45,8 @@ for (const lesson of chosen.length > 0 ? chosen : lessons) {
   const stryker = new Stryker({
     mutate: files,
     testRunner: 'command',
-    commandRunner: { command: `npx tsx shared/cli/verify.ts ${lesson.number} --target solutions` },
+    // --bail: a mutant is detected at its first failed test; only survivors cost a whole grading.
+    commandRunner: { command: `npx tsx shared/cli/verify.ts ${lesson.number} --target solutions --bail` },
     coverageAnalysis: 'off',
     concurrency: 2,
     timeoutMS: 60_000,

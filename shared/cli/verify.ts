@@ -1,5 +1,5 @@
 /**
- * `npm run verify -- <N|slug> [--target lessons|solutions|DIR]`
+ * `npm run verify -- <N|slug> [--target lessons|solutions|DIR] [--bail]`
  *
  * Grades one lesson: each test with pass or fail and, for a failure, what was expected,
  * what happened and where to look; then `N passed, N failed`. Exits 0 only when every
@@ -17,21 +17,24 @@ import { gradeLesson } from '../grading/runner.ts';
 import { lessonFolder } from '../grading/targets.ts';
 import { readProgress, recordProgress } from '../progress.ts';
 
-const usage = `Usage: npm run verify -- <lesson number or slug> [--target lessons|solutions|DIR]
+const usage = `Usage: npm run verify -- <lesson number or slug> [--target lessons|solutions|DIR] [--bail]
+
+  --bail   stop at the first failed test
 
 Lessons:
 ${lessons.map((l) => `  ${l.number}  ${l.slug}  ${l.title}`).join('\n')}`;
 
 /** Grades one lesson of `target`, printing as it goes; true when every test passed. */
-export async function verify(lesson: Lesson, target = 'lessons'): Promise<boolean> {
+export async function verify(lesson: Lesson, target = 'lessons', bail = false): Promise<boolean> {
   const folder = lessonFolder(lesson, target);
   const style = styleFor(process.stdout);
   console.log(lessonHeading(lesson, path.relative(projectRoot, folder) || folder, style));
-  const report = await gradeLesson(lesson, folder, { onResult: (result) => console.log(resultLine(result, style)) });
+  const report = await gradeLesson(lesson, folder, { bail, onResult: (result) => console.log(resultLine(result, style)) });
   const summary = summaryLine(report.results);
   const allPassed = report.results.every((r) => r.status === 'passed');
   console.log(`\n${allPassed ? style.green(summary) : style.red(summary)}`);
-  if (target === 'lessons') {
+  // A bailed run graded only part of the lesson: it is not progress to record.
+  if (target === 'lessons' && !bail) {
     const failing = report.results.filter((r) => r.status === 'failed');
     recordProgress(lesson.slug, report.results.length - failing.length, failing.length, failing[0]?.message);
     if (!allPassed) console.log(style.dim(`Stuck? npm run hint -- ${lesson.number}`));
@@ -56,7 +59,7 @@ export function whatNext(lesson: Lesson): string {
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { target: { type: 'string', default: 'lessons' }, help: { type: 'boolean', short: 'h' } },
+    options: { target: { type: 'string', default: 'lessons' }, bail: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help || positionals.length !== 1) {
     console.log(usage);
@@ -73,7 +76,7 @@ async function main(): Promise<number> {
     console.error((error as Error).message);
     return 2;
   }
-  return (await verify(lesson, values.target)) ? 0 : 1;
+  return (await verify(lesson, values.target, values.bail)) ? 0 : 1;
 }
 
 // Run as a script (npm run verify), not when imported by the workshop CLI.

@@ -28,6 +28,8 @@ export interface GradeOptions {
   onResult?: (result: TestResult, index: number) => void;
   /** Run only the tests with these ids (the meta-tests prove a mutant against the one test named for it). */
   only?: readonly string[];
+  /** Stop at the first failed test (mutation testing only needs to know that one failed). */
+  bail?: boolean;
 }
 
 interface ChildOutcome {
@@ -58,6 +60,7 @@ function runChild(
   lessonDir: string,
   from: number,
   record: (result: TestResult, index: number) => void,
+  bail = false,
 ): Promise<ChildOutcome> {
   return new Promise((resolve) => {
     const child = fork(workerPath, [slug, lessonDir, String(from), tests.map((t) => t.id).join(',')], {
@@ -97,6 +100,10 @@ function runChild(
         record(message.result, message.index);
         next = message.index + 1;
         current = undefined;
+        if (bail && message.result.status === 'failed') {
+          finished = true;
+          child.kill('SIGKILL');
+        }
       } else if (message.type === 'done') {
         finished = true;
       }
@@ -130,7 +137,7 @@ export async function gradeLesson(lesson: Lesson, lessonDir: string, options: Gr
   let next = 0;
   let hangsInARow = 0;
   while (next < tests.length) {
-    const outcome = await runChild(lesson.slug, tests, lessonDir, next, record);
+    const outcome = await runChild(lesson.slug, tests, lessonDir, next, record, options.bail);
     if (outcome.fatal) throw new Error(outcome.fatal);
     next = outcome.next;
     hangsInARow = outcome.hung ? hangsInARow + 1 : 0;

@@ -9,10 +9,16 @@ import { describe, expect, it } from 'vitest';
 import { loadGrader, loadMutants } from '../../shared/grading/graders.ts';
 import { gradeLesson } from '../../shared/grading/runner.ts';
 import { lessonFolder, stageMutant } from '../../shared/grading/targets.ts';
-import type { TestResult } from '../../shared/grading/types.ts';
+import { DEFAULT_TEST_TIMEOUT_MS } from '../../shared/grading/engine.ts';
+import type { GraderTest, TestResult } from '../../shared/grading/types.ts';
 import { lessons } from '../../shared/manifest.ts';
 
 const MIN_MUTANTS = 6;
+
+/** What grading a whole lesson may take at most: every test's own limit, plus starting the processes. */
+function gradingLimitMs(tests: readonly GraderTest[]): number {
+  return tests.reduce((sum, test) => sum + (test.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS), 30_000);
+}
 
 function failuresOf(results: readonly TestResult[]): string {
   return results
@@ -38,7 +44,7 @@ for (const lesson of lessons) {
       const report = await gradeLesson(lesson, lessonFolder(lesson, 'solutions'));
       expect(failuresOf(report.results)).toBe('');
       expect(report.results).toHaveLength(grader.tests.length);
-    });
+    }, gradingLimitMs(grader.tests));
 
     it('the untouched starter fails every test', async () => {
       const report = await gradeLesson(lesson, lessonFolder(lesson, 'lessons'));
@@ -48,7 +54,7 @@ for (const lesson of lessons) {
         `lessons/${lesson.slug} passes some tests. If you are working through the course, that is your ` +
           'progress, not a fault: `npm test` checks the untouched workshop; grade your work with `npm run verify`.',
       ).toEqual([]);
-    });
+    }, gradingLimitMs(grader.tests));
 
     describe('curated mutants', () => {
       for (const mutant of mutants) {
