@@ -282,7 +282,7 @@ export const grader: Grader = {
     {
       id: 'account-errors',
       title: 'accounts: duplicate names, bad fields and wrong passwords get clear 4xx JSON errors',
-      look: 'server.ts: 400 for missing or bad fields, 409 for a taken name, 401 (the same for both) for an unknown name or a wrong password.',
+      look: 'server.ts TODO 15 (/register): 400 for a missing or bad name or password, 409 for a taken name. TODO 16 (/login): 401 for every failed login — missing fields, an unknown name and a wrong password alike.',
       timeoutMs: TEST_LIMIT_MS,
       async run(ctx) {
         const { url } = await startChat(ctx);
