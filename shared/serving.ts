@@ -40,10 +40,17 @@ export function notFound(req: Request, res: Response): void {
 /** Refuses (403) any request whose Host is not this machine or one of `extraHosts`. */
 export function hostCheck(extraHosts: readonly string[] = []): RequestHandler {
   const allowed = new Set([...localHosts, ...extraHosts].map(hostName));
+  const allowedName = (host: string): boolean => {
+    const match = /^(\[[0-9a-f:.]+\]|[^\s:[\]]+)(?::(\d{1,5}))?$/i.exec(host);
+    return match !== null && allowed.has(match[1]!.toLowerCase()) && (match[2] === undefined || Number(match[2]) <= 65_535);
+  };
   return (req, res, next) => {
     const host = req.headers.host ?? '';
-    const name = /^(\[[0-9a-f:.]+\]|[^\s:[\]]+)(?::\d{1,5})?$/i.exec(host)?.[1];
-    if (name && allowed.has(name.toLowerCase())) return next();
+    // One Host header only (Node would keep the first of two), and a request line in absolute
+    // form (GET http://name/...) names its host too: both must be this machine.
+    const hostHeaders = req.rawHeaders.filter((value, index) => index % 2 === 0 && value.toLowerCase() === 'host').length;
+    const absolute = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(req.url)?.[1];
+    if (hostHeaders === 1 && allowedName(host) && (absolute === undefined || allowedName(absolute))) return next();
     res.status(403).json({
       error:
         `This workshop server answers only to ${[...allowed].join(', ')}, not to the Host "${host}". ` +

@@ -74,7 +74,10 @@ export class DurableFile {
           await this.#write(this.#hooks.snapshot());
         } catch (error) {
           this.#rollBack();
-          throw new WriteFailed(`The database could not be written (${(error as Error).message}): nothing was kept. Try again.`);
+          // The reason goes to the server's terminal; the client learns only that it failed
+          // (an error message can name files and folders of the server).
+          console.error('The chat database could not be written; the change was undone:', error);
+          throw new WriteFailed('The change could not be stored, so nothing of it was kept. Try again.');
         }
         this.#hooks.written();
       });

@@ -8,7 +8,9 @@
  * (`429 Too Many Requests`, with `Retry-After`) *before* any hashing once a name or an
  * address has tried too often. And the hashing that is allowed runs a few at a time
  * ({@link Queue}), so that it never takes every thread of Node's pool: the disk writes that
- * acknowledge messages run on the same threads.
+ * acknowledge messages run on the same threads. The queue itself is bounded: a flood from
+ * many addresses at once gets `503` for what does not fit, at once, instead of making every
+ * login wait behind hundreds of hashes.
  *
  * @module
  */
@@ -61,19 +63,27 @@ export class RateLimiter {
   }
 }
 
-/** Runs at most `concurrency` tasks at a time; the others wait their turn, in order. */
+/** A task the queue had no room for: answer 503, try again later. */
+export class Busy extends Error {
+  readonly status = 503;
+}
+
+/** Runs at most `concurrency` tasks at a time; at most `maxWaiting` others wait their turn, in order. */
 export class Queue {
   readonly #concurrency: number;
+  readonly #maxWaiting: number;
   #running = 0;
   readonly #waiting: Array<() => void> = [];
 
-  constructor(concurrency: number) {
+  constructor(concurrency: number, maxWaiting = Infinity) {
     this.#concurrency = concurrency;
+    this.#maxWaiting = maxWaiting;
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
     // A free place is taken at once; otherwise wait until a finishing task hands its place on.
     if (this.#running < this.#concurrency) this.#running++;
+    else if (this.#waiting.length >= this.#maxWaiting) throw new Busy('The server is busy checking passwords: try again in a few seconds.');
     else await new Promise<void>((resolve) => this.#waiting.push(resolve));
     try {
       return await task();

@@ -7,15 +7,19 @@
  * 1. **One form.** Unicode has several ways to write many characters (`é` as one code point,
  *    or `e` and a combining accent; `ｆｕｌｌ` wide letters): NFKC normalisation picks one.
  * 2. **Nothing invisible.** Zero-width characters, direction overrides (which reorder what is
- *    shown), control characters and line separators have no place in a name; neither has a
- *    lone half of a UTF-16 surrogate pair (it would turn into `�` when stored).
+ *    shown), control characters, line separators, variation selectors, fillers and blanks
+ *    that draw nothing (Unicode's "default ignorable" characters, the braille blank, any space
+ *    but the plain one) have no place in a name; neither has a lone half of a UTF-16
+ *    surrogate pair (it would turn into `�` when stored).
  * 3. **One script.** `lіger_zql` with a Cyrillic `і` looks exactly like the Latin one. Letters
  *    from two scripts in one name are refused, except the mixes a real language writes
  *    (Japanese mixes Han with kana; Korean may mix Han and Hangul).
  * 4. **Unique by skeleton.** Unicode's security report (UTS #39) maps every character to a
  *    "prototype" it is confusable with (`0` and `O`, `rn` and `m`, Cyrillic `а` and Latin
- *    `a`): two names with the same *skeleton* look alike. The store keeps each name's skeleton,
- *    lower-cased, in a UNIQUE column, so `Ann`, `ann` and `аnn` cannot all exist.
+ *    `a`): two names with the same *skeleton* look alike. Case counts as a look too — and
+ *    since a capital `I` looks like a small `l`, small `i` and `l` are one letter here. The
+ *    store keeps each name's key in a UNIQUE column, so `Ann`, `ann`, `аnn`, `Iiger` and
+ *    `liger` cannot all exist.
  *
  * Lengths are counted in characters (code points), not in UTF-16 units: `漠然` is 2, and so
  * is a name of two emoji.
@@ -33,8 +37,12 @@ const SCRIPT_PATTERNS = SCRIPTS.map((script) => [script, new RegExp(`\\p{Script=
 /** Mixes that real writing uses (UTS #39's "highly restrictive" profile, roughly). */
 const ALLOWED_MIXES = [new Set(['Han', 'Hiragana', 'Katakana']), new Set(['Han', 'Bopomofo']), new Set(['Han', 'Hangul'])];
 
-/** Invisible or reordering characters: format (Cf), control (Cc), line and paragraph separators. */
-const INVISIBLE = /[\p{Cf}\p{Cc}\p{Zl}\p{Zp}]/u;
+/**
+ * Characters that draw nothing or reorder what is drawn: format (Cf), control (Cc), line and
+ * paragraph separators, default ignorables (variation selectors, the combining grapheme
+ * joiner, Hangul fillers), the braille blank, and every space but U+0020.
+ */
+const INVISIBLE = /[\p{Cf}\p{Cc}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800]|[^\S ]/u;
 
 /** The scripts of the letters of `name` (digits, punctuation and marks belong to none). */
 function scriptsOf(name: string): Set<string> {
@@ -52,9 +60,16 @@ function mixesScripts(name: string): boolean {
   return !ALLOWED_MIXES.some((allowed) => [...scripts].every((script) => allowed.has(script)));
 }
 
-/** What makes two names look alike: lower case, then each character's confusable prototype. */
+/** Each character's confusable prototype (UTS #39), then lower case. */
+const fold = (text: string): string => unhomoglyph(text.normalize('NFD')).normalize('NFD').toLowerCase();
+
+/**
+ * What makes two names look alike. Folded twice: prototypes, lower case, and prototypes of
+ * the lower case (`M` → `m` → `rn`); then `i` and `l` are one letter, because `I` is both an
+ * `i` (by case) and an `l` (by look).
+ */
 export function nameKey(name: string): string {
-  return unhomoglyph(name.toLowerCase().normalize('NFD')).normalize('NFD');
+  return fold(fold(name)).replaceAll('i', 'l');
 }
 
 /** Reads a user name from a request body: the name to store and its key, or what is wrong. */

@@ -32,10 +32,16 @@ export interface ChatOptions {
   sessionIdleMs?: number;
   /** …and this long after its login in any case (default 7 days). */
   sessionMaxMs?: number;
-  /** Wrong passwords for one name before logins for it are refused for a while (default 5)… */
+  /**
+   * Wrong passwords for one name from one address before that address may not try the name
+   * for a while (default 5); from all addresses together, ten times as many. Counting per
+   * address too means one attacker cannot lock the real user out.
+   */
   failedLoginsPerName?: number;
-  /** …and logins and registrations from one address (default 30), both per `limitWindowMs`. */
+  /** …and logins and registrations from one address (default 30), all per `limitWindowMs`. */
   passwordTriesPerAddress?: number;
+  /** Friend requests (each tells whether a name exists) one user may make per `limitWindowMs` (default 30). */
+  friendRequestsPerUser?: number;
   /** The window of both limits (default 60 s). */
   limitWindowMs?: number;
 }
@@ -70,8 +76,11 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   });
   const sessionLimits = { idleMs: options.sessionIdleMs ?? 24 * 3600_000, maxMs: options.sessionMaxMs ?? 7 * 24 * 3600_000 };
   const windowMs = options.limitWindowMs ?? 60_000;
-  const failuresPerName = new RateLimiter(options.failedLoginsPerName ?? 5, windowMs);
+  const failuresPerName = options.failedLoginsPerName ?? 5;
+  const failuresFromAddress = new RateLimiter(failuresPerName, windowMs);
+  const failuresFromAnywhere = new RateLimiter(failuresPerName * 10, windowMs);
   const triesPerAddress = new RateLimiter(options.passwordTriesPerAddress ?? 30, windowMs);
+  const friendRequests = new RateLimiter(options.friendRequestsPerUser ?? 30, windowMs);
 
   const app = express();
   app.use(noStore);
@@ -95,13 +104,24 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
    * while its address (or the name it logs in as) has tried too often — before any hashing.
    */
   const refusedTooOften = (req: Request, res: Response, nameKey?: string): boolean => {
-    const address = req.socket.remoteAddress ?? 'unknown';
-    const wait = Math.max(triesPerAddress.retryAfter(address), nameKey ? failuresPerName.retryAfter(nameKey) : 0);
-    if (wait > 0) {
-      res.status(429).set('Retry-After', String(wait)).json({ error: `Too many tries: wait ${wait} s before trying again.` });
-      return true;
-    }
+    const address = addressOf(req);
+    const waits = [triesPerAddress.retryAfter(address)];
+    if (nameKey) waits.push(failuresFromAddress.retryAfter(`${address} ${nameKey}`), failuresFromAnywhere.retryAfter(nameKey));
+    if (tooMany(res, Math.max(...waits))) return true;
     triesPerAddress.count(address);
+    return false;
+  };
+  /** A wrong password for the name (key) counts against it, from this address and from all. */
+  const loginFailed = (req: Request, nameKey: string): void => {
+    failuresFromAddress.count(`${addressOf(req)} ${nameKey}`);
+    failuresFromAnywhere.count(nameKey);
+  };
+  /** The right password clears this address's wrong ones for the name. */
+  const loginSucceeded = (req: Request, nameKey: string): void => failuresFromAddress.reset(`${addressOf(req)} ${nameKey}`);
+  /** Friend requests per user, answered 429 past the limit: each answer tells whether a name exists, and each request is a write and a notification. */
+  const tooManyFriendRequests = (res: Response, userId: number): boolean => {
+    if (tooMany(res, friendRequests.retryAfter(String(userId)))) return true;
+    friendRequests.count(String(userId));
     return false;
   };
 
@@ -114,11 +134,11 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   //   (refusedTooOften) BEFORE the expensive hashing; 409 when the name, or one that looks
   //   the same, is taken; 201 { user } only once it is on disk.
   app.post('/register', notYet('POST /register'));
-  // TODO 16: POST /login — limits first (the address, and the name's wrong passwords); then
-  //   the same answer, 401, for an unknown name and a wrong password, in the same time: an
-  //   unknown name is checked against dummyHash(). A wrong password counts against the name
-  //   (failuresPerName), a right one clears its count. A new session, on disk, then
-  //   hub.sessionStarted, then 200 { token, user }.
+  // TODO 16: POST /login — limits first (refusedTooOften with the name's key); then the same
+  //   answer, 401, for an unknown name and a wrong password, in the same time: an unknown
+  //   name is checked against dummyHash(). A wrong password counts against the name
+  //   (loginFailed), a right one clears this address's count (loginSucceeded). A new
+  //   session, on disk, then hub.sessionStarted, then 200 { token, user }.
   app.post('/login', notYet('POST /login'));
   // TODO 17: POST /logout and POST /logout/all (requireUser) — the session (or every session
   //   of the user) is gone from the disk before the hub hears of it; 204.
@@ -128,7 +148,8 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   //   and the requests waiting in both directions.
   app.get('/me', notYet('GET /me'));
   app.get('/friends', notYet('GET /friends'));
-  // TODO 19: POST /friends (requireUser) — consent before contact: asking stores a request
+  // TODO 19: POST /friends (requireUser) — limited first (tooManyFriendRequests: each answer
+  //   tells whether a name exists). Consent before contact: asking stores a request
   //   (202 { request }) and tells the other side (hub.requested); nothing is shared until
   //   they accept. Asking back someone who asked you is accepting. 400 / 404 / 400 (yourself)
   //   / 409 (friends already, or asked already) as protocol.ts says.
@@ -150,7 +171,9 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   void requireUser;
   void sessionOf;
   void refusedTooOften;
-  void failuresPerName;
+  void loginFailed;
+  void loginSucceeded;
+  void tooManyFriendRequests;
   void hashPassword;
   void verifyPassword;
   void dummyHash;
@@ -201,7 +224,18 @@ function readId(raw: unknown): number | undefined {
 }
 
 // ---------------------------------------------------------------------------------------
-// Given: no caching, and errors as JSON (async handlers included: express 5 catches them).
+// Given: limits' answers, no caching, and errors as JSON (async handlers included: express 5
+// catches them).
+
+/** The client's address, as the socket says (never a header a client can set). */
+const addressOf = (req: Request): string => req.socket.remoteAddress ?? 'unknown';
+
+/** Answers 429 with Retry-After when `waitSeconds` > 0; true when it did. */
+function tooMany(res: Response, waitSeconds: number): boolean {
+  if (waitSeconds <= 0) return false;
+  res.status(429).set('Retry-After', String(waitSeconds)).json({ error: `Too many tries: wait ${waitSeconds} s before trying again.` });
+  return true;
+}
 
 const noStore: RequestHandler = (_req, res, next) => {
   res.set('Cache-Control', 'no-store');

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import http from 'node:http';
 import net from 'node:net';
 import { within } from './wait.ts';
 import type { TestContext } from './types.ts';
@@ -17,11 +18,11 @@ export interface RawSocket {
   received(): string;
 }
 
-/** Opens a connection to `url`'s host and port; it is destroyed when the test ends. */
-export async function rawSocket(ctx: TestContext, url: string): Promise<RawSocket> {
+/** Opens a connection to `url`'s host and port; it is destroyed when the test ends (with a `ctx`). */
+export async function rawSocket(ctx: Pick<TestContext, 'defer'> | undefined, url: string): Promise<RawSocket> {
   const { hostname, port } = new URL(url);
   const socket = net.connect(Number(port), hostname);
-  ctx.defer(() => socket.destroy());
+  ctx?.defer(() => socket.destroy());
   let text = '';
   socket.on('data', (chunk: Buffer) => void (text += chunk.toString()));
   socket.on('error', () => undefined); // a reset is one way of closing; `closed` reports it
@@ -37,10 +38,35 @@ export async function rawSocket(ctx: TestContext, url: string): Promise<RawSocke
  * Sends `request` as it is on a new connection and resolves with everything the server sent
  * once it closes the connection; undefined when it is still open after `withinMs`.
  */
-export async function rawExchange(ctx: TestContext, url: string, request: string, withinMs = 5000): Promise<string | undefined> {
+export async function rawExchange(ctx: Pick<TestContext, 'defer'> | undefined, url: string, request: string, withinMs = 5000): Promise<string | undefined> {
   const raw = await rawSocket(ctx, url);
   raw.socket.write(request);
   const closed = await within(raw.closed.then(() => true), withinMs, false);
   raw.socket.destroy();
   return closed ? raw.received() : undefined;
+}
+
+/** A whole answer to {@link requestFrom}. */
+export interface AnswerFrom {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly text: string;
+}
+
+/**
+ * Sends a request from the local address `from` (another loopback address than 127.0.0.1:
+ * another client, as far as the server can tell) and resolves with the whole answer.
+ */
+export function requestFrom(from: string, url: string, method: string, path: string, json?: unknown, headers: Record<string, string> = {}): Promise<AnswerFrom> {
+  return new Promise((resolve, reject) => {
+    const body = json === undefined ? undefined : JSON.stringify(json);
+    const request = http.request(new URL(path, url), { method, localAddress: from, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => void (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
 }

@@ -13,7 +13,8 @@
  *   10 s): a client that sends its body one byte a minute is cut off, not kept for ever.
  *   Held polls are not affected: the limit is on receiving the request, not on answering it;
  * - one address may keep at most `--max-connections-per-address` connections open (default
- *   200); a request on a connection past that is answered `503` and the connection closed.
+ *   200); a connection past that is answered `503` and closed at once, request or not (an
+ *   idle connection holds a file handle as much as a busy one).
  *
  * @module
  */
@@ -47,7 +48,6 @@ const app = await createApp({
 });
 
 const requestTimeout = Number(values['request-timeout-ms']);
-const overLimit = limitConnectionsPerAddress(Number(values['max-connections-per-address']));
 const server = http.createServer(
   {
     requestTimeout,
@@ -55,36 +55,33 @@ const server = http.createServer(
     // How often Node looks for requests past those limits (by default every 30 s).
     connectionsCheckingInterval: Math.max(100, Math.min(requestTimeout / 4, 5000)),
   },
-  (req, res) => (overLimit.has(req.socket) ? tooManyConnections(res) : app(req, res)),
+  app,
 );
-server.on('connection', (socket: Socket) => overLimit.count(socket));
+limitConnectionsPerAddress(server, Number(values['max-connections-per-address']));
 server.listen(Number(values.port), '127.0.0.1', () => {
   console.log(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });
 
-/** Counts open connections per client address; `has(socket)` is true for one past `max`. */
-function limitConnectionsPerAddress(max: number): { count(socket: Socket): void; has(socket: Socket): boolean } {
+/** Keeps at most `max` connections open per client address; one past that is told 503 and closed. */
+function limitConnectionsPerAddress(target: http.Server, max: number): void {
   const open = new Map<string, number>();
-  const over = new WeakSet<Socket>();
-  return {
-    count(socket) {
-      const address = socket.remoteAddress ?? 'unknown';
-      const count = (open.get(address) ?? 0) + 1;
-      if (count > max) return void over.add(socket);
-      open.set(address, count);
-      socket.once('close', () => {
-        const left = (open.get(address) ?? 1) - 1;
-        if (left > 0) open.set(address, left);
-        else open.delete(address);
-      });
-    },
-    has: (socket) => over.has(socket),
-  };
-}
-
-function tooManyConnections(res: http.ServerResponse): void {
   const body = JSON.stringify({ error: 'Too many open connections from your address: close some and try again.' });
-  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', connection: 'close' }).end(body);
+  const refusal = `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  target.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? 'unknown';
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > max) {
+      socket.end(refusal);
+      socket.destroySoon();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left > 0) open.set(address, left);
+      else open.delete(address);
+    });
+  });
 }
 
 async function stop(): Promise<void> {

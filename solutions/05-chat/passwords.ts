@@ -13,8 +13,11 @@ import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './protocol.ts';
 
 const KEY_LENGTH = 32;
 
-/** Hashes one password at a time per thread, two at most: the disk writes share Node's thread pool. */
-const hashing = new Queue(2);
+/**
+ * Two hashes at a time at most: the disk writes share Node's thread pool. At most 32 more
+ * wait; past that a login or registration is answered 503 at once (see limits.ts).
+ */
+const hashing = new Queue(2, 32);
 
 function scryptAsync(password: string, salt: Buffer): Promise<Buffer> {
   return hashing.run(

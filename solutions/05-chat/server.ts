@@ -29,10 +29,16 @@ export interface ChatOptions {
   sessionIdleMs?: number;
   /** …and this long after its login in any case (default 7 days). */
   sessionMaxMs?: number;
-  /** Wrong passwords for one name before logins for it are refused for a while (default 5)… */
+  /**
+   * Wrong passwords for one name from one address before that address may not try the name
+   * for a while (default 5); from all addresses together, ten times as many. Counting per
+   * address too means one attacker cannot lock the real user out.
+   */
   failedLoginsPerName?: number;
-  /** …and logins and registrations from one address (default 30), both per `limitWindowMs`. */
+  /** …and logins and registrations from one address (default 30), all per `limitWindowMs`. */
   passwordTriesPerAddress?: number;
+  /** Friend requests (each tells whether a name exists) one user may make per `limitWindowMs` (default 30). */
+  friendRequestsPerUser?: number;
   /** The window of both limits (default 60 s). */
   limitWindowMs?: number;
 }
@@ -67,8 +73,11 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   });
   const sessionLimits = { idleMs: options.sessionIdleMs ?? 24 * 3600_000, maxMs: options.sessionMaxMs ?? 7 * 24 * 3600_000 };
   const windowMs = options.limitWindowMs ?? 60_000;
-  const failuresPerName = new RateLimiter(options.failedLoginsPerName ?? 5, windowMs);
+  const failuresPerName = options.failedLoginsPerName ?? 5;
+  const failuresFromAddress = new RateLimiter(failuresPerName, windowMs);
+  const failuresFromAnywhere = new RateLimiter(failuresPerName * 10, windowMs);
   const triesPerAddress = new RateLimiter(options.passwordTriesPerAddress ?? 30, windowMs);
+  const friendRequests = new RateLimiter(options.friendRequestsPerUser ?? 30, windowMs);
 
   const app = express();
   app.use(noStore);
@@ -92,13 +101,24 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
    * while its address (or the name it logs in as) has tried too often — before any hashing.
    */
   const refusedTooOften = (req: Request, res: Response, nameKey?: string): boolean => {
-    const address = req.socket.remoteAddress ?? 'unknown';
-    const wait = Math.max(triesPerAddress.retryAfter(address), nameKey ? failuresPerName.retryAfter(nameKey) : 0);
-    if (wait > 0) {
-      res.status(429).set('Retry-After', String(wait)).json({ error: `Too many tries: wait ${wait} s before trying again.` });
-      return true;
-    }
+    const address = addressOf(req);
+    const waits = [triesPerAddress.retryAfter(address)];
+    if (nameKey) waits.push(failuresFromAddress.retryAfter(`${address} ${nameKey}`), failuresFromAnywhere.retryAfter(nameKey));
+    if (tooMany(res, Math.max(...waits))) return true;
     triesPerAddress.count(address);
+    return false;
+  };
+  /** A wrong password for the name (key) counts against it, from this address and from all. */
+  const loginFailed = (req: Request, nameKey: string): void => {
+    failuresFromAddress.count(`${addressOf(req)} ${nameKey}`);
+    failuresFromAnywhere.count(nameKey);
+  };
+  /** The right password clears this address's wrong ones for the name. */
+  const loginSucceeded = (req: Request, nameKey: string): void => failuresFromAddress.reset(`${addressOf(req)} ${nameKey}`);
+  /** Friend requests per user, answered 429 past the limit: each answer tells whether a name exists, and each request is a write and a notification. */
+  const tooManyFriendRequests = (res: Response, userId: number): boolean => {
+    if (tooMany(res, friendRequests.retryAfter(String(userId)))) return true;
+    friendRequests.count(String(userId));
     return false;
   };
 
@@ -129,10 +149,10 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
     const hash = (user && store.passwordHashOf(user.id)) ?? (await dummyHash());
     const matches = typeof password === 'string' && (await verifyPassword(password, hash));
     if (!user || !matches) {
-      if (key) failuresPerName.count(key);
+      if (key) loginFailed(req, key);
       return void res.status(401).json({ error: 'Wrong name or password.' });
     }
-    failuresPerName.reset(key!);
+    loginSucceeded(req, key!);
     const token = store.createSession(user.id);
     await store.commit();
     hub.sessionStarted(user.id, token);
@@ -175,6 +195,7 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
 
   app.post('/friends', requireUser, async (req, res) => {
     const { user } = sessionOf(res);
+    if (tooManyFriendRequests(res, user.id)) return;
     const name = readName(req.body?.name);
     if ('problem' in name) return void res.status(400).json({ error: 'Send { "name": "..." }: the name of the user to ask.' });
     const other = store.userByKey(name.key);
@@ -287,7 +308,18 @@ function readId(raw: unknown): number | undefined {
 }
 
 // ---------------------------------------------------------------------------------------
-// Given: no caching, and errors as JSON (async handlers included: express 5 catches them).
+// Given: limits' answers, no caching, and errors as JSON (async handlers included: express 5
+// catches them).
+
+/** The client's address, as the socket says (never a header a client can set). */
+const addressOf = (req: Request): string => req.socket.remoteAddress ?? 'unknown';
+
+/** Answers 429 with Retry-After when `waitSeconds` > 0; true when it did. */
+function tooMany(res: Response, waitSeconds: number): boolean {
+  if (waitSeconds <= 0) return false;
+  res.status(429).set('Retry-After', String(waitSeconds)).json({ error: `Too many tries: wait ${waitSeconds} s before trying again.` });
+  return true;
+}
 
 const noStore: RequestHandler = (_req, res, next) => {
   res.set('Cache-Control', 'no-store');

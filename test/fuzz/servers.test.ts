@@ -12,9 +12,10 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import http, { type RequestListener } from 'node:http';
+import type { RequestListener } from 'node:http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { requestFrom } from '../../shared/grading/raw-http.ts';
 import { lessonFolder } from '../../shared/grading/targets.ts';
 import { listen } from '../../shared/http.ts';
 import { findLesson, lessons } from '../../shared/manifest.ts';
@@ -155,18 +156,6 @@ async function send(base: string, request: FuzzRequest): Promise<{ status: numbe
   return { status: response.status, body, type: response.headers.get('content-type') ?? '' };
 }
 
-/** POSTs JSON from the local address `from` (another client than the fuzzer); resolves with the status. */
-function postFrom(from: string, base: string, path: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(new URL(path, base), { method: 'POST', localAddress: from, headers: { 'content-type': 'application/json' } }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
 const target = process.env.FUZZ_TARGET ?? 'solutions';
 /** FUZZ_LESSON=4 (or a slug) fuzzes that lesson only. */
 const only = process.env.FUZZ_LESSON;
@@ -203,7 +192,7 @@ describe.concurrent(`fuzz: ${only ? `lesson ${chosen[0]!.slug}` : 'every lesson'
         );
         const good = goodRequests[lesson.slug] ?? { path: '/messages', body: '{"text":"still here"}' };
         // From another loopback address: the fuzzer's own may rightly be rate-limited by now.
-        const status = await postFrom('127.0.0.2', server.url, good.path, good.body);
+        const { status } = await requestFrom('127.0.0.2', server.url, 'POST', good.path, JSON.parse(good.body));
         expect(status, `POST ${good.path} ${good.body} after the fuzzing, from another address`).toBe(201);
       } finally {
         await server.close();

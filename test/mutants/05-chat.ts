@@ -160,7 +160,7 @@ export const mutants: readonly Mutant[] = [
     id: 'no-connection-cap',
     mistake: 'accepts any number of connections from one address',
     caughtBy: 'connection-limits',
-    edits: [{ file: 'main.ts', find: '      if (count > max) return void over.add(socket);\n', replace: '' }],
+    edits: [{ file: 'main.ts', find: '    if (count > max) {\n', replace: '    if (count > max && max < 0) {\n' }],
   },
   {
     id: 'limit-after-hashing',
@@ -179,7 +179,25 @@ export const mutants: readonly Mutant[] = [
     id: 'no-failure-count',
     mistake: 'never counts wrong passwords, so a name can be guessed at for ever',
     caughtBy: 'login-rate-limit',
-    edits: [{ file: 'server.ts', find: '      if (key) failuresPerName.count(key);\n', replace: '' }],
+    edits: [{ file: 'server.ts', find: '      if (key) loginFailed(req, key);\n', replace: '' }],
+  },
+  {
+    id: 'lockout-by-name',
+    mistake: 'counts wrong passwords against the name alone, so anyone can lock the real user out',
+    caughtBy: 'login-rate-limit',
+    edits: [{ file: 'server.ts', find: '    if (nameKey) waits.push(failuresFromAddress.retryAfter(`${address} ${nameKey}`), failuresFromAnywhere.retryAfter(nameKey));', replace: '    if (nameKey) waits.push(failuresFromAnywhere.retryAfter(nameKey), failuresFromAddress.retryAfter(nameKey));' }, { file: 'server.ts', find: '    failuresFromAddress.count(`${addressOf(req)} ${nameKey}`);', replace: '    failuresFromAddress.count(nameKey);' }],
+  },
+  {
+    id: 'friend-requests-unlimited',
+    mistake: 'lets one user send any number of friend requests (and so probe every name)',
+    caughtBy: 'friend-consent',
+    edits: [{ file: 'server.ts', find: '    if (tooManyFriendRequests(res, user.id)) return;\n', replace: '' }],
+  },
+  {
+    id: 'idle-connections-not-counted',
+    mistake: 'refuses a connection past the limit only when it sends a request',
+    caughtBy: 'connection-limits',
+    edits: [{ file: 'main.ts', find: '      socket.end(refusal);\n      socket.destroySoon();\n      return;', replace: "      socket.once('data', () => {\n        socket.end(refusal);\n        socket.destroySoon();\n      });\n      return;" }],
   },
   {
     id: 'no-dummy-hash',

@@ -19,6 +19,7 @@ import initSqlJs from 'sql.js';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listen, type Listening } from '../../shared/http.ts';
+import { rawExchange } from '../../shared/grading/raw-http.ts';
 import { projectRoot, workRoot } from '../../shared/paths.ts';
 import { createWorkshop, type Workshop } from '../../shared/workshop-server.ts';
 
@@ -509,5 +510,24 @@ describe.each(modes)('the workshop server, $name: only the site, and only for th
     if (bare.status !== 400 && bare.status !== 403) wrong.push(`no Host header /api/lessons: expected 400 or 403, got ${bare.status}`);
     report.push(`Host checks wrong: ${wrong.length}`, ...wrong.map((w) => `  ${w}`));
     expect(wrong, `Expected 403 JSON for a Host other than localhost, 127.0.0.1 or [::1] (DNS rebinding), on pages and lesson APIs alike. Look at ${WHERE}.\n${wrong.join('\n')}`).toEqual([]);
+  });
+
+  test('a Host given twice, a foreign host in the request line, or a port past 65535 gets 403', async () => {
+    const port = new URL(base).port;
+    const tricks: Array<[string, string]> = [
+      ['two Host headers, the first local', `GET /lessons/05-chat/api/stats HTTP/1.1\r\nHost: localhost:${port}\r\nHost: evil.example\r\nConnection: close\r\n\r\n`],
+      ['a foreign host in the request line', `GET http://evil.example/lessons/05-chat/api/stats HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`],
+      ['a foreign host in the request line of a page', `GET http://evil.example/site/ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`],
+      ['a port past 65535', 'GET /api/lessons HTTP/1.1\r\nHost: localhost:99999\r\nConnection: close\r\n\r\n'],
+    ];
+    const wrong: string[] = [];
+    for (const [what, request] of tricks) {
+      const answer = (await rawExchange(undefined, base, request)) ?? 'no answer';
+      if (!/^HTTP\/1\.1 (403|400)/.test(answer)) wrong.push(`${what}: expected 403 (or 400), got ${answer.split('\r\n')[0]}`);
+    }
+    const local = (await rawExchange(undefined, base, `GET http://localhost:${port}/api/lessons HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`)) ?? '';
+    if (!/^HTTP\/1\.1 200/.test(local)) wrong.push(`the local host in the request line too: expected 200, got ${local.split('\r\n')[0]}`);
+    report.push(`Host tricks wrong: ${wrong.length}`, ...wrong.map((w) => `  ${w}`));
+    expect(wrong, `Expected every way of naming another host to be refused. Look at shared/serving.ts hostCheck.\n${wrong.join('\n')}`).toEqual([]);
   });
 });
