@@ -1,6 +1,8 @@
 /**
  * The lesson code's timers, watched from inside the grading child: every `setTimeout` and
- * `setInterval` that a file of the lesson folder starts, with the delay it asked for, and
+ * `setInterval` that is not the grader's own — started neither by the workshop's `shared/`
+ * and `test/` code nor by Node's internals, so the lesson's files, and any module they
+ * import, count — with the delay it asked for, and
  * whether it is still pending, has fired or was cleared. Graders use it to check delays
  * exactly without waiting for them (a default of 25 seconds, a back-off of 30), and to prove
  * that nothing is left behind — a pending timer keeps Node alive and runs code later.
@@ -12,6 +14,7 @@
  * @module
  */
 import path from 'node:path';
+import { projectRoot } from '../paths.ts';
 import { check, show } from './failure.ts';
 import type { TestContext } from './types.ts';
 import { waitUntil } from './wait.ts';
@@ -42,19 +45,20 @@ interface Entry {
 
 /** Watches the lesson's timers until the test ends. One watch at a time. */
 export function watchTimers(ctx: TestContext, { fastForward = false }: { fastForward?: boolean } = {}): TimerWatch {
-  const folder = ctx.lessonDir + path.sep;
+  const graderFolders = ['shared', 'test'].map((folder) => path.join(projectRoot, folder) + path.sep);
   const entries: Entry[] = [];
   const byHandle = new Map<unknown, Entry>();
   const waiters: Array<() => void> = [];
   let taken = 0;
   const original = { setTimeout, setInterval, clearTimeout, clearInterval };
 
-  /** True when the function that called the patched timer function lives in the lesson folder. */
+  /** True unless the function that called the patched timer function is the grader's or Node's. */
   function calledFromLesson(patched: (...args: never[]) => unknown): boolean {
     const holder: { stack?: string } = {};
     Error.captureStackTrace(holder, patched);
     const caller = holder.stack?.split('\n').find((line) => line.trimStart().startsWith('at ')) ?? '';
-    return caller.includes(folder) || caller.includes(pathToUrlPrefix(folder));
+    if (caller === '' || caller.includes('node:')) return false;
+    return !graderFolders.some((folder) => caller.includes(folder) || caller.includes(pathToUrlPrefix(folder)));
   }
 
   function start(kind: 'setTimeout' | 'setInterval', patched: (...args: never[]) => unknown, callback: unknown, ms: unknown, args: unknown[]): unknown {
