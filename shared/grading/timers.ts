@@ -116,6 +116,11 @@ export function watchTimers(ctx: TestContext, { fastForward = false }: { fastFor
   };
 }
 
+/** A delay, or a list of them, as a failure shows it: `40`, `NaN`, `undefined`, `[40, 80]`. */
+export function showDelay(ms: unknown): string {
+  return Array.isArray(ms) ? `[${ms.map(showDelay).join(', ')}]` : typeof ms === 'number' || ms === undefined ? String(ms) : show(ms);
+}
+
 /** How long the lesson code may take to clear its timers once it should have. */
 export const SETTLE_MS = 250;
 
@@ -134,7 +139,7 @@ export async function checkNoTimerLeft(ctx: TestContext, timers: TimerWatch, aft
   const left = [...watched].filter((timer) => timer.state !== 'cleared');
   check(left.length === 0, {
     expected: `every timer of your code cleared (clearTimeout) ${after}: a forgotten timer keeps Node running and runs your code later`,
-    actual: left.map((timer) => `a timer of ${show(timer.ms)} ms ${timer.state === 'fired' ? 'fired' : 'is still pending'}`).join('; '),
+    actual: left.map((timer) => `a timer of ${showDelay(timer.ms)} ms ${timer.state === 'fired' ? 'fired' : 'is still pending'}`).join('; '),
     ...(look ? { look } : {}),
   });
 }
