@@ -65,6 +65,8 @@ export interface HoldOptions {
   total?: number;
   /** How long /stats may take to count them (default ANSWER_LIMIT_MS). */
   withinMs?: number;
+  /** Where to look when a poll is answered instead of held (default: hold, do not answer). */
+  heldLook?: string;
 }
 
 /**
@@ -73,7 +75,7 @@ export interface HoldOptions {
  * them. The polls are aborted when the test ends.
  */
 export async function holdPolls(ctx: TestContext, url: string, count: number, options: HoldOptions = {}): Promise<PendingCall[]> {
-  const { path = '/poll', headers = {}, total = count, withinMs = ANSWER_LIMIT_MS } = options;
+  const { path = '/poll', headers = {}, total = count, withinMs = ANSWER_LIMIT_MS, heldLook } = options;
   ctx.step(`starting ${count} GET ${path} and waiting for /stats to count them`);
   const polls = Array.from({ length: count }, () => startCall(url, 'GET', path, { headers }));
   ctx.defer(() => polls.forEach((poll) => poll.abort()));
@@ -95,10 +97,13 @@ export async function holdPolls(ctx: TestContext, url: string, count: number, op
     { withinMs },
   );
   if (state?.early) {
+    const cancelled = state.early.kind === 'reply' && (state.early.reply.body as { status?: unknown } | undefined)?.status === 'cancelled';
     fail({
       expected: `GET ${path} to stay open (held) until a message is posted after it`,
       actual: `it was answered before any message was posted after it: ${describeOutcome(state.early)}`,
-      look: `server.ts: GET ${path} must not answer when there is nothing new; keep its \`res\` in the waiting list instead.`,
+      look: cancelled
+        ? 'server.ts: this app was never shut down, yet it answered "cancelled": the shuttingDown flag must belong to the app (inside createApp()), not to the file.'
+        : (heldLook ?? `server.ts: GET ${path} must not answer when there is nothing new; keep its \`res\` in the waiting list instead.`),
     });
   }
   if (!state) {

@@ -1,6 +1,8 @@
 /**
  * The lesson code's timers, watched from inside the grading child: every `setTimeout` and
- * `setInterval` that a file of the lesson folder starts, with the delay it asked for, and
+ * `setInterval` that is not the grader's own — started neither by the workshop's `shared/`
+ * and `test/` code nor by Node's internals, so the lesson's files, and any module they
+ * import, count — with the delay it asked for, and
  * whether it is still pending, has fired or was cleared. Graders use it to check delays
  * exactly without waiting for them (a default of 25 seconds, a back-off of 30), and to prove
  * that nothing is left behind — a pending timer keeps Node alive and runs code later.
@@ -12,6 +14,7 @@
  * @module
  */
 import path from 'node:path';
+import { projectRoot } from '../paths.ts';
 import { check, show } from './failure.ts';
 import type { TestContext } from './types.ts';
 import { waitUntil } from './wait.ts';
@@ -42,19 +45,20 @@ interface Entry {
 
 /** Watches the lesson's timers until the test ends. One watch at a time. */
 export function watchTimers(ctx: TestContext, { fastForward = false }: { fastForward?: boolean } = {}): TimerWatch {
-  const folder = ctx.lessonDir + path.sep;
+  const graderFolders = ['shared', 'test'].map((folder) => path.join(projectRoot, folder) + path.sep);
   const entries: Entry[] = [];
   const byHandle = new Map<unknown, Entry>();
   const waiters: Array<() => void> = [];
   let taken = 0;
   const original = { setTimeout, setInterval, clearTimeout, clearInterval };
 
-  /** True when the function that called the patched timer function lives in the lesson folder. */
+  /** True unless the function that called the patched timer function is the grader's or Node's. */
   function calledFromLesson(patched: (...args: never[]) => unknown): boolean {
     const holder: { stack?: string } = {};
     Error.captureStackTrace(holder, patched);
     const caller = holder.stack?.split('\n').find((line) => line.trimStart().startsWith('at ')) ?? '';
-    return caller.includes(folder) || caller.includes(pathToUrlPrefix(folder));
+    if (caller === '' || caller.includes('node:')) return false;
+    return !graderFolders.some((folder) => caller.includes(folder) || caller.includes(pathToUrlPrefix(folder)));
   }
 
   function start(kind: 'setTimeout' | 'setInterval', patched: (...args: never[]) => unknown, callback: unknown, ms: unknown, args: unknown[]): unknown {
@@ -112,6 +116,11 @@ export function watchTimers(ctx: TestContext, { fastForward = false }: { fastFor
   };
 }
 
+/** A delay, or a list of them, as a failure shows it: `40`, `NaN`, `undefined`, `[40, 80]`. */
+export function showDelay(ms: unknown): string {
+  return Array.isArray(ms) ? `[${ms.map(showDelay).join(', ')}]` : typeof ms === 'number' || ms === undefined ? String(ms) : show(ms);
+}
+
 /** How long the lesson code may take to clear its timers once it should have. */
 export const SETTLE_MS = 250;
 
@@ -130,7 +139,7 @@ export async function checkNoTimerLeft(ctx: TestContext, timers: TimerWatch, aft
   const left = [...watched].filter((timer) => timer.state !== 'cleared');
   check(left.length === 0, {
     expected: `every timer of your code cleared (clearTimeout) ${after}: a forgotten timer keeps Node running and runs your code later`,
-    actual: left.map((timer) => `a timer of ${show(timer.ms)} ms ${timer.state === 'fired' ? 'fired' : 'is still pending'}`).join('; '),
+    actual: left.map((timer) => `a timer of ${showDelay(timer.ms)} ms ${timer.state === 'fired' ? 'fired' : 'is still pending'}`).join('; '),
     ...(look ? { look } : {}),
   });
 }

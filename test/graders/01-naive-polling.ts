@@ -7,7 +7,7 @@ import { check, show } from '../../shared/grading/failure.ts';
 import { call, describeReply } from '../../shared/grading/http-client.ts';
 import { checkNoErrorSince, serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
 import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
-import { checkNoTimerLeft, watchTimers } from '../../shared/grading/timers.ts';
+import { checkNoTimerLeft, showDelay, watchTimers } from '../../shared/grading/timers.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
 
 interface Message {
@@ -176,7 +176,7 @@ export const grader: Grader = {
         const next = await timers.next(1000);
         check(next?.ms === LONG_INTERVAL_MS, {
           expected: `the next poll scheduled intervalMs (${LONG_INTERVAL_MS} ms) after the answer`,
-          actual: next ? `your client started a timer of ${show(next.ms)} ms` : 'your client started no timer after the answer',
+          actual: next ? `your client started a timer of ${showDelay(next.ms)} ms` : 'your client started no timer after the answer',
         });
         const early = await fake.next(PROMPT_MS);
         check(!early, { expected: `no request during the ${LONG_INTERVAL_MS} ms interval`, actual: `your client sent ${early?.method} ${early?.path}` });
@@ -200,7 +200,7 @@ export const grader: Grader = {
           const scheduled = await timers.next(1000);
           check(scheduled?.ms === INTERVAL_MS, {
             expected: `the next poll scheduled intervalMs (${INTERVAL_MS} ms) after an answer`,
-            actual: scheduled ? `your client started a timer of ${show(scheduled.ms)} ms` : 'your client started no timer after the answer',
+            actual: scheduled ? `your client started a timer of ${showDelay(scheduled.ms)} ms` : 'your client started no timer after the answer',
           });
           const exchange = await nextPoll(ctx, fake, `number ${round}`);
           const gap = Math.round(exchange.arrivedAt - answeredAt);
@@ -280,7 +280,7 @@ export const grader: Grader = {
           actual: `delivered ${show(first.seen.messages)}; ${scheduled ? 'a timer started' : 'no timer started'}`,
         });
         first.poller.stop();
-        await checkNoTimerLeft(ctx, timers, 'after stop()', 'client.ts: stop() must clear the timer of the next poll (clearTimeout), not only set a flag.');
+        await checkNoTimerLeft(ctx, timers, 'after stop()', 'client.ts TODO 8: stop() must clear the timer of the next poll (clearTimeout), not only set a flag.');
         const late = await fake.next(quiet);
         check(!late, {
           expected: 'no request after stop()',

@@ -8,7 +8,7 @@ import { describeReply, outcomeWithin, type PendingCall } from '../../shared/gra
 import { checkNoErrorSince, serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
 import { ANSWER_LIMIT_MS, checkAppsAreSeparate, checkRefusalsWithHeldPoll, holdPolls, postMessage, replyWithin, waitingCount } from '../../shared/grading/polls.ts';
 import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
-import { checkNoTimerLeft, watchTimers } from '../../shared/grading/timers.ts';
+import { checkNoTimerLeft, showDelay, watchTimers } from '../../shared/grading/timers.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
 
 interface Message {
@@ -78,7 +78,7 @@ export const grader: Grader = {
       look: 'server.ts TODO 2 and 5: GET /poll keeps its `res` in the waiting list and answers nothing; GET /stats answers { waiting: <how many are held> }.',
       async run(ctx) {
         const { url } = await serveLesson(ctx);
-        const [poll] = await holdPolls(ctx, url, 1);
+        const [poll] = await holdPolls(ctx, url, 1, { heldLook: 'server.ts TODO 2: GET /poll only keeps its `res` in the waiting list; no answer there, not even an old message or an empty one.' });
         const text = 'worth the wait';
         await post(ctx, url, text);
         const answered = await answerOf(ctx, poll!);
@@ -174,7 +174,7 @@ export const grader: Grader = {
       async run(ctx) {
         const { url } = await serveLesson(ctx);
         await post(ctx, url, 'old news');
-        const [poll] = await holdPolls(ctx, url, 1);
+        const [poll] = await holdPolls(ctx, url, 1, { heldLook: 'server.ts TODO 2: a poll waits for the next message; it is never answered with one posted before it.' });
         await post(ctx, url, 'fresh news');
         const answered = await answerOf(ctx, poll!);
         check(answered.text === 'fresh news', {
@@ -243,7 +243,7 @@ export const grader: Grader = {
           check(!extra, {
             expected: 'one open poll at a time',
             actual: `a second ${extra?.method} ${extra?.path} came while the first was still open`,
-            look: 'client.ts: ask again in exactly one place, once per answer; do not start another loop.',
+            look: 'client.ts TODO 6: ask again in exactly one place, once per answer; do not start another loop.',
           });
           previous = next;
         }
@@ -305,7 +305,7 @@ export const grader: Grader = {
         const { fake, seen, failedAt, pauseMs } = await clientAfterFailure(ctx, { retryMs: RETRY_MS });
         check(pauseMs === RETRY_MS, {
           expected: `a pause of exactly retryMs (${RETRY_MS} ms) after a failed poll`,
-          actual: `your client started a timer of ${show(pauseMs)} ms`,
+          actual: `your client started a timer of ${showDelay(pauseMs)} ms`,
         });
         const second = await nextPoll(ctx, fake, 'after an answer with status 500');
         const gap = Math.round(second.arrivedAt - failedAt);
@@ -343,7 +343,7 @@ export const grader: Grader = {
         const { fake, pauseMs } = await clientAfterFailure(ctx, {});
         check(pauseMs === DEFAULT_RETRY_MS, {
           expected: `a pause of ${DEFAULT_RETRY_MS} ms (the default retryMs) after a failed poll, when retryMs is not given`,
-          actual: `your client started a timer of ${show(pauseMs)} ms: a server that is down would be asked again and again`,
+          actual: `your client started a timer of ${showDelay(pauseMs)} ms: a server that is down would be asked again and again`,
         });
         const early = await fake.next(PROMPT_MS);
         check(!early, {

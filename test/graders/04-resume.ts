@@ -7,7 +7,7 @@ import { call, describeReply, outcomeWithin, type Reply } from '../../shared/gra
 import { serveLesson, startBareClient, startLessonClient } from '../../shared/grading/lesson-code.ts';
 import { ANSWER_LIMIT_MS, checkAppsAreSeparate, checkRefusalsWithHeldPoll, expectNothingHeld, holdPolls, postMessage, replyWithin, waitingCount } from '../../shared/grading/polls.ts';
 import { expectRequest, scriptedServer, type Exchange, type ScriptedServer } from '../../shared/grading/scripted-server.ts';
-import { watchTimers } from '../../shared/grading/timers.ts';
+import { showDelay, watchTimers } from '../../shared/grading/timers.ts';
 import type { Grader, TestContext } from '../../shared/grading/types.ts';
 import { within } from '../../shared/grading/wait.ts';
 
@@ -20,8 +20,9 @@ interface Message {
 const HOLD_MS = 60_000;
 const RETRY_MS = 30;
 const MAX_TEXT_LENGTH = 500;
-/** historyLimit when the option is left out, as the lesson text states. */
+/** historyLimit and holdMs when the options are left out, as the lesson text states. */
 const DEFAULT_HISTORY_LIMIT = 1000;
+const DEFAULT_HOLD_MS = 25_000;
 /** More missed messages than any plausible cap on one answer. */
 const MANY = 1500;
 
@@ -54,7 +55,7 @@ async function pollNow(ctx: TestContext, url: string, after: number): Promise<{ 
 
 /** A poll answer in a few words: its status, and its ids or its gap. */
 function describePoll(body: { status?: unknown; messages?: Message[]; from?: unknown; to?: unknown }): string {
-  if (body.status === 'messages' && Array.isArray(body.messages)) return `{ "status": "messages" } with ids ${show(idsOf(body.messages))}`;
+  if (body.status === 'messages' && Array.isArray(body.messages)) return `{ "status": "messages" } with ids ${describeIds(idsOf(body.messages))}`;
   if (body.status === 'gap') return `{ "status": "gap", "from": ${show(body.from)}, "to": ${show(body.to)} }`;
   return show(body);
 }
@@ -119,7 +120,7 @@ export const grader: Grader = {
       async run(ctx) {
         const { url } = await serve(ctx);
         await postAll(ctx, url, 3);
-        const [poll] = await holdPolls(ctx, url, 1, { path: '/poll?after=3' });
+        const [poll] = await holdPolls(ctx, url, 1, { path: '/poll?after=3', heldLook: 'server.ts TODO 4: the client has message 3 itself: only ids greater than `after` are newer (>, not >=), so with nothing greater the poll is held.' });
         await postMessage(ctx, url, 'message 4');
         const reply = await replyWithin(ctx, poll!, ANSWER_LIMIT_MS, 'once message 4 is posted');
         expectMessages(reply.body as { messages?: Message[] }, 3, [4]);
@@ -146,13 +147,13 @@ export const grader: Grader = {
         check(!early, {
           expected: 'the poll with after=3 still held: message 3 is not newer than 3 (greater, not greater or equal)',
           actual: early?.kind === 'reply' ? describeReply(early.reply) : 'a broken connection',
-          look: 'server.ts answerHeldPolls: answer a held poll only if message.id > poll.after.',
+          look: 'server.ts TODO 5, answerHeldPolls: answer a held poll only if message.id > poll.after.',
         });
         const left = await waitingCount(url);
         check(left === 1, {
           expected: '{ "waiting": 1 } after the post: the three answered polls forgotten, the one ahead still held',
           actual: `{ "waiting": ${left} }`,
-          look: 'server.ts answerHeldPolls: answer each poll with answer(poll, bytes), which forgets it (clears its timer, leaves the list) before writing.',
+          look: 'server.ts TODO 5, answerHeldPolls: answer each poll with answer(poll, bytes), which forgets it (clears its timer, leaves the list) before writing.',
         });
         ctx.step('shutting the server down with the poll ahead still held');
         app.shutdown();
@@ -227,7 +228,7 @@ export const grader: Grader = {
     },
     {
       id: 'default-history',
-      title: 'server: without a historyLimit option it keeps the newest 1000 messages (the default)',
+      title: 'server: without a historyLimit option it keeps the newest 1000 messages, and without holdMs it holds 25 s (the defaults)',
       look: 'server.ts TODO 1 and 2: use the historyLimit that createApp() reads from its options, default included (DEFAULT_HISTORY_LIMIT, given) — not options.historyLimit.',
       async run(ctx) {
         const { url } = await serve(ctx, { initialMessages: messagesFrom(1, MANY) });
@@ -238,6 +239,16 @@ export const grader: Grader = {
           actual: describePoll(gap),
         });
         expectMessages(await pollNow(ctx, url, lost), lost, range(lost + 1, MANY));
+        ctx.step('holding a poll on an app made without holdMs');
+        const timers = watchTimers(ctx);
+        const plain = await serveLesson(ctx, 'createApp', {});
+        await holdPolls(ctx, plain.url, 1, { path: '/poll?after=0' });
+        const hold = timers.all[0];
+        check(hold?.ms === DEFAULT_HOLD_MS && hold.state === 'pending', {
+          expected: `the poll held with a timer of ${DEFAULT_HOLD_MS} ms when createApp() gets no holdMs`,
+          actual: hold ? `the hold timer is of ${showDelay(hold.ms)} ms${hold.state === 'fired' ? ', and it has fired already' : ''}` : 'no timer started for the held poll',
+          look: 'server.ts (given, as in lesson 03): createApp() reads { holdMs = DEFAULT_HOLD_MS }; keep that default.',
+        });
       },
     },
     {

@@ -94,6 +94,12 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'server.ts', find: 'historyLimit = DEFAULT_HISTORY_LIMIT,', replace: 'historyLimit,' }],
   },
   {
+    id: 'no-default-hold',
+    mistake: 'gives holdMs no default, so createApp() without it times every poll out at once',
+    caughtBy: 'default-history',
+    edits: [{ file: 'server.ts', find: 'const { holdMs = DEFAULT_HOLD_MS,', replace: 'const { holdMs,' }],
+  },
+  {
     id: 'caps-catch-up',
     mistake: 'answers a catch-up with at most 100 messages',
     caughtBy: 'catch-up-everything',
