@@ -8,7 +8,8 @@ import { needsChromium } from './browser.ts';
 
 needsChromium();
 
-async function logIn(browser: Browser, name: string, errors: string[]): Promise<Page> {
+/** A new browser context on the chat page, logged in (or registered first) as `name`. */
+async function enter(browser: Browser, name: string, errors: string[], how: { password: string; button: 'Log in' | 'Register' }): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   page.on('console', (m) => void (m.type() === 'error' && errors.push(`${name}: ${m.text()}`)));
   page.on('pageerror', (e) => void errors.push(`${name}: ${e.message}`));
@@ -18,11 +19,14 @@ async function logIn(browser: Browser, name: string, errors: string[]): Promise<
   });
   await page.goto('/lessons/05-chat/public/');
   await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Password').fill('12345');
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByLabel('Password').fill(how.password);
+  await page.getByRole('button', { name: how.button }).click();
   await expect(page.getByRole('heading', { name: `Logged in as ${name}` })).toBeVisible();
   return page;
 }
+
+const logIn = (browser: Browser, name: string, errors: string[]) => enter(browser, name, errors, { password: '12345', button: 'Log in' });
+const register = (browser: Browser, name: string, errors: string[]) => enter(browser, name, errors, { password: 'a long enough password', button: 'Register' });
 
 test('two demo users chat live; HTML stays text; logging out shows offline', async ({ browser }) => {
   const errors: string[] = [];
@@ -48,17 +52,6 @@ test('two demo users chat live; HTML stays text; logging out shows offline', asy
   await expect(liger.locator('#friends li.offline', { hasText: '漠然' })).toBeVisible();
   expect(errors).toEqual([]);
 });
-
-async function register(browser: Browser, name: string, errors: string[]): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  page.on('pageerror', (e) => void errors.push(`${name}: ${e.message}`));
-  await page.goto('/lessons/05-chat/public/');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Password').fill('a long enough password');
-  await page.getByRole('button', { name: 'Register' }).click();
-  await expect(page.getByRole('heading', { name: `Logged in as ${name}` })).toBeVisible();
-  return page;
-}
 
 test('a friend request must be accepted before two new users can chat', async ({ browser }) => {
   const errors: string[] = [];
