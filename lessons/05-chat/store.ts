@@ -58,6 +58,9 @@ const SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
   PRAGMA user_version = ${SCHEMA_VERSION};
+  -- A deleted row is overwritten, not just unlinked: an ended session, a declined request
+  -- leave no trace in the file.
+  PRAGMA secure_delete = ON;
 `;
 
 const MESSAGE_COLUMNS = 'id, from_id AS "from", to_id AS "to", content, time';

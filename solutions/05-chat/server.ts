@@ -128,12 +128,9 @@ export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
     const problem = passwordProblem(req.body?.password);
     if (problem) return void res.status(400).json({ error: problem });
     if (refusedTooOften(req, res)) return;
-    const taken = () => res.status(409).json({ error: `The name "${name.name}", or one that looks the same, is taken.` });
-    if (store.userByKey(name.key)) return void taken();
     const hash = await hashPassword(req.body.password as string);
-    // Checked again: another registration of the same name may have finished while we hashed.
     const user = store.createUser(name.name, name.key, hash);
-    if (!user) return void taken();
+    if (!user) return void res.status(409).json({ error: `The name "${name.name}", or one that looks the same, is taken.` });
     await store.commit();
     res.status(201).json({ user });
   });

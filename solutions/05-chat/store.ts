@@ -55,6 +55,9 @@ const SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
   PRAGMA user_version = ${SCHEMA_VERSION};
+  -- A deleted row is overwritten, not just unlinked: an ended session, a declined request
+  -- leave no trace in the file.
+  PRAGMA secure_delete = ON;
 `;
 
 const MESSAGE_COLUMNS = 'id, from_id AS "from", to_id AS "to", content, time';
@@ -208,8 +211,8 @@ export class ChatStore {
       this.#run('DELETE FROM sessions WHERE token_hash = ?', [tokenHash]);
       return undefined;
     }
-    // Written with the next commit; a tenth of the idle limit (at most a second) is precise enough.
-    if (now - row.last_seen >= Math.min(1000, limits.idleMs / 10)) this.#run('UPDATE sessions SET last_seen = ? WHERE token_hash = ?', [now, tokenHash]);
+    // Written with the next commit: when the session was last used matters, not that it is on disk.
+    this.#run('UPDATE sessions SET last_seen = ? WHERE token_hash = ?', [now, tokenHash]);
     return { id: row.id, name: row.name };
   }
 

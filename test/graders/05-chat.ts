@@ -699,6 +699,11 @@ export const grader: Grader = {
         expectError(await call(url, 'GET', `/history?with=${a.user.id}`, { headers: auth(b.token) }), 403, 'ben reading a conversation with ann before accepting');
         expectError(await call(url, 'POST', '/friends', { json: { name: 'ben' }, headers: auth(a.token) }), 409, 'ann asking ben a second time');
         expectError(await call(url, 'POST', `/friends/${c.user.id}/accept`, { headers: auth(b.token) }), 404, 'ben accepting a request cy never made');
+        expectError(await call(url, 'POST', `/friends/${c.user.id}/decline`, { headers: auth(b.token) }), 404, 'ben declining a request cy never made');
+        for (const odd of ['abc', '0', '-1']) {
+          expectError(await call(url, 'POST', `/friends/${odd}/accept`, { headers: auth(b.token) }), 404, `POST /friends/${odd}/accept`);
+          expectError(await call(url, 'POST', `/friends/${odd}/decline`, { headers: auth(b.token) }), 404, `POST /friends/${odd}/decline`);
+        }
         await acceptFriend(ctx, url, b, a);
         check((await friendsOf(url, a)).some((f) => f.id === b.user.id), { expected: "ben in ann's friends once he accepted", actual: show(await friendsOf(url, a)) });
         await send(ctx, url, a, b.user, 'now we are friends');
@@ -945,12 +950,22 @@ export const grader: Grader = {
       async run(ctx) {
         const idle = await startChat(ctx, { sessionIdleMs: 1500 });
         const ann = await account(ctx, idle.url, 'ann');
-        ctx.step('using the session without pauses for longer than the idle limit');
-        const until = performance.now() + 2000;
-        while (performance.now() < until) expectStatus(await call(idle.url, 'GET', '/me', { headers: auth(ann.token) }), 200, 'GET /me while the session is in use');
+        ctx.step('using the session every 0.8 s for longer than the idle limit (1.5 s): every use counts');
+        for (let use = 1; use <= 4; use++) {
+          expectStatus(await call(idle.url, 'GET', '/me', { headers: auth(ann.token) }), 200, `GET /me, use ${use} of a session used every 0.8 s (sessionIdleMs: 1500)`);
+          await delay(800, ctx.signal);
+        }
         ctx.step('leaving it idle for longer than 1.5 s (the test waits on purpose: the time is what is checked)');
         await delay(1700, ctx.signal);
         expectError(await call(idle.url, 'GET', '/me', { headers: auth(ann.token) }), 401, 'GET /me after 1.7 s idle (sessionIdleMs: 1500)');
+        ctx.step('another registration writes the database; the ended session must not be in it');
+        await register(ctx, idle.url, 'ben');
+        const tokenHash = createHash('sha256').update(ann.token).digest('base64url');
+        check(!(await readFile(idle.file)).includes(tokenHash), {
+          expected: 'the ended session deleted from the database (the text: "then it is deleted")',
+          actual: 'its row is still in the file',
+          look: 'store.ts TODO 4: userForToken deletes a session that has ended before it answers undefined.',
+        });
         const old = await startChat(ctx, { sessionMaxMs: 1000 });
         const ben = await account(ctx, old.url, 'ben');
         const born = performance.now();
