@@ -2,8 +2,8 @@
  * Runs the chat as a process of its own:
  *
  *     npx tsx main.ts [--port 4005] [--file data/chat.sqlite] [--demo] [--hold-ms N] [--grace-ms N]
- *                     [--commit-delay-ms N] [--request-timeout-ms N] [--max-connections-per-address N]
- *                     [--password-tries-per-address N]
+ *                     [--commit-delay-ms N] [--snapshot-min-bytes N] [--request-timeout-ms N]
+ *                     [--max-connections-per-address N] [--password-tries-per-address N]
  *
  * It prints `listening http://127.0.0.1:<port>` once it accepts connections, and on
  * SIGINT or SIGTERM answers every held poll "cancelled" and finishes its last write.
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     'hold-ms': { type: 'string' },
     'grace-ms': { type: 'string' },
     'commit-delay-ms': { type: 'string' },
+    'snapshot-min-bytes': { type: 'string' },
     'request-timeout-ms': { type: 'string', default: '10000' },
     'max-connections-per-address': { type: 'string', default: '200' },
     'password-tries-per-address': { type: 'string' },
@@ -44,6 +45,7 @@ const app = await createApp({
   holdMs: number(values['hold-ms']),
   presenceGraceMs: number(values['grace-ms']),
   commitDelayMs: number(values['commit-delay-ms']),
+  snapshotMinBytes: number(values['snapshot-min-bytes']),
   passwordTriesPerAddress: number(values['password-tries-per-address']),
 });
 
@@ -85,8 +87,8 @@ function limitConnectionsPerAddress(target: http.Server, max: number): void {
 }
 
 async function stop(): Promise<void> {
+  server.close(); // no new connections; held polls end "cancelled" in app.close()
   await app.close();
-  server.close();
   server.closeAllConnections();
 }
 process.once('SIGINT', () => void stop());

@@ -1,8 +1,8 @@
 /**
  * The chat's data in SQLite (sql.js: SQLite compiled to WebAssembly, the whole database in
- * memory, written to a file by DurableFile). Three tables, as in the old ASP.NET chat this
- * lesson comes from — users, the relations between them, and the messages — and two more:
- * login sessions, and friend requests not answered yet.
+ * memory, kept on disk by database.ts: a journal of every change, and snapshots). Three
+ * tables, as in the old ASP.NET chat this lesson comes from — users, the relations between
+ * them, and the messages — and two more: login sessions, and friend requests not answered yet.
  *
  * Every query takes its values as bound parameters (`?`), never pasted into the SQL text:
  * a name like `x'); DROP TABLE users; --` is then just a name.
@@ -10,13 +10,13 @@
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
-import { DurableFile, type DurableFileHooks } from './durable-file.ts';
+import type { SqlValue } from 'sql.js';
+import { DurableDatabase, type DurabilityOptions } from './database.ts';
 import type { ChatMessage, User } from './protocol.ts';
 
-/** Bumped when the tables change: an older file is moved aside, not misread. */
+/** Bumped when the tables change: a file of another version is moved aside, not misread. */
 const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
@@ -54,7 +54,6 @@ const SCHEMA = `
     last_seen  INTEGER NOT NULL
   );
   CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
-  PRAGMA user_version = ${SCHEMA_VERSION};
   -- A deleted row is overwritten, not just unlinked: an ended session, a declined request
   -- leave no trace in the file.
   PRAGMA secure_delete = ON;
@@ -73,70 +72,45 @@ export interface SessionLimits {
   maxMs: number;
 }
 
-/** The database as `file` has it (an empty one when there is no file yet), with the tables in place. */
-function loadDatabase(SQL: SqlJsStatic, file: string | undefined): Database {
-  let db = file && existsSync(file) ? new SQL.Database(readFileSync(file)) : new SQL.Database();
-  const version = (db.exec('PRAGMA user_version')[0]?.values[0]?.[0] as number | undefined) ?? 0;
-  const hasTables = db.exec("SELECT 1 FROM sqlite_master WHERE name = 'users'").length > 0;
-  if (file && hasTables && version !== SCHEMA_VERSION) {
-    // A file from an older version of this lesson: keep it, but start a new one.
-    const aside = `${file}.v${version}-${Date.now()}`;
-    db.close();
-    renameSync(file, aside);
-    console.warn(`The chat database ${file} was made by an older version of this lesson: moved to ${aside}; starting a new one.`);
-    db = new SQL.Database();
-  }
-  db.run(SCHEMA);
-  return db;
-}
-
 export class ChatStore {
-  #db: Database;
-  readonly #file: DurableFile | undefined;
+  #db!: DurableDatabase;
   /**
    * The newest message id that is on disk. Readers see messages up to here and no further:
    * a message still being written could vanish in a crash, and its id come back with other
    * content after the restart.
    */
-  #durableId: number;
+  #durableId = 0;
   /** The newest message id in the write that is running. */
   #writingId = 0;
 
-  private constructor(SQL: SqlJsStatic, file: string | undefined, commitDelayMs: number) {
-    this.#db = loadDatabase(SQL, file);
-    this.#durableId = this.#newestMessageId();
-    this.#file = file ? new DurableFile(file, this.#fileHooks(SQL, file), commitDelayMs) : undefined;
+  private constructor() {}
+
+  /** Opens the database in `options.file` (created if missing), or in memory only when no file is given. */
+  static async open(options: DurabilityOptions = {}): Promise<ChatStore> {
+    if (options.file) mkdirSync(path.dirname(options.file), { recursive: true });
+    const store = new ChatStore();
+    store.#db = await DurableDatabase.open({ sql: SCHEMA, version: SCHEMA_VERSION }, options, {
+      taken: () => (store.#writingId = store.#newestMessageId()),
+      written: () => (store.#durableId = Math.max(store.#durableId, store.#writingId)),
+    });
+    store.#durableId = store.#newestMessageId(); // everything loaded from disk is on disk
+    return store;
   }
 
-  /** Opens the database in `file` (created if missing), or in memory only when no file is given. */
-  static async open(file?: string, commitDelayMs = 0): Promise<ChatStore> {
-    const SQL = await initSqlJs();
-    if (file) mkdirSync(path.dirname(file), { recursive: true });
-    return new ChatStore(SQL, file, commitDelayMs);
-  }
-
-  #fileHooks(SQL: SqlJsStatic, file: string): DurableFileHooks {
-    return {
-      snapshot: () => {
-        this.#writingId = this.#newestMessageId();
-        return this.#db.export();
-      },
-      written: () => {
-        this.#durableId = Math.max(this.#durableId, this.#writingId);
-      },
-      rolledBack: () => {
-        // The memory goes back to what the file holds: nothing of the failed write remains.
-        this.#db.close();
-        this.#db = loadDatabase(SQL, file);
-      },
-    };
-  }
-
-  /** Resolves once every change made so far is safely in the file; rejects (WriteFailed, 503) if the disk refused it, and then the changes are undone. */
+  /** Resolves once every change made so far is safely on disk; rejects (WriteFailed, 503) if the disk refused it, and then the changes are undone. */
   commit(): Promise<void> {
-    if (this.#file) return this.#file.commit();
-    this.#durableId = this.#newestMessageId(); // in memory only: committed is as durable as it gets
-    return Promise.resolve();
+    return this.#db.commit();
+  }
+
+  /** Makes a snapshot now (for the bench and the tests; the store makes its own when the journal has grown). */
+  snapshot(): Promise<void> {
+    return this.#db.snapshot();
+  }
+
+  /** Writes what is left and closes the files. */
+  async close(): Promise<void> {
+    await this.#db.commit().catch(() => undefined); // a failure was told to whoever asked
+    await this.#db.close();
   }
 
   #newestMessageId(): number {
@@ -144,15 +118,7 @@ export class ChatStore {
   }
 
   #all<T>(sql: string, params: SqlValue[] = []): T[] {
-    const statement = this.#db.prepare(sql);
-    try {
-      statement.bind(params);
-      const rows: T[] = [];
-      while (statement.step()) rows.push(statement.getAsObject() as T);
-      return rows;
-    } finally {
-      statement.free();
-    }
+    return this.#db.all<T>(sql, params);
   }
 
   #one<T>(sql: string, params: SqlValue[] = []): T | undefined {

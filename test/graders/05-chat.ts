@@ -3,7 +3,8 @@
  * file in a temporary folder, with short hold and presence times; the durability test runs
  * it as a real process (main.ts) and kills it with SIGKILL right after an acknowledgement.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, readFile } from 'node:fs/promises';
 import { isErrorBody } from '../../shared/grading/bad-input.ts';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -36,6 +37,41 @@ interface Account {
 }
 interface ChatApp {
   close?: () => Promise<void>;
+  snapshot?: () => Promise<void>;
+}
+
+/** The chat's `disk` option (journal.ts): the real disk, except that it refuses every write while `failing` is set. */
+interface FailingDisk {
+  failing: boolean;
+  openJournal(file: string): Promise<unknown>;
+}
+
+function failingDisk(): FailingDisk {
+  const disk: FailingDisk = {
+    failing: false,
+    async openJournal(file) {
+      const handle = await open(file, constants.O_RDWR | constants.O_CREAT);
+      return {
+        async write(buffers: Buffer[], position: number) {
+          if (!disk.failing) return void (await handle.writev(buffers, position));
+          // as a full disk does: part of the bytes land, then the write fails
+          const bytes = Buffer.concat(buffers);
+          await handle.write(bytes, 0, Math.ceil(bytes.length / 2), position);
+          throw Object.assign(new Error(`ENOSPC: no space left on device, write (the grader's disk refuses) ${file}`), { code: 'ENOSPC' });
+        },
+        sync: () => handle.datasync(),
+        truncate: (length: number) => handle.truncate(length),
+        close: () => handle.close(),
+      };
+    },
+  };
+  return disk;
+}
+
+/** Every file of the chat's database, read one after the other: the snapshot (chat.sqlite) and its journals (chat.sqlite.journal-N). */
+async function databaseBytes(file: string): Promise<Buffer> {
+  const names = (await readdir(path.dirname(file))).filter((name) => name.startsWith(path.basename(file))).sort();
+  return Buffer.concat(await Promise.all(names.map((name) => readFile(path.join(path.dirname(file), name)))));
 }
 
 const PASSWORD = 'correct horse 7f3a';
@@ -58,11 +94,22 @@ async function startChat(ctx: TestContext, options: Record<string, unknown> = {}
   const folder = await temporaryFolder(ctx);
   const file = path.join(folder, 'chat.sqlite');
   const served = await serveLesson<ChatApp>(ctx, 'createApp', { file, holdMs: 5000, presenceGraceMs: GRACE_MS, ...options });
+  ctx.defer(() => served.app.close?.()); // the journal's file, and a snapshot being made
   return { ...served, file };
 }
 
 function expectStatus(reply: Reply, status: number, what: string): void {
   check(reply.status === status, { expected: `${what}: status ${status}`, actual: describeReply(reply) });
+}
+
+/** Asks the chat for a snapshot (server.ts, given: `snapshot()` on the app) and waits until it is in place. */
+async function snapshotOf(app: ChatApp): Promise<void> {
+  check(typeof app.snapshot === 'function', {
+    expected: 'the app to have snapshot() (given code at the end of createApp)',
+    actual: 'it has none',
+    look: 'server.ts: keep `snapshot: () => store.snapshot()` in the object that createApp returns.',
+  });
+  await app.snapshot!();
 }
 
 function expectError(reply: Reply, status: number, what: string): void {
@@ -338,8 +385,8 @@ export const grader: Grader = {
         await register(ctx, url, 'careful');
         await register(ctx, url, 'also careful');
         const { token } = await login(ctx, url, 'careful');
-        ctx.step('reading the database file');
-        const bytes = await readFile(file);
+        ctx.step('reading the database files (snapshot and journal)');
+        const bytes = await databaseBytes(file);
         check(!bytes.includes(token), {
           expected: 'no session token in the database file, only its hash (a copied file must not let anyone log in)',
           actual: `the file contains the token ${token.slice(0, 8)}… as it was given out`,
@@ -958,10 +1005,11 @@ export const grader: Grader = {
         ctx.step('leaving it idle for longer than 1.5 s (the test waits on purpose: the time is what is checked)');
         await delay(1700, ctx.signal);
         expectError(await call(idle.url, 'GET', '/me', { headers: auth(ann.token) }), 401, 'GET /me after 1.7 s idle (sessionIdleMs: 1500)');
-        ctx.step('another registration writes the database; the ended session must not be in it');
+        ctx.step('another registration writes the database, and a snapshot folds the journal into it; the ended session must not be in it');
         await register(ctx, idle.url, 'ben');
+        await snapshotOf(idle.app);
         const tokenHash = createHash('sha256').update(ann.token).digest('base64url');
-        check(!(await readFile(idle.file)).includes(tokenHash), {
+        check(!(await databaseBytes(idle.file)).includes(tokenHash), {
           expected: 'the ended session deleted from the database (the text: "then it is deleted")',
           actual: 'its row is still in the file',
           look: 'store.ts TODO 4: userForToken deletes a session that has ended before it answers undefined.',
@@ -1025,15 +1073,16 @@ export const grader: Grader = {
     {
       id: 'failed-write-no-trace',
       title: 'durability: a message whose write failed gets an error, and then does not exist — never delivered, never stored',
-      look: 'server.ts POST /messages: let a failing store.commit() throw (the error answer is 503); do not answer 201 or deliver before it succeeded. store.ts (given) undoes the change.',
+      look: 'server.ts POST /messages: let a failing store.commit() throw (the error answer is 503); do not answer 201 or deliver before it succeeded. journal.ts and database.ts (given) undo the change.',
       timeoutMs: TEST_LIMIT_MS,
       async run(ctx) {
-        const chat = await startChat(ctx);
+        const disk = failingDisk();
+        const chat = await startChat(ctx, { disk });
         const { a, b } = await annAndBen(ctx, chat.url);
         await expectNews(ctx, chat.url, b, a, false, 'that ann is a new friend');
         const waiting = await holdFor(ctx, chat.url, b, 0, 1);
-        ctx.step('making the disk refuse the next write (a folder where the temporary file goes)');
-        await mkdir(`${chat.file}.tmp`);
+        ctx.step('making the disk refuse the next write (the `disk` option: half the bytes land, then ENOSPC)');
+        disk.failing = true;
         const refused = await call(chat.url, 'POST', '/messages', { json: { to: b.user.id, content: 'lost in a failed write' }, headers: auth(a.token) });
         check(refused.status === 503 && isErrorBody(refused.body), {
           expected: 'POST /messages answered 503 with { "error": ... } when its write failed (not 201: it is not stored; not 500: nothing is broken, try again)',
@@ -1045,7 +1094,7 @@ export const grader: Grader = {
         });
         const ghost = await outcomeWithin(waiting, 300);
         check(!ghost, { expected: "ben's held poll not answered with a message that was refused", actual: ghost ? describeOutcome(ghost) : '' });
-        await rm(`${chat.file}.tmp`, { recursive: true });
+        disk.failing = false;
         await send(ctx, chat.url, a, b.user, 'after the disk came back');
         const delivered = await answerOf(ctx, waiting, 'with the next message');
         check(show(contents(delivered.messages)) === show(['after the disk came back']), {

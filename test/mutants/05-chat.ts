@@ -116,9 +116,12 @@ export const mutants: readonly Mutant[] = [
   },
   {
     id: 'forgets-on-restart',
-    mistake: 'starts an empty database every time instead of loading the file',
+    mistake: 'starts an empty database every time instead of loading the snapshot and replaying the journal',
     caughtBy: 'resume-after-restart',
-    edits: [{ file: 'store.ts', find: 'let db = file && existsSync(file) ? new SQL.Database(readFileSync(file)) : new SQL.Database();', replace: 'let db = new SQL.Database();' }],
+    edits: [
+      { file: 'snapshots.ts', find: '  let db = new SQL.Database(bytes);', replace: '  let db = new SQL.Database();' },
+      { file: 'snapshots.ts', find: '      replayer.apply(read.changes);\n      journal = number;', replace: '      journal = number;' },
+    ],
   },
   {
     id: 'friends-without-token',
@@ -263,7 +266,7 @@ export const mutants: readonly Mutant[] = [
     id: 'no-rollback',
     mistake: 'keeps a change in memory after its write failed',
     caughtBy: 'failed-write-no-trace',
-    edits: [{ file: 'store.ts', find: '        this.#db.close();\n        this.#db = loadDatabase(SQL, file);\n', replace: '' }],
+    edits: [{ file: 'database.ts', find: '      rolledBack: () => this.#reload(),', replace: '      rolledBack: async () => undefined,' }],
   },
   {
     id: 'plain-tokens',
