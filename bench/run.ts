@@ -31,8 +31,8 @@ const only = (values.only?.split(',') ?? measures) as Measure[];
 for (const name of only) if (!measures.includes(name)) throw new Error(`--only: unknown measure "${name}"; the measures are ${measures.join(', ')}`);
 const quick = values.quick;
 const settings = quick
-  ? { polling: [{ clients: 50, messages: 5, messageEveryMs: 1000 }], counts: [1000], runs: 1, settleRounds: 3, warmRounds: 3, chatMessages: 200, floodLogins: 200, quietSends: 20, gradingBatch: 0 }
-  : { polling: [{ clients: 100, messages: 20, messageEveryMs: 1000 }, { clients: 100, messages: 4, messageEveryMs: 5000 }], counts: [1000, 5000, 10_000], runs: 3, settleRounds: 3, warmRounds: 5, chatMessages: 2000, floodLogins: 200, quietSends: 100, gradingBatch: 4 };
+  ? { polling: [{ clients: 50, messages: 5, messageEveryMs: 1000 }], counts: [1000], runs: 1, settleRounds: 3, warmRounds: 3, chatHistories: [0, 20_000], chatSends: { 1: 500, 8: 1000, 64: 2000 }, floodLogins: 200, quietSends: 20, gradingBatch: 0 }
+  : { polling: [{ clients: 100, messages: 20, messageEveryMs: 1000 }, { clients: 100, messages: 4, messageEveryMs: 5000 }], counts: [1000, 5000, 10_000], runs: 3, settleRounds: 3, warmRounds: 5, chatHistories: [0, 100_000, 1_000_000], chatSends: { 1: 5000, 8: 10_000, 64: 20_000 }, floodLogins: 200, quietSends: 100, gradingBatch: 4 };
 
 const log = (line: string) => console.log(line);
 
@@ -78,8 +78,8 @@ async function measure(): Promise<Results> {
     results.fanout = await measureFanout({ kinds: ['ours', 'lesson03', 'bare', 'socketio', 'faye'], counts: settings.counts, runs: settings.runs, settleRounds: settings.settleRounds, warmRounds: settings.warmRounds, log });
   }
   if (only.includes('chat')) {
-    log(`4. the chat: ${settings.chatMessages} durable messages with 1, 8 and 64 in flight`);
-    results.chat = await measureChat(settings.chatMessages);
+    log(`4. the chat's durable writes with 1, 8 and 64 in flight, at histories of ${settings.chatHistories.map((h) => h.toLocaleString('en')).join(', ')} messages`);
+    results.chat = await measureChat(settings.chatHistories, settings.chatSends, log);
     log(`4b. the chat under a flood of ${settings.floodLogins} logins: another user's sends, acknowledged how fast`);
     results.loginFlood = await measureLoginFlood(settings.floodLogins, settings.quietSends);
   }

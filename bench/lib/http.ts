@@ -20,11 +20,11 @@ export function client(baseUrl: string) {
      * Sends one request. `sent` resolves once the request is written out, so that a
      * caller can pace how fast new connections are opened.
      */
-    request(method: string, path: string, body?: string, contentType = 'application/json'): { sent: Promise<void>; answer: Promise<Answer> } {
+    request(method: string, path: string, body?: string, contentType = 'application/json', extraHeaders: http.OutgoingHttpHeaders = {}): { sent: Promise<void>; answer: Promise<Answer> } {
       let written!: () => void;
       const sent = new Promise<void>((resolve) => (written = resolve));
       const answer = new Promise<Answer>((resolve, reject) => {
-        const headers: http.OutgoingHttpHeaders = body === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(body) };
+        const headers: http.OutgoingHttpHeaders = { ...extraHeaders, ...(body === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }) };
         const req = http.request({ agent, hostname, port, method, path, headers }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
