@@ -76,6 +76,8 @@ export interface ChatSnapshotResult {
 export interface ChatResult {
   histories: ChatHistoryResult[];
   snapshot?: ChatSnapshotResult;
+  /** Express answering the same requests with no work at all: the most any Express chat could do here. */
+  ceiling?: Array<{ inFlight: number; perSecond: number }>;
 }
 
 const sizeOf = async (file: string) => (await stat(file).catch(() => ({ size: 0 }))).size;
@@ -129,9 +131,9 @@ interface ChatProcess {
   lines: string[];
 }
 
-async function startChat(file: string, args: readonly string[] = []): Promise<ChatProcess> {
+async function startChat(file: string, args: readonly string[] = [], script = path.join(projectRoot, 'solutions', '05-chat', 'main.ts')): Promise<ChatProcess> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'solutions', '05-chat', 'main.ts'), '--port', '0', '--file', file, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--port', '0', '--file', file, ...args], {
     cwd: projectRoot,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -311,8 +313,26 @@ async function measureSnapshot(history: number, log: (line: string) => void): Pr
   };
 }
 
-/** Measure 4 at each history size; the snapshot figures at the largest. */
+/** Express with no work, sent the same requests by the same client. */
+async function measureCeiling(sends: Record<number, number>, log: (line: string) => void): Promise<Array<{ inFlight: number; perSecond: number }>> {
+  const folder = path.join(workRoot, 'bench', 'chat-ceiling');
+  await mkdir(folder, { recursive: true });
+  const server = await startChat(path.join(folder, 'unused'), [], path.join(projectRoot, 'bench', 'servers', 'express-post.ts'));
+  try {
+    await send(server, path.join(folder, 'unused'), 'none', 2, 8, 500, 0); // warm-up
+    const ceiling = [];
+    for (const inFlight of IN_FLIGHT) ceiling.push({ inFlight, perSecond: (await send(server, path.join(folder, 'unused'), 'none', 2, inFlight, sends[inFlight]!, 0)).perSecond });
+    log(`   Express with no work: ${ceiling.map((c) => `${c.perSecond.toLocaleString('en')}/s with ${c.inFlight} in flight`).join(', ')}`);
+    return ceiling;
+  } finally {
+    await stopChat(server);
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** Measure 4 at each history size; the snapshot figures at the largest; the ceiling. */
 export async function measureChat(histories: readonly number[], sends: Record<number, number>, log: (line: string) => void): Promise<ChatResult> {
+  const ceiling = await measureCeiling(sends, log);
   const results: ChatHistoryResult[] = [];
   for (const history of histories) {
     log(`   history of ${history.toLocaleString('en')} messages`);
@@ -321,7 +341,7 @@ export async function measureChat(histories: readonly number[], sends: Record<nu
   const largest = Math.max(...histories);
   const snapshot = largest > 0 ? await measureSnapshot(largest, log) : undefined;
   for (const history of histories) await rm(path.join(workRoot, 'bench', `chat-history-${history}`), { recursive: true, force: true });
-  return { histories: results, snapshot };
+  return { histories: results, snapshot, ceiling };
 }
 
 export interface FloodResult {

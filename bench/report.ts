@@ -114,6 +114,11 @@ function chatSection(chat: ChatResult): string {
       goals.push([`${fixed(h.history)} messages, ${n} in flight: bytes per acknowledgement within 1.5× of empty`, `${bytes.toFixed(2)}×`, yes(bytes <= 1.5)]);
     }
   }
+  const ceiling = chat.ceiling
+    ? `
+
+The ceiling on this machine: Express parsing the same JSON bodies and answering 201 with no work at all (no session, no database, no disk), sent by the same client: ${chat.ceiling.map((c) => `${fixed(c.perSecond)}/s with ${c.inFlight} in flight`).join(', ')}.`
+    : '';
   const snapshot = chat.snapshot;
   if (snapshot) {
     goals.push([`event loop during a snapshot of ${fixed(snapshot.history)} messages ≤ 50 ms`, `${fixed(snapshot.maxLoopDelayMs, 1)} ms`, yes(snapshot.maxLoopDelayMs <= 50)]);
@@ -128,7 +133,7 @@ At ${fixed(snapshot.history)} messages, in the bench's own process: the store op
 
 The lesson 05 solution as a process of its own, its database on the project's disk: each 201 means the message's journal record is written and \`fdatasync\` has returned. The history is stored first (straight into the store, then folded into a snapshot); then one sender keeps 1, 8 or 64 messages in flight over keep-alive connections (group commit lets one sync carry many). Bytes are the server process's \`write_bytes\` (/proc/PID/io) per acknowledged send, **amortised**: the journal's own bytes in the run (write_bytes less the snapshots the server reported meanwhile), plus the snapshots' share: a snapshot of S bytes is written once per S bytes of journal records (and not before 4 MB), so each send adds S × (its record bytes) ÷ max(S, 4 MB). In brackets, what the run itself wrote, which jumps when a snapshot happens to fall inside it. A journal append dirties at least one 4 KB page per sync, which is most of the figure with one in flight. Start: from spawning the process (Node and tsx start included) to "listening". RSS: the server after the sends; sql.js keeps the whole database in memory.
 
-${table(['history (messages)', 'snapshot MB', 'acked/s, 1 in flight', '8', '64', 'bytes per ack, amortised (this run), 1 in flight', '8', '64', 'start', 'RSS MB'], rows)}${snapshotText}
+${table(['history (messages)', 'snapshot MB', 'acked/s, 1 in flight', '8', '64', 'bytes per ack, amortised (this run), 1 in flight', '8', '64', 'start', 'RSS MB'], rows)}${ceiling}${snapshotText}
 
 ### Goals (issue 14)
 
