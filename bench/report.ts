@@ -127,7 +127,7 @@ The ceiling on this machine: Express parsing the same JSON bodies and answering 
   const snapshotText = snapshot
     ? `
 
-At ${fixed(snapshot.history)} messages, in the bench's own process: the store opened (snapshot loaded, short journal replayed) in ${fixed(snapshot.openSeconds, 1)} s. A snapshot (${fixed(snapshot.snapshotMb, 1)} MB) took ${fixed(snapshot.snapshotSeconds, 1)} s in its worker thread while ${fixed(snapshot.commitsDuring)} messages were committed one after another; the event loop's longest stall meanwhile was ${fixed(snapshot.maxLoopDelayMs, 1)} ms (p99 ${fixed(snapshot.p99LoopDelayMs, 1)} ms). With the longest journal there can be (${fixed(snapshot.fullJournalMb, 1)} MB, a quarter of the snapshot: one more write starts a snapshot), the process started in ${fixed(snapshot.fullJournalStartSeconds, 1)} s.`
+At ${fixed(snapshot.history)} messages, in the bench's own process: the store opened (snapshot loaded, short journal replayed) in ${fixed(snapshot.openSeconds, 1)} s. A snapshot (${fixed(snapshot.snapshotMb, 1)} MB) took ${fixed(snapshot.snapshotSeconds, 1)} s in its worker thread while ${fixed(snapshot.commitsDuring)} messages were committed one after another; the event loop's longest stall meanwhile was ${fixed(snapshot.maxLoopDelayMs, 1)} ms (p99 ${fixed(snapshot.p99LoopDelayMs, 1)} ms). With the longest journal there can be (${fixed(snapshot.fullJournalMb, 1)} MB, as long as the snapshot: one more write starts a snapshot), the process started in ${fixed(snapshot.fullJournalStartSeconds, 1)} s.`
     : '';
   return `## 4. The chat: durable writes at any size of history
 
