@@ -392,6 +392,31 @@ export const grader: Grader = {
       },
     },
     {
+      id: 'publish-wakes-only-recipients',
+      title: 'connect: a publish answers the held connects of its recipients only, every time',
+      look: 'engine.ts TODO 6, publish(): only the recipients of the channel go in #toWake (the given #wake() answers them and empties the set).',
+      async run(ctx) {
+        const { url } = await serve(ctx);
+        const ann = await handshake(ctx, url);
+        const ben = await handshake(ctx, url);
+        await subscribe(ctx, url, ann, '/to/ann');
+        await subscribe(ctx, url, ben, '/to/ben');
+        const annFirst = startConnect(ctx, url, ann, 'ann-1');
+        const benHeld = startConnect(ctx, url, ben, 'ben-1');
+        await expectHeld(ctx, annFirst, 'before any publish');
+        await publish(ctx, url, '/to/ann', 'for ann');
+        const first = await connectAnswer(ctx, annFirst, AT_ONCE_MS, 'once a message for ann is published');
+        check(show(dataOf(first.delivered)) === '["for ann"]', { expected: 'ann\'s connect answered with "for ann"', actual: show(first.all) });
+        await expectHeld(ctx, benHeld, 'after a publish for ann only (ben subscribed to /to/ben)');
+        const annSecond = startConnect(ctx, url, ann, 'ann-2');
+        await expectHeld(ctx, annSecond, 'after ann got her message and connected again');
+        await publish(ctx, url, '/to/ben', 'for ben');
+        const second = await connectAnswer(ctx, benHeld, AT_ONCE_MS, 'once a message for ben is published');
+        check(show(dataOf(second.delivered)) === '["for ben"]', { expected: 'ben\'s connect answered with "for ben"', actual: show(second.all) });
+        await expectHeld(ctx, annSecond, 'after a publish for ben only: nothing is waiting for ann');
+      },
+    },
+    {
       id: 'connect-timeout',
       title: 'connect: with nothing to deliver it is answered after timeoutMs (or at once when it asks for advice { timeout: 0 }), successfully, with no message',
       look: 'engine.ts TODO 5, connect(): the held connect\'s timer of holdMs answers it with nothing.',
@@ -487,6 +512,9 @@ export const grader: Grader = {
           actual: show(all),
           look: 'engine.ts TODOs 5–6: the connect at the end of the batch finds the two messages queued and is answered at once with both.',
         });
+        ctx.step('one message alone, not in an array');
+        const [alone] = arrayOf(await post(url, HANDSHAKE('alone')), 'a handshake sent as one object, not in an array');
+        check(alone?.successful === true && alone.id === 'alone', { expected: 'one object alone treated as a batch of one: the answer [{ …handshake reply…, "id": "alone" }]', actual: show(alone), look: 'server.ts (given) readMessages(): a single object becomes [object].' });
       },
     },
     {
@@ -745,7 +773,7 @@ export const grader: Grader = {
       look: 'engine.ts TODO 4, handshake(): refuse (return undefined) when there are maxClients clients, or maxClientsPerAddress from this address.',
       async run(ctx) {
         const { url } = await serve(ctx, { maxClients: 3, maxClientsPerAddress: 2 });
-        await handshake(ctx, url);
+        const first = await handshake(ctx, url);
         await handshake(ctx, url);
         const [third] = await exchange(ctx, url, [HANDSHAKE()], 'a 3rd handshake from 127.0.0.1 (maxClientsPerAddress 2)');
         const refused = (reply: Msg | undefined) => reply?.successful === false && reply.error === '429::Too many clients' && (reply.advice as { reconnect?: unknown } | undefined)?.reconnect === 'none';
@@ -755,6 +783,10 @@ export const grader: Grader = {
         check((JSON.parse(other.text) as Msg[])[0]?.successful === true, { expected: 'a handshake from another address (127.0.0.2) accepted', actual: other.text });
         const fourth = await requestFrom('127.0.0.3', url, 'POST', '/bayeux', [HANDSHAKE()]);
         check(refused((JSON.parse(fourth.text) as Msg[])[0]), { expected: 'a 4th client, from 127.0.0.3, refused with 429: maxClients is 3', actual: fourth.text });
+        ctx.step('one client of 127.0.0.1 disconnects');
+        await exchange(ctx, url, [{ channel: '/meta/disconnect', clientId: first, id: 'bye' }], 'a disconnect');
+        const [again] = await exchange(ctx, url, [HANDSHAKE()], 'a handshake from 127.0.0.1 after one of its clients disconnected');
+        check(again?.successful === true, { expected: 'the handshake accepted: a client that disconnected frees its place, for its address and in all', actual: show(again), look: 'engine.ts (given) disconnect() counts the address down; TODO 4 must count it up in #perAddress.' });
       },
     },
     {
@@ -770,7 +802,10 @@ export const grader: Grader = {
             return guarded && (message.ext as { token?: unknown } | undefined)?.token !== 'open sesame' ? { ...message, error: '403::Token required' } : message;
           },
         };
-        const { url } = await serve(ctx, { extensions: [auth] });
+        const order: string[] = [];
+        const first = { incoming: (message: Msg) => (order.push(`first ${String(message.channel)}`), message) };
+        const last = { incoming: (message: Msg) => (order.push(`last ${String(message.channel)}`), message) };
+        const { url } = await serve(ctx, { extensions: [first, auth, last] });
         const [without] = await exchange(ctx, url, [HANDSHAKE()], 'a handshake without a token');
         check(without?.successful === false && without.error === '403::Token required' && without.clientId === undefined, { expected: 'the handshake refused with the extension\'s error "403::Token required", and no clientId', actual: show(without) });
         // An error the client writes into its own message must not refuse it: only an extension refuses.
@@ -782,6 +817,10 @@ export const grader: Grader = {
         check(withToken?.successful === true, { expected: 'the subscribe with the token accepted', actual: show(withToken) });
         await publish(ctx, url, '/vip', 'after');
         await expectDelivered(ctx, url, clientId, ['after'], 'after a publish on /vip', 'only the message published after the accepted subscribe');
+        check(show(order.slice(0, 2)) === show(['first /meta/handshake', 'last /meta/handshake']), {
+          expected: 'the hooks called in the order of the extensions option: ["first /meta/handshake", "last /meta/handshake"]',
+          actual: show(order.slice(0, 4)),
+        });
         check(seen.length >= 6 && seen.every((s) => typeof s.address === 'string' && s.address.includes('127.0.0.1')), {
           expected: 'the hook called for every message, with { address: "127.0.0.1" } (or "::ffff:127.0.0.1")',
           actual: `calls ${show(seen)}`,
@@ -803,6 +842,7 @@ export const grader: Grader = {
           { what: 'messages without any channel', method: 'POST', path: '/bayeux', body: '[{"data":1}]', headers: json, status: 400 },
           { what: 'a form without a message field', method: 'POST', path: '/bayeux', body: 'other=1', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 400 },
           { what: 'plain text', method: 'POST', path: '/bayeux', body: 'hello', headers: { 'content-type': 'text/plain' }, status: 415 },
+          { what: 'JSON in latin-1', method: 'POST', path: '/bayeux', body: JSON.stringify([HANDSHAKE()]), headers: { 'content-type': 'application/json; charset=latin-1' }, status: 415 },
           { what: `${DEFAULT_MAX_BATCH + 1} messages (maxBatch ${DEFAULT_MAX_BATCH})`, method: 'POST', path: '/bayeux', body: JSON.stringify(Array.from({ length: DEFAULT_MAX_BATCH + 1 }, () => HANDSHAKE())), headers: json, status: 413 },
           { what: 'a body over 64 KB', method: 'POST', path: '/bayeux', body: JSON.stringify([PUBLISH('/big', 'x'.repeat(MAX_BODY_BYTES))]), headers: json, status: 413 },
           { what: 'GET /bayeux (callback-polling, JSONP, is not offered)', method: 'GET', path: '/bayeux?message=%5B%5D&jsonp=callback', status: 405 },
@@ -859,6 +899,13 @@ export const grader: Grader = {
         expectError(tooMany, 403, `a subscribe to ${many.length} channels (${DEFAULT_MAX_SUBSCRIPTIONS} at most, /d included)`);
         const [fits] = await exchange(ctx, url, [SUBSCRIBE(clientId, many.slice(0, DEFAULT_MAX_SUBSCRIPTIONS - 1))], `a subscribe to ${DEFAULT_MAX_SUBSCRIPTIONS - 1} more channels`);
         check(fits?.successful === true, { expected: `a subscribe to ${DEFAULT_MAX_SUBSCRIPTIONS - 1} more channels accepted (${DEFAULT_MAX_SUBSCRIPTIONS} with /d)`, actual: show(fits) });
+        const [known] = await exchange(ctx, url, [SUBSCRIBE(clientId, ['/d', '/s/0'])], 'a subscribe to two channels it has already, at the limit');
+        check(known?.successful === true, { expected: 'a subscribe to channels the client has already accepted at the limit: they are not new', actual: show(known), look: 'server.ts TODO 11: count only the patterns the client does not have yet (engine.subscriptions.has).' });
+        const [full] = await exchange(ctx, url, [SUBSCRIBE(clientId, '/one-more')], 'a subscribe to one more channel, at the limit');
+        expectError(full, 403, `a subscribe to a ${DEFAULT_MAX_SUBSCRIPTIONS + 1}th channel`);
+        await exchange(ctx, url, [{ channel: '/meta/unsubscribe', clientId, subscription: ['/s/0', '/s/1'], id: 'u' }], 'an unsubscribe from two channels');
+        const [room] = await exchange(ctx, url, [SUBSCRIBE(clientId, ['/one-more', '/two-more'])], 'a subscribe to two new channels after unsubscribing from two');
+        check(room?.successful === true, { expected: 'two new subscriptions accepted after two were dropped: an unsubscribe frees its place', actual: show(room), look: 'channels.ts TODO 2: unsubscribe() removes the pattern from the client\'s own set too (countOf reads it).' });
       },
     },
     {
@@ -906,23 +953,42 @@ export const grader: Grader = {
         await connectAnswer(ctx, pending, AT_ONCE_MS, 'once its client disconnects');
         const [after] = await exchange(ctx, url, [CONNECT(clientId)], 'a connect from the disconnected client');
         check(after?.error === '402::Unknown client', { expected: 'the disconnected client unknown: "402::Unknown client"', actual: show(after) });
+        await publish(ctx, url, '/bye', 'to nobody now');
       },
     },
     {
       id: 'abandoned-connect',
-      title: 'a held connect whose client goes away is forgotten, and what is published meanwhile waits for the next connect',
-      look: 'server.ts (given) forgets a held connect when its response closes; engine.ts TODO 5\'s held connect must be forgettable (the function connect() returns).',
+      title: 'a held connect whose client goes away is forgotten (timer and all), what is published meanwhile waits for the next connect, and a client that never comes back expires',
+      look: 'server.ts (given) forgets a held connect when its response closes; engine.ts TODO 5: the function connect() returns clears the held connect\'s timer and starts the expiry again.',
+      timeoutMs: 5000,
       async run(ctx) {
-        const { url } = await serve(ctx);
+        const timers = watchTimers(ctx);
+        // 1000 + 0 + 0: a client is removed 1 s after its last connect ends.
+        const { url, app } = await serve(ctx, { timeoutMs: 1000, intervalMs: 0, sessionMarginMs: 0 });
         const clientId = await handshake(ctx, url);
+        const leaver = await handshake(ctx, url);
         await subscribe(ctx, url, clientId, '/gone');
         const pending = startConnect(ctx, url, clientId);
+        const leaving = startConnect(ctx, url, leaver, 'leaving');
         await expectHeld(ctx, pending, 'before its client goes away');
-        ctx.step('aborting the held connect');
+        ctx.step('aborting both held connects');
         pending.abort();
-        await pending.outcome;
+        leaving.abort();
+        await Promise.all([pending.outcome, leaving.outcome]);
+        const abortedAt = performance.now();
         await publish(ctx, url, '/gone', 'kept for later');
         await expectDelivered(ctx, url, clientId, ['kept for later'], 'after the client came back', 'the message published while the client was away, delivered at its next connect', 'c2');
+        ctx.step('waiting for the client that never came back to be removed');
+        const removed = await waitUntil(async () => ((await exchange(ctx, url, [SUBSCRIBE(leaver, '/x')], 'checking whether the client that left is still known'))[0]?.error === '402::Unknown client' ? true : undefined), {
+          withinMs: Math.max(0, abortedAt + 2500 - performance.now()),
+          everyMs: 50,
+        });
+        check(removed, {
+          expected: 'the client whose held connect was abandoned removed about 1 s later (timeoutMs 1000 + intervalMs 0 + sessionMarginMs 0)',
+          actual: `still known ${Math.round(performance.now() - abortedAt)} ms after it went away: forgetting its connect must start its expiry again`,
+        });
+        await app.close?.();
+        await checkNoTimerLeft(ctx, timers, 'after close(), with abandoned connects among them', 'engine.ts TODO 5: the function that forgets a held connect clears its timer.');
       },
     },
     {

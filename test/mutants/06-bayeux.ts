@@ -71,6 +71,36 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'engine.ts', find: 'timer: setTimeout(() => this.#answerHeld(session, session.queue), holdMs) };', replace: 'timer: setTimeout(() => undefined, holdMs) };' }],
   },
   {
+    id: 'wakes-stale-clients',
+    mistake: 'never empties the set of clients to wake, so a later publish answers connects that have nothing new',
+    caughtBy: 'publish-wakes-only-recipients',
+    edits: [{ file: 'engine.ts', find: '    this.#toWake.clear();\n', replace: '' }],
+  },
+  {
+    id: 'forget-keeps-timer',
+    mistake: 'forgets an abandoned connect without clearing its timer',
+    caughtBy: 'abandoned-connect',
+    edits: [{ file: 'engine.ts', find: '      if (session.held !== held) return;\n      clearTimeout(held.timer);\n', replace: '      if (session.held !== held) return;\n' }],
+  },
+  {
+    id: 'forget-without-expiry',
+    mistake: 'forgets an abandoned connect without starting the expiry again, so a client that left never goes',
+    caughtBy: 'abandoned-connect',
+    edits: [{ file: 'engine.ts', find: '      session.held = undefined;\n      this.#startExpiry(session);\n    };', replace: '      session.held = undefined;\n    };' }],
+  },
+  {
+    id: 'disconnect-keeps-address',
+    mistake: 'does not count an address down when its client leaves, so its places are never freed',
+    caughtBy: 'too-many-clients',
+    edits: [{ file: 'engine.ts', find: '    if (left > 0) this.#perAddress.set(session.address, left);\n    else this.#perAddress.delete(session.address);\n', replace: '' }],
+  },
+  {
+    id: 'disconnect-keeps-subscriptions',
+    mistake: 'removes a client but not its subscriptions',
+    caughtBy: 'disconnect',
+    edits: [{ file: 'engine.ts', find: '    this.subscriptions.forget(clientId);\n', replace: '' }],
+  },
+  {
     id: 'unbounded-queue',
     mistake: 'keeps every message for a client that does not connect',
     caughtBy: 'queue-bound',
@@ -153,6 +183,12 @@ export const mutants: readonly Mutant[] = [
     mistake: 'subscribes to the first channel of a list only',
     caughtBy: 'subscribe-list',
     edits: [{ file: 'server.ts', find: '    engine.subscribe(clientId, patterns);', replace: '    engine.subscribe(clientId, patterns.slice(0, 1));' }],
+  },
+  {
+    id: 'counts-known-subscriptions',
+    mistake: 'counts every pattern of a subscribe against the limit, also those the client has already',
+    caughtBy: 'defaults',
+    edits: [{ file: 'server.ts', find: '    const fresh = new Set(patterns.filter((p) => !engine.subscriptions.has(clientId, p)));', replace: '    const fresh = new Set(patterns);' }],
   },
   {
     id: 'publish-to-wildcard',
