@@ -351,9 +351,14 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   let size = 0;
   // Read to the end even past the limit (keeping nothing more): stopping half-way would
   // leave the rest of the body in the connection, where it cannot be answered.
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    }
+  } catch {
+    // The client went away in the middle of its body: nobody is left to answer.
+    throw new UnreadableRequest(400, 'the body was cut off');
   }
   if (size > MAX_BODY_BYTES) throw new UnreadableRequest(413, `the body is larger than ${MAX_BODY_BYTES / 1024} KB`);
   try {

@@ -154,7 +154,7 @@ export function createApp(options: AppOptions = {}): BayeuxApp {
     const types = message.supportedConnectionTypes;
     const offered = { version: BAYEUX_VERSION, supportedConnectionTypes: [LONG_POLLING] };
     if (!Array.isArray(types)) return refuse(message, bayeuxError(ErrorCode.badRequest, ['supportedConnectionTypes'], 'Missing required parameter'), offered);
-    if (!types.includes(LONG_POLLING)) return refuse(message, bayeuxError(ErrorCode.connectionType, types.filter((t) => typeof t === 'string' && isChannelSafe(t)), 'Connection types not supported'), offered);
+    if (!types.includes(LONG_POLLING)) return refuse(message, bayeuxError(ErrorCode.connectionType, types.filter((t) => typeof t === 'string' && isChannelSafe(t)).slice(0, 5), 'Connection types not supported'), offered);
     const clientId = engine.handshake(address);
     if (clientId === undefined) {
       return refuse(message, bayeuxError(ErrorCode.tooManyClients, [], 'Too many clients'), { ...offered, advice: { reconnect: 'none' } });
@@ -364,9 +364,14 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   let size = 0;
   // Read to the end even past the limit (keeping nothing more): stopping half-way would
   // leave the rest of the body in the connection, where it cannot be answered.
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    }
+  } catch {
+    // The client went away in the middle of its body: nobody is left to answer.
+    throw new UnreadableRequest(400, 'the body was cut off');
   }
   if (size > MAX_BODY_BYTES) throw new UnreadableRequest(413, `the body is larger than ${MAX_BODY_BYTES / 1024} KB`);
   try {
