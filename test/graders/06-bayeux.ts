@@ -361,6 +361,12 @@ export const grader: Grader = {
         const { url } = await serve(ctx);
         const [noLongPolling] = await exchange(ctx, url, [HANDSHAKE('h1', { supportedConnectionTypes: ['callback-polling', 'websocket'] })], 'a handshake offering only callback-polling and websocket');
         expectError(noLongPolling, 301, 'a handshake without "long-polling" in supportedConnectionTypes');
+        const offered = noLongPolling?.supportedConnectionTypes;
+        check(Array.isArray(offered) && offered.includes('long-polling'), {
+          expected: 'the refusal to say what the server offers: "supportedConnectionTypes": ["long-polling"]',
+          actual: show(noLongPolling),
+          look: 'server.ts TODO 9: every handshake reply, a refusal too, carries version and supportedConnectionTypes.',
+        });
         const [missing] = await exchange(ctx, url, [{ channel: '/meta/handshake', version: '1.0', id: 'h2' }], 'a handshake without supportedConnectionTypes');
         expectError(missing, 400, 'a handshake without supportedConnectionTypes');
         await handshake(ctx, url);
@@ -430,6 +436,14 @@ export const grader: Grader = {
         check(ms >= 300 && delivered.length === 0, {
           expected: 'the connect answered about 400 ms after it was sent (timeoutMs), with no message',
           actual: `it was answered after ${Math.round(ms)} ms with ${show(delivered)}`,
+        });
+        const longer = await connectAnswer(ctx, startConnect(ctx, url, clientId, 'c2', { advice: { timeout: 60_000 } }), 2500, 'after timeoutMs, though it asks for advice { timeout: 60000 }');
+        check(longer.ms >= 300, { expected: 'a connect asking for a longer hold than timeoutMs held about 400 ms all the same (the server decides the longest)', actual: `it was answered after ${Math.round(longer.ms)} ms` });
+        const shorter = await connectAnswer(ctx, startConnect(ctx, url, clientId, 'c3', { advice: { timeout: 100 } }), 2500, 'after 100 ms: it asks for advice { timeout: 100 }');
+        check(shorter.ms >= 80 && shorter.ms < 350, {
+          expected: 'a connect asking for advice { timeout: 100 } answered after about 100 ms',
+          actual: `it was answered after ${Math.round(shorter.ms)} ms`,
+          look: 'server.ts TODO 10: hold for holdFor(message), which honours a shorter advice.timeout from the client.',
         });
       },
     },
@@ -549,6 +563,15 @@ export const grader: Grader = {
           [SUBSCRIBE(clientId, '/service/**'), 'a subscribe to /service/**'],
         ];
         for (const [message, what] of cases) expectError((await exchange(ctx, url, [message], what))[0], 403, what);
+        const [mixed] = await exchange(ctx, url, [SUBSCRIBE(clientId, ['/fine', '/service/x'])], 'a subscribe to ["/fine", "/service/x"]');
+        expectError(mixed, 403, 'a subscribe to a list with one forbidden channel');
+        await publish(ctx, url, '/fine', 'must not arrive');
+        const got = await connectAnswer(ctx, startConnect(ctx, url, clientId, 'c', { advice: { timeout: 0 } }), AT_ONCE_MS, 'at once (it asks for advice { timeout: 0 })');
+        check(got.delivered.length === 0, {
+          expected: 'nothing delivered on /fine: a subscribe refused for one of its channels subscribes to none of them (all or nothing)',
+          actual: show(got.delivered),
+          look: 'server.ts TODO 11: check every pattern first, then subscribe to all of them.',
+        });
       },
     },
     {
@@ -862,6 +885,11 @@ export const grader: Grader = {
         });
         ctx.step(`${DEFAULT_MAX_BATCH} messages: the largest batch`);
         arrayOf(await post(url, Array.from({ length: DEFAULT_MAX_BATCH }, (_, i) => PUBLISH('/many', i, `m${i}`))), `a batch of ${DEFAULT_MAX_BATCH} publishes (maxBatch ${DEFAULT_MAX_BATCH}) accepted`);
+        const small = await serve(ctx, { maxBatch: 3 });
+        ctx.step('4 messages to an app made with { maxBatch: 3 }');
+        const four = await post(small.url, [1, 2, 3, 4].map((n) => PUBLISH('/b', n, `b${n}`)));
+        check(four.status === 413 && isErrorBody(four.body), { expected: '4 messages refused with 413 and {"error": "…"} by an app made with { maxBatch: 3 }', actual: describeReply(four) });
+        arrayOf(await post(small.url, [1, 2, 3].map((n) => PUBLISH('/b', n, `b${n}`))), 'a batch of 3 publishes (maxBatch 3) accepted');
       },
     },
     {

@@ -191,6 +191,36 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'server.ts', find: '    const fresh = new Set(patterns.filter((p) => !engine.subscriptions.has(clientId, p)));', replace: '    const fresh = new Set(patterns);' }],
   },
   {
+    id: 'subscribes-before-checking',
+    mistake: 'subscribes to each pattern of a list while checking them, so a refused list leaves some subscribed',
+    caughtBy: 'forbidden-channels',
+    edits: [
+      {
+        file: 'server.ts',
+        find: "    const problem = patterns === undefined ? missing('subscription') : problemWithPatterns(patterns);\n    if (problem) return { reply:",
+        replace: "    if (patterns && message.channel === '/meta/subscribe') engine.subscribe(clientId, patterns.filter((p) => !isMeta(p) && !isService(p) && isChannelOrPattern(p)));\n    const problem = patterns === undefined ? missing('subscription') : problemWithPatterns(patterns);\n    if (problem) return { reply:",
+      },
+    ],
+  },
+  {
+    id: 'ignores-client-advice',
+    mistake: 'holds every connect for timeoutMs, whatever timeout the client asks for',
+    caughtBy: 'connect-timeout',
+    edits: [{ file: 'server.ts', find: '    return typeof asked === \'number\' && asked >= 0 && asked < timeoutMs ? asked : timeoutMs;', replace: '    return asked === 0 ? 0 : timeoutMs;' }],
+  },
+  {
+    id: 'client-advice-unbounded',
+    mistake: 'holds a connect as long as the client asks, beyond timeoutMs',
+    caughtBy: 'connect-timeout',
+    edits: [{ file: 'server.ts', find: '    return typeof asked === \'number\' && asked >= 0 && asked < timeoutMs ? asked : timeoutMs;', replace: "    return typeof asked === 'number' && asked >= 0 ? asked : timeoutMs;" }],
+  },
+  {
+    id: 'fixed-batch-limit',
+    mistake: 'limits a batch to 100 messages whatever maxBatch says',
+    caughtBy: 'bad-requests',
+    edits: [{ file: 'server.ts', find: '    const messages = await readMessages(req, maxBatch);', replace: '    const messages = await readMessages(req, 100 + 0 * maxBatch);' }],
+  },
+  {
     id: 'publish-to-wildcard',
     mistake: 'accepts a publish to a wildcard pattern',
     caughtBy: 'invalid-channels',
