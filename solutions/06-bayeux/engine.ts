@@ -105,6 +105,9 @@ export class Engine {
       this.#answerNow(session, answer);
       return () => undefined;
     }
+    // Nothing to send: hold it, as lesson 02 held a poll. The answer goes out the moment a
+    // message for this client exists, instead of the client asking again and again for
+    // nothing; the timer ends the wait before a proxy would cut the idle request (lesson 03).
     const held: HeldConnect = { answer, timer: setTimeout(() => this.#answerHeld(session, session.queue), holdMs) };
     session.held = held;
     return () => {
