@@ -135,6 +135,28 @@ export const lessons: readonly Lesson[] = [
       'TODO 21: the sender is res.locals.session.user, never the body. `const message = store.addMessage(...); await store.commit(); hub.deliver(message); res.status(201).json(message);` — if commit() throws, nothing after it runs, and the error handler answers 503.',
     ],
   },
+  {
+    number: 6,
+    slug: '06-bayeux',
+    title: 'Channels over Bayeux',
+    summary:
+      'A Bayeux 1.0 server (long polling): clients handshake for an identity, hold a /meta/connect, ' +
+      'subscribe to channels with * and ** wildcards and publish to them; a real Faye client works with it.',
+    files: ['channels.ts', 'engine.ts', 'server.ts'],
+    serve: { timeoutMs: 25_000 },
+    hints: [
+      'Idea (TODO 1): do not test every subscription against a channel; list the few patterns that can match the channel and look each one up. For /a/b/c: the name, /a/b/* (only the last segment may be *), and ** after every prefix: /**, /a/**, /a/b/**.',
+      "Code (TODO 1): const segments = channel.split('/').slice(1); const patterns = [channel, '/' + [...segments.slice(0, -1), '*'].join('/')]; for (let kept = 0; kept < segments.length; kept++) patterns.push('/' + [...segments.slice(0, kept), '**'].join('/'));",
+      'Idea (TODOs 2–3): two maps that mirror each other — pattern → clients (to deliver) and client → patterns (to forget a client without scanning everything). recipients() gathers the clients of every pattern of expand(channel) into a Set, so a client with several matching subscriptions is there once.',
+      'Code (TODOs 2–3): subscribe: addTo(this.#byPattern, pattern, clientId); addTo(this.#byClient, clientId, pattern); unsubscribe: the same with removeFrom; forget: for each pattern of this.#byClient.get(clientId), removeFrom(this.#byPattern, pattern, clientId), then delete the client. recipients: const found = new Set<string>(); for (const pattern of expand(channel)) for (const id of this.#byPattern.get(pattern) ?? []) found.add(id); return found;',
+      'Idea (TODOs 4–5): a session is lesson 04’s place kept by the server: a queue, at most one held connect, one expiry timer. A connect is answered at once when the queue has messages; otherwise it is held with a timer of holdMs. A newer connect answers the older one first, with nothing.',
+      "Code (TODO 5): if (session.held) this.#answerHeld(session, []); clearTimeout(session.expiry); session.expiry = undefined; if (session.queue.length > 0 || holdMs <= 0 || this.#shuttingDown) { this.#answerNow(session, answer); return () => undefined; } const held = { answer, timer: setTimeout(() => this.#answerHeld(session, session.queue), holdMs) }; session.held = held; return () => { if (session.held !== held) return; clearTimeout(held.timer); session.held = undefined; this.#startExpiry(session); };",
+      "Code (TODOs 4, 6, 7): the clientId is randomBytes(16).toString('base64url'). publish: for each recipient, session.queue.push(message); if (session.queue.length > maxQueue) session.queue.shift(); if (session.held) this.#toWake.add(session). Expiry: session.expiry = setTimeout(() => this.disconnect(session.id), timeoutMs + intervalMs + sessionMarginMs).",
+      'Idea (TODOs 8–13): each handler checks in the same order — is the client known (else unknownClient: 402 with advice reconnect "handshake"), are the fields there (400), are the channels valid (405) and allowed (403) — and only then acts and answers. Every reply echoes the message id (TODO 8).',
+      "Code (TODOs 9–11): handshake: if (!Array.isArray(types)) return refuse(message, missing('supportedConnectionTypes'), offered); … const clientId = engine.handshake(address); return answer(message, { ...offered, clientId, advice }). connect: if (!engine.has(clientId)) return { reply: unknownClient(message) }; … return { reply: answer(message, { clientId, advice }), connect: { clientId, holdMs: holdFor(message) } }. subscribe: const patterns = subscriptionsOf(message); const problem = patterns === undefined ? missing('subscription') : problemWithPatterns(patterns); if (problem) return refuse(…); engine.subscribe(clientId, patterns);",
+      "Code (TODO 13): if (isMeta(channel)) → 403; if (!isChannelName(channel)) → 405; if (message.data === undefined) → missing('data'); if (!isService(channel)) engine.publish(channel, JSON.stringify({ channel, data: message.data, ...(message.ext === undefined ? {} : { ext: message.ext }) })); return answer(message, {});",
+    ],
+  },
 ];
 
 /** Finds a lesson by number (`2`, `"02"`) or slug (`"02-held-requests"`, `"held-requests"`). */

@@ -25,9 +25,18 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const MAX_TEXT_LENGTH = 500;
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
 
-/** A good request for each lesson, which must still succeed after the fuzzing (default: post a message). */
-const goodRequests: Record<string, { path: string; body: string }> = {
+/** A good request for each lesson, which must still succeed after the fuzzing (default: post a message, 201). */
+const goodRequests: Record<string, { path: string; body: string; status?: number }> = {
   '05-chat': { path: '/register', body: '{"name":"still-here","password":"a good long password"}' },
+  '06-bayeux': { path: '/bayeux', body: '[{"channel":"/meta/handshake","version":"1.0","supportedConnectionTypes":["long-polling"],"id":"1"}]', status: 200 },
+};
+
+/**
+ * Bodies a lesson would accept, which the "not a valid message" generator must not send:
+ * by default a message `{ "text": … }`; for Bayeux, any batch with a message that has a channel.
+ */
+const acceptedBodies: Record<string, (value: unknown) => boolean> = {
+  '06-bayeux': (value) => (Array.isArray(value) ? value : [value]).some((m) => typeof m === 'object' && m !== null && typeof (m as { channel?: unknown }).channel === 'string'),
 };
 
 /** Query parameters a lesson validates, to be fuzzed with odd values. */
@@ -55,6 +64,7 @@ const declaredRoutes: Record<string, Route[]> = {
     { path: '/messages', methods: ['POST'] },
     { path: '/stats', methods: ['GET'] },
   ],
+  '06-bayeux': [{ path: '/bayeux', methods: ['POST'] }],
 };
 
 /** The routes a lesson's app serves: declared above, or read from its express router. */
@@ -111,10 +121,10 @@ function wrongMethod(routes: Route[]): fc.Arbitrary<FuzzRequest> {
   );
 }
 
-function badBody(postPath: string): fc.Arbitrary<FuzzRequest> {
+function badBody(postPath: string, accepted: (value: unknown) => boolean = isValidMessageBody): fc.Arbitrary<FuzzRequest> {
   const request = (what: string, body: string | Blob, headers: Record<string, string> = json): FuzzRequest => ({ what, method: 'POST', path: postPath, headers, body });
   return fc.oneof(
-    fc.jsonValue().filter((v) => !isValidMessageBody(v)).map((v) => request('JSON that is not a valid message', JSON.stringify(v) ?? 'null')),
+    fc.jsonValue().filter((v) => !accepted(v)).map((v) => request('JSON that is not a valid message', JSON.stringify(v) ?? 'null')),
     fc.record({ text: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string()), fc.object()) }).map((v) => request('text of the wrong type', JSON.stringify(v))),
     fc.string().filter((s) => !parsesAsJson(s)).map((s) => request('broken JSON', s)),
     fc.string({ unit: 'grapheme' }).map((s) => request('a body that is not JSON', s, { 'content-type': 'text/plain' })),
@@ -175,7 +185,7 @@ describe.concurrent(`fuzz: ${only ? `lesson ${chosen[0]!.slug}` : 'every lesson'
       expect(routes.length, `the routes of ${lesson.slug}'s server (declaredRoutes in this file, or its express router)`).toBeGreaterThan(0);
       const posts = routes.filter((r) => r.methods.includes('POST')).map((r) => r.path);
       const query = validatedQueries[lesson.slug];
-      const arbitrary = fc.oneof(unknownRoute(routes), wrongMethod(routes), ...posts.map(badBody), ...(query ? [badQuery(query)] : []));
+      const arbitrary = fc.oneof(unknownRoute(routes), wrongMethod(routes), ...posts.map((post) => badBody(post, acceptedBodies[lesson.slug])), ...(query ? [badQuery(query)] : []));
       const server = await listen(app);
       let sent = 0;
       try {
@@ -193,7 +203,7 @@ describe.concurrent(`fuzz: ${only ? `lesson ${chosen[0]!.slug}` : 'every lesson'
         const good = goodRequests[lesson.slug] ?? { path: '/messages', body: '{"text":"still here"}' };
         // From another loopback address: the fuzzer's own may rightly be rate-limited by now.
         const { status } = await requestFrom('127.0.0.2', server.url, 'POST', good.path, JSON.parse(good.body));
-        expect(status, `POST ${good.path} ${good.body} after the fuzzing, from another address`).toBe(201);
+        expect(status, `POST ${good.path} ${good.body} after the fuzzing, from another address`).toBe(good.status ?? 201);
       } finally {
         await server.close();
       }

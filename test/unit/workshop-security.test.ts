@@ -430,7 +430,7 @@ describe.each(modes)('the workshop server, $name: only the site, and only for th
       if (html.includes('/@vite/client')) wrong.push(`${page}: loads /@vite/client, which can only fail to open its WebSocket (there is none) and say so in the console`);
     }
     const lessons = (await get(base, '/api/lessons')).body;
-    expect(JSON.parse(lessons).lessons.length, 'GET /api/lessons lists the five lessons').toBe(5);
+    expect(JSON.parse(lessons).lessons.length, 'GET /api/lessons lists the six lessons').toBe(6);
     expect(wrong, `Expected each page or module to load (status and content type); these did not, so the site is broken. Look at ${WHERE}.\n${wrong.join('\n')}`).toEqual([]);
   });
 
