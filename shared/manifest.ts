@@ -21,11 +21,15 @@ export interface Lesson {
   readonly serve?: Readonly<Record<string, unknown>>;
   /** The lesson's own page, a folder inside the lesson (e.g. the chat's `public/`). */
   readonly page?: string;
-  /** The live demo on the lesson's page: simulated clients running the lesson's own client code. */
+  /** The live demo on the lesson's page: simulated clients, running the lesson's own client code or Faye's. */
   readonly demo?: Demo;
 }
 
-export interface Demo {
+export type Demo = ClientDemo | BayeuxDemo;
+
+/** Simulated clients running the lesson's own client code (client.ts). */
+export interface ClientDemo {
+  readonly kind?: 'client';
   /** The client's start function in client.ts. */
   readonly start: string;
   /** Options for it besides baseUrl, onMessage and onError. */
@@ -37,6 +41,19 @@ export interface Demo {
   readonly answers: 'list' | 'message' | 'status';
   /** The route the clients poll, as it appears in their requests. */
   readonly pollPath: string;
+}
+
+/**
+ * Clients that are Faye's own browser client (node_modules/faye/client/faye-browser-min.js,
+ * served by the workshop as npm ships it), long-polling the lesson's Bayeux endpoint, each
+ * subscribed to `channel`; the page publishes on it.
+ */
+export interface BayeuxDemo {
+  readonly kind: 'bayeux';
+  /** The Bayeux endpoint inside the lesson's API, e.g. `/bayeux`. */
+  readonly endpoint: string;
+  /** The channel the clients subscribe to and the page publishes on, e.g. `/chat/demo`. */
+  readonly channel: string;
 }
 
 export const lessons: readonly Lesson[] = [
