@@ -152,6 +152,19 @@ export const lessons: readonly Lesson[] = [
       'TODO 21: the sender is res.locals.session.user, never the body. `const message = store.addMessage(...); await store.commit(); hub.deliver(message); res.status(201).json(message);` — if commit() throws, nothing after it runs, and the error handler answers 503.',
     ],
   },
+  // temporary: replaced by helper A's entry at merge (which must carry this `demo` key).
+  {
+    number: 6,
+    slug: '06-bayeux',
+    title: 'Channels over Bayeux',
+    summary:
+      'A Bayeux 1.0 server (long polling): clients handshake for an identity, hold a /meta/connect, ' +
+      'subscribe to channels with * and ** wildcards and publish to them; a real Faye client works with it.',
+    files: ['channels.ts', 'engine.ts', 'server.ts'],
+    serve: { timeoutMs: 25_000 },
+    demo: { kind: 'bayeux', endpoint: '/bayeux', channel: '/chat/demo' },
+    hints: [],
+  },
 ];
 
 /** Finds a lesson by number (`2`, `"02"`) or slug (`"02-held-requests"`, `"held-requests"`). */
