@@ -42,6 +42,7 @@ interface Message {
   channel?: unknown;
   id?: unknown;
   successful?: unknown;
+  error?: unknown;
   advice?: { timeout?: unknown };
 }
 
@@ -90,9 +91,16 @@ function connectOutcome(r: Recording, replies: readonly Message[] | undefined, h
   return r.timeoutMs > 0 && heldMs >= 0.9 * r.timeoutMs ? 'timeout' : 'empty';
 }
 
-/** Whether the server answered `message` (same channel and id) with success. */
-const acknowledged = (message: Message, replies: readonly Message[] | undefined): boolean =>
-  replies?.some((reply) => reply.channel === message.channel && reply.id === message.id && reply.successful === true) ?? false;
+/**
+ * Why `message` did not succeed (no reply on its channel with its id, or with no id at all as
+ * an unfinished server may send; or one with an error), or undefined when it did.
+ */
+function problemWith(message: Message, replies: readonly Message[] | undefined, xhr: XMLHttpRequest): string | undefined {
+  if (!replies) return xhr.status === 0 ? 'no answer' : `HTTP ${xhr.status} without a JSON array of replies`;
+  const reply = replies.find((r) => r.channel === message.channel && (r.id === message.id || r.id === undefined));
+  if (reply?.successful === true) return undefined;
+  return typeof reply?.error === 'string' ? reply.error : reply ? 'unsuccessful, with no error' : 'no reply to it';
+}
 
 /**
  * Records one request: a bar if it carries a /meta/connect (Faye sends the first one in the
@@ -108,7 +116,7 @@ function record(xhr: XMLHttpRequest, r: Recording, client: number, body: string)
     for (const reply of replies ?? []) {
       if (typeof reply.advice?.timeout === 'number') r.timeoutMs = reply.advice.timeout;
     }
-    for (const message of sent) if (message.channel !== '/meta/connect') r.timeline.tick(client, tickKind(message), acknowledged(message, replies));
+    for (const message of sent) if (message.channel !== '/meta/connect') r.timeline.tick(client, tickKind(message), problemWith(message, replies, xhr));
     if (bar) r.timeline.end(bar, aborted ? 'aborted' : connectOutcome(r, replies, performance.now() - bar.started));
   });
 }

@@ -101,7 +101,10 @@ function demoSection(lesson: MountedLesson, target: string): HTMLElement {
     if (!running) return;
     running.timeline.render(svg, running.clients);
     summary.textContent = `${running.timeline.summary(bayeux ? '/meta/connect requests' : 'requests')} Delivered per client: ${running.delivered.join(', ')}.`;
-    if (!refused && running.timeline.bars.length === 0 && performance.now() - startedAt > (bayeux ? 3000 : 2000)) status.textContent = stalled;
+    if (!refused && running.timeline.bars.length === 0 && performance.now() - startedAt > (bayeux ? 3000 : 2000)) {
+      const refusal = running.timeline.ticks.findLast((tick) => !tick.ok)?.problem;
+      status.textContent = refusal ? `${stalled} The last refusal: ${refusal}.` : stalled;
+    }
   };
   toggle.addEventListener('click', async () => {
     if (running) {

@@ -37,6 +37,8 @@ export interface Tick {
   kind: TickKind;
   /** False when the request failed or the server refused it. */
   ok: boolean;
+  /** Why it failed, as the server or the browser said it. */
+  problem?: string;
 }
 
 export const tickKinds: Record<TickKind, string> = {
@@ -67,8 +69,8 @@ export class Timeline {
     bar.outcome = outcome;
   }
 
-  tick(client: number, kind: TickKind, ok: boolean): void {
-    this.ticks.push({ client, at: performance.now(), kind, ok });
+  tick(client: number, kind: TickKind, problem?: string): void {
+    this.ticks.push({ client, at: performance.now(), kind, ok: problem === undefined, ...(problem === undefined ? {} : { problem }) });
   }
 
   /** A short summary in words, for people who do not see the drawing; `polls` names the bars. */
