@@ -120,6 +120,13 @@ test('two pages exchange messages on a channel through the lesson’s server, wi
   expect(ticks.some((t) => t.client === 1 && t.kind === 'publish' && t.ok), 'client 1 published, and the server acknowledged it').toBe(true);
   await a.page.locator('section.demo').screenshot({ path: 'test-results/screenshots/lesson-06-timeline.png' });
 
+  // Stopping says goodbye: each client of the page sends /meta/disconnect.
+  const goodbyes = [1, 2].map((client) =>
+    b.page.waitForRequest((r) => r.url().endsWith(`/c/${client}/api${demo!.endpoint}`) && (r.postData() ?? '').includes('"/meta/disconnect"')),
+  );
+  await b.page.getByRole('button', { name: 'Stop the demo' }).click();
+  await Promise.all(goodbyes);
+
   for (const watched of [a, b]) {
     expect(watched.fayeStatuses, 'Faye’s browser client is loaded once, from this server').toEqual([200]);
     expect(watched.bayeux.length, 'Bayeux requests were seen').toBeGreaterThan(4);
