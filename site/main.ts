@@ -53,7 +53,7 @@ async function showHome(lessons: MountedLesson[]): Promise<void> {
     el('h2', {}, 'The lessons'),
     el('p', {}, el('progress', { max: lessons.length, value: done, ariaLabel: 'lessons passed' }), ` ${done} of ${lessons.length} passed (from your last npm run verify)`),
     list,
-    el('p', {}, 'How far does one process go? ', el('a', { href: '#/benchmarks' }, 'The benchmarks'), ': polling against held requests, and 10,000 held clients against Socket.IO, Faye and bare Node.'),
+    el('p', {}, 'How far does one process go? ', el('a', { href: '#/benchmarks' }, 'The benchmarks'), ': polling against held requests, 10,000 held clients against Socket.IO, Faye and bare Node, and lesson 06’s Bayeux server against Faye’s own.'),
     el('p', {}, 'Reference documentation: ', el('a', { href: '/docs/' }, 'the workshop library and the lessons’ contracts'), ' (after npm run docs).'),
   );
 }
