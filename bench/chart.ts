@@ -14,6 +14,7 @@ export const serverNames: Partial<Record<ServerKind, string>> = {
   bare: 'bare node:http',
   socketio: 'Socket.IO 4.8 (polling)',
   faye: 'Faye 1.4 (long-polling)',
+  lesson06: 'lesson 06 solution (Bayeux)',
 };
 const colours: Partial<Record<ServerKind, string>> = { ours: '#d9480f', lesson03: '#f59f00', bare: '#495057', socketio: '#1971c2', faye: '#2f9e44' };
 

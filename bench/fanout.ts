@@ -11,6 +11,13 @@ import { cpuNs, rssKb } from './lib/proc.ts';
 import { median } from './lib/stats.ts';
 import type { ServerKind, ServerStats } from './servers/serve.ts';
 
+/**
+ * How a message is sent to a server that speaks Bayeux: through its own POST /messages
+ * (`post`, the fan-out's way for every server), or as a Bayeux publish over HTTP, as any
+ * Bayeux client would (`bayeux`). Servers that do not speak Bayeux always get POST /messages.
+ */
+export type Publish = 'post' | 'bayeux';
+
 export interface FanoutOptions {
   kinds: readonly ServerKind[];
   counts: readonly number[];
@@ -23,6 +30,8 @@ export interface FanoutOptions {
   log: (line: string) => void;
   /** How long to wait for any one step (connecting everyone, one broadcast) before giving up. */
   stepLimitMs?: number;
+  /** Default: `post`. */
+  publish?: Publish;
 }
 
 export interface Round {
@@ -75,9 +84,9 @@ export async function measureFanout(options: FanoutOptions): Promise<FanoutResul
 /** BENCH_PROFILE=1 also writes V8 CPU profiles of each server and its clients over the warm broadcasts. */
 const profiling = Boolean(process.env.BENCH_PROFILE);
 
-async function oneRun(kind: ServerKind, count: number, { settleRounds, warmRounds, stepLimitMs = 120_000 }: FanoutOptions, log: (line: string) => void) {
+async function oneRun(kind: ServerKind, count: number, { settleRounds, warmRounds, stepLimitMs = 120_000, publish = 'post' }: FanoutOptions, log: (line: string) => void) {
   const server = await startChild<{ url: string }>('servers/serve.ts', [kind]);
-  const clients = await startChild<{ count: number }>('clients/fanout.ts', [kind, server.ready.url, String(count)]);
+  const clients = await startChild<{ count: number }>('clients/fanout.ts', [kind, server.ready.url, String(count), publish]);
   try {
     const heldAgain = () => waitUntil(async () => (await server.ask<ServerStats>('stats')).open >= count, `${count} requests held at ${kind}`, stepLimitMs);
     const rssAtStart = rssKb(server.pid);

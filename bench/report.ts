@@ -9,6 +9,10 @@ import type { ChatHistoryResult, ChatResult, FloodResult } from './chat.ts';
 import type { FanoutResult } from './fanout.ts';
 import type { GradingResult } from './grading.ts';
 import type { PollingResult } from './polling.ts';
+import type { ServerKind } from './servers/serve.ts';
+
+/** The servers of measure 6, in the order of its table: the lesson, the peer, the reference. */
+export const bayeuxKinds = ['lesson06', 'faye', 'ours'] as const satisfies readonly ServerKind[];
 
 export interface Results {
   command: string;
@@ -23,6 +27,7 @@ export interface Results {
   chat?: ChatResult;
   loginFlood?: FloodResult[];
   grading?: GradingResult[];
+  bayeux?: FanoutResult[];
 }
 
 const fixed = (value: number, digits = 0) => value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -50,25 +55,29 @@ The lessons' own client code in one process, the server in another. Requests and
 ${tables.join('\n\n')}`;
 }
 
+/** One row per server at one count: CPU, post → last and memory, and each as a ratio to lesson 04 (`ours`). */
+function serversTable(results: readonly FanoutResult[], count: number, post = 'post'): string {
+  const rows = results.filter((r) => r.count === count);
+  const ours = rows.find((r) => r.kind === 'ours')!;
+  return table(
+    ['server', 'µs CPU per delivery, cold: window / cycle', 'warm: window / cycle', `ms ${post} → last, cold / warm`, 'KB RSS per held', `their ÷ lesson 04's: CPU cycle · ${post} → last · RSS`],
+    rows.map((r) => [
+      serverNames[r.kind] ?? r.kind,
+      `${fixed(r.cold.windowUs)} / ${fixed(r.cold.cycleUs)}`,
+      `${fixed(r.warm.windowUs)} / ${fixed(r.warm.cycleUs)}`,
+      `${fixed(r.cold.lastMs)} / ${fixed(r.warm.lastMs)}`,
+      fixed(r.rssPerHeldKb, 1),
+      r.kind === 'ours' ? '—' : `${ratio(r.warm.cycleUs, ours.warm.cycleUs)} · ${ratio(r.warm.lastMs, ours.warm.lastMs)} · ${ratio(r.rssPerHeldKb, ours.rssPerHeldKb)}`,
+    ]),
+  );
+}
+
 function fanoutSection(results: readonly FanoutResult[]): string {
   const counts = [...new Set(results.map((r) => r.count))];
   const of = (kind: string, count: number) => results.find((r) => r.kind === kind && r.count === count);
-  const tables = counts.map((count) => {
-    const ours = of('ours', count)!;
-    const rows = results
-      .filter((r) => r.count === count)
-      .map((r) => [
-        serverNames[r.kind] ?? r.kind,
-        `${fixed(r.cold.windowUs)} / ${fixed(r.cold.cycleUs)}`,
-        `${fixed(r.warm.windowUs)} / ${fixed(r.warm.cycleUs)}`,
-        `${fixed(r.cold.lastMs)} / ${fixed(r.warm.lastMs)}`,
-        fixed(r.rssPerHeldKb, 1),
-        r.kind === 'ours' ? '—' : `${ratio(r.warm.cycleUs, ours.warm.cycleUs)} · ${ratio(r.warm.lastMs, ours.warm.lastMs)} · ${ratio(r.rssPerHeldKb, ours.rssPerHeldKb)}`,
-      ]);
-    return `### ${fixed(count)} held clients
+  const tables = counts.map((count) => `### ${fixed(count)} held clients
 
-${table(['server', 'µs CPU per delivery, cold: window / cycle', 'warm: window / cycle', 'ms post → last, cold / warm', 'KB RSS per held', 'their ÷ ours: CPU cycle · post → last · RSS'], rows)}`;
-  });
+${serversTable(results, count)}`);
   const targets = counts.map((count) => {
     const ours = of('ours', count)!;
     const bare = of('bare', count)!;
@@ -157,6 +166,32 @@ function gradingSection(results: readonly GradingResult[]): string {
 ${table(['command', 'submissions', 'wall time', 'per submission', 'points'], results.map((r) => [`\`${r.what}\``, String(r.submissions), `${fixed(r.seconds, 1)} s`, `${fixed(r.seconds / r.submissions, 1)} s`, `${r.points} / ${r.maxPoints}`]))}`;
 }
 
+/** The three measures of issue 15's goals: lower is better for each. */
+const bayeuxMeasures: ReadonlyArray<readonly [name: string, value: (r: FanoutResult) => number, unit: string, digits: number]> = [
+  ['server CPU per delivery (warm cycle)', (r) => r.warm.cycleUs, 'µs', 0],
+  ['publish → last delivery (warm)', (r) => r.warm.lastMs, 'ms', 0],
+  ['RSS per held client', (r) => r.rssPerHeldKb, 'KB', 1],
+];
+
+function bayeuxSection(results: readonly FanoutResult[]): string {
+  const count = results[0]!.count;
+  const [lesson, faye, ours] = bayeuxKinds.map((kind) => results.find((r) => r.kind === kind)!);
+  const goals = bayeuxMeasures.flatMap(([name, value, unit, digits]) => [
+    [`${name}: lesson 06 within 1.20× of lesson 04`, `${fixed(value(lesson!), digits)} ${unit} ÷ ${fixed(value(ours!), digits)} ${unit} = ${ratio(value(lesson!), value(ours!))}`, yes(value(lesson!) <= 1.2 * value(ours!))],
+    [`${name}: lesson 06 ahead of Faye`, `${fixed(value(lesson!), digits)} ${unit} against ${fixed(value(faye!), digits)} ${unit}`, yes(value(lesson!) < value(faye!))],
+  ]);
+  const runs = results[0]!.runs;
+  return `## 6. Bayeux: one publish to every subscriber of a channel
+
+${fixed(count)} clients each handshake, subscribe to one channel and hold a \`/meta/connect\` (long-polling; the bench's clients speak the Bayeux wire themselves over the same node:http client as in the fan-out, so the clients cost the same whatever the server). Then one message is published on that channel as a Bayeux publish (\`POST /bayeux\`), and every client has it and connects again. The lesson 06 solution and Faye 1.4's own server (\`faye.NodeAdapter\`), both holding a connect for up to 60 s, against the lesson 04 solution as the bare reference, which gets the same message by \`POST /messages\` and answers its held polls. Lesson 06's limit of 1,000 clients per address is lifted for the bench (every client comes from 127.0.0.1). Measured as in the fan-out (2–3): a fresh server per run, ${runs} run${runs > 1 ? 's' : ''} per server, the servers taking turns, median over the runs; CPU from /proc over the window and the cycle; memory per held client includes its session and subscription.
+
+${serversTable(results, count, 'publish')}
+
+### Goals (issue 15)
+
+${table(['goal', 'measured', 'met'], goals)}`;
+}
+
 export function resultsMarkdown(results: Results): string {
   const sections = [
     results.polling && pollingSection(results.polling),
@@ -164,6 +199,7 @@ export function resultsMarkdown(results: Results): string {
     results.chat && chatSection(results.chat),
     results.loginFlood && floodSection(results.loginFlood),
     results.grading && gradingSection(results.grading),
+    results.bayeux && bayeuxSection(results.bayeux),
   ].filter((section): section is string => Boolean(section));
   return `# Benchmark results
 

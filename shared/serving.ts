@@ -9,7 +9,8 @@
  *   become slashes, `.` and `..` segments and `//` are resolved, and only then is it judged:
  *   the site (site/), the lessons' own pages (lessons/<slug>/<page>), the demos' client code
  *   (client.ts and protocol.ts of lessons/ and solutions/), Vite's client and its pre-bundled
- *   dependencies; `/@fs/` only for files inside those. A symlink is judged by where it leads.
+ *   dependencies; `/@fs/` only for files inside those. And one file of node_modules as npm
+ *   ships it, at its own path only, when a lesson's demo is Bayeux: Faye's browser client. A symlink is judged by where it leads.
  *   Anything else, existing or not, gets the same 404; a path that does not decode, holds a NUL
  *   or climbs above the root gets it too. What is passed on is the normalised path, so what
  *   was judged is what is served.
@@ -119,6 +120,32 @@ export function devServable(): ServableSet {
     allow: [path.join(projectRoot, 'site'), ...pages, ...files.filter((file) => existsSync(file)), path.join(projectRoot, 'node_modules', 'vite', 'dist', 'client'), deps],
     virtual: ['/@vite/client', '/@vite/env'],
     pending: [deps],
+  };
+}
+
+/** Where the Bayeux demo's clients come from: Faye's browser client, as npm ships it. */
+export const fayeBrowserClient = '/node_modules/faye/client/faye-browser-min.js';
+
+/**
+ * The files of node_modules that pages load as npm ships them, by the path they are served at:
+ * Faye's browser client when a lesson's demo is Bayeux, and nothing else.
+ */
+export function shippedFiles(): ReadonlyMap<string, string> {
+  const bayeux = lessons.some((lesson) => lesson.demo?.kind === 'bayeux');
+  return new Map(bayeux ? [[fayeBrowserClient, path.join(projectRoot, fayeBrowserClient)]] : []);
+}
+
+/**
+ * Serves each of `files` (path → file) byte for byte, whether the site is Vite's or built: a
+ * GET or HEAD whose normalised path is one of them. Any other request goes on.
+ */
+export function shippedGate(files: ReadonlyMap<string, string>): RequestHandler {
+  return (req, res, next) => {
+    const file = req.method === 'GET' || req.method === 'HEAD' ? files.get(normalisePath(req.url) ?? '') : undefined;
+    if (!file) return next();
+    res.sendFile(file, { headers: { 'Cache-Control': 'no-cache' } }, (error) => {
+      if (error && !res.headersSent) notFound(req, res);
+    });
   };
 }
 

@@ -23,7 +23,7 @@ import { lessonFolder } from './grading/targets.ts';
 import { lessons, type Lesson } from './manifest.ts';
 import { projectRoot } from './paths.ts';
 import { readProgress } from './progress.ts';
-import { devServable, hostCheck, hostName, notFound, pageGate, viteDeny } from './serving.ts';
+import { devServable, fayeBrowserClient, hostCheck, hostName, notFound, pageGate, shippedFiles, shippedGate, viteDeny } from './serving.ts';
 
 export interface MountedLesson {
   readonly lesson: Lesson;
@@ -37,6 +37,8 @@ export interface MountedLesson {
   readonly problem?: string;
   /** Set when the target's code failed to start and the reference solution is served instead. */
   readonly fallback?: string;
+  /** For a Bayeux demo: where the page loads its clients' code (Faye's browser client). */
+  readonly clientScript?: string;
 }
 
 export interface WorkshopOptions {
@@ -193,6 +195,7 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     const where = {
       ...(lesson.page ? { pagePath: `/lessons/${lesson.slug}/${lesson.page}` } : {}),
       ...(lesson.demo ? { referencePath: `/solutions/${lesson.slug}/api` } : {}),
+      ...(lesson.demo?.kind === 'bayeux' ? { clientScript: fayeBrowserClient } : {}),
     };
     try {
       app.use(prefixes('lessons', lesson), await start(lesson, target));
@@ -237,6 +240,7 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
   app.get('/', (_req, res) => res.redirect('/site/'));
 
   const pages = await pageServer(built, hosts);
+  app.use(shippedGate(shippedFiles()));
   app.use(pages.handler);
   app.use(notFound);
   // What a lesson without an error handler of its own (or the workshop) throws: logged, and a JSON answer.

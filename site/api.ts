@@ -8,6 +8,8 @@ export interface MountedLesson extends Lesson {
   pagePath?: string;
   problem?: string;
   fallback?: string;
+  /** For a Bayeux demo: where the page loads its clients' code (Faye's browser client). */
+  clientScript?: string;
 }
 
 async function json<T>(path: string): Promise<T> {

@@ -5,7 +5,7 @@
  * their requests. Requests are recorded by wrapping fetch: each client has its own API prefix
  * (`/lessons/<slug>/c/<n>/api`), so the wrapper knows whose request it sees.
  */
-import type { Demo } from '../shared/manifest.ts';
+import type { ClientDemo } from '../shared/manifest.ts';
 import { Timeline, type Outcome } from './timeline.ts';
 
 const CLIENTS = 3;
@@ -17,14 +17,18 @@ export interface RunningDemo {
   readonly timeline: Timeline;
   /** Messages delivered to each client (index = client number - 1). */
   readonly delivered: number[];
+  /** How many clients run: one row of the timeline each. */
+  readonly clients: number;
   readonly root: 'lessons' | 'solutions';
+  /** Settles once the clients are ready for messages (subscribed, for a Bayeux demo). */
+  readonly ready: Promise<void>;
   stop(): void;
   post(text: string): Promise<void>;
 }
 
 interface Active {
   slug: string;
-  demo: Demo;
+  demo: ClientDemo;
   timeline: Timeline;
   listLengths: Map<number, number>;
 }
@@ -80,7 +84,7 @@ window.fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Res
  * Starts the demo. `root` picks the server (`lessons`: the workshop's target, `solutions`: the
  * reference); `clientFrom` the folder whose client.ts the clients run.
  */
-export async function startDemo(slug: string, demo: Demo, root: 'lessons' | 'solutions', clientFrom: 'lessons' | 'solutions'): Promise<RunningDemo> {
+export async function startDemo(slug: string, demo: ClientDemo, root: 'lessons' | 'solutions', clientFrom: 'lessons' | 'solutions'): Promise<RunningDemo> {
   const load = clientModules[`/${clientFrom}/${slug}/client.ts`];
   if (!load) throw new Error(`no client.ts for ${clientFrom}/${slug}`);
   const module = await load();
@@ -103,7 +107,9 @@ export async function startDemo(slug: string, demo: Demo, root: 'lessons' | 'sol
   return {
     timeline,
     delivered,
+    clients: CLIENTS,
     root,
+    ready: Promise.resolve(),
     stop() {
       for (const poller of pollers) poller?.stop?.();
     },
@@ -118,5 +124,3 @@ export async function startDemo(slug: string, demo: Demo, root: 'lessons' | 'sol
     },
   };
 }
-
-export const DEMO_CLIENTS = CLIENTS;

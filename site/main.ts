@@ -1,13 +1,14 @@
 /**
  * The workshop site: the lessons in order with the learner's progress, each lesson's text,
- * and for lessons 01–04 a live demo whose request timeline shows the difference between
- * polling and held requests, and the benchmark results. Routes: `#/`, `#/lessons/<slug>`
+ * and for lessons 01–04 and 06 a live demo whose request timeline shows the difference between
+ * polling and held requests (for 06, Faye's browser client over Bayeux), and the benchmark results. Routes: `#/`, `#/lessons/<slug>`
  * and `#/benchmarks`.
  */
 import { benchChartUrl, fetchBenchResults, fetchLessonText, fetchLessons, fetchProgress, type MountedLesson } from './api.ts';
-import { DEMO_CLIENTS, startDemo, type RunningDemo } from './demo.ts';
+import { startBayeuxDemo } from './bayeux.ts';
+import { startDemo, type RunningDemo } from './demo.ts';
 import { renderMarkdown } from './markdown.ts';
-import { outcomes } from './timeline.ts';
+import { outcomes, tickKinds } from './timeline.ts';
 
 const view = document.getElementById('view') as HTMLElement;
 const nav = document.getElementById('lesson-nav') as HTMLElement;
@@ -52,20 +53,32 @@ async function showHome(lessons: MountedLesson[]): Promise<void> {
     el('h2', {}, 'The lessons'),
     el('p', {}, el('progress', { max: lessons.length, value: done, ariaLabel: 'lessons passed' }), ` ${done} of ${lessons.length} passed (from your last npm run verify)`),
     list,
-    el('p', {}, 'How far does one process go? ', el('a', { href: '#/benchmarks' }, 'The benchmarks'), ': polling against held requests, and 10,000 held clients against Socket.IO, Faye and bare Node.'),
+    el('p', {}, 'How far does one process go? ', el('a', { href: '#/benchmarks' }, 'The benchmarks'), ': polling against held requests, 10,000 held clients against Socket.IO, Faye and bare Node, and lesson 06’s Bayeux server against Faye’s own.'),
     el('p', {}, 'Reference documentation: ', el('a', { href: '/docs/' }, 'the workshop library and the lessons’ contracts'), ' (after npm run docs).'),
   );
 }
 
+/** The legend: what a bar's colour means (only the endings this demo can have), and for Bayeux the ticks. */
+function legendItems(bayeux: boolean): HTMLElement[] {
+  const endings = Object.entries(outcomes).filter(([key]) => !bayeux || !['cancelled', 'gap'].includes(key));
+  const bars = endings.map(([key, label]) => el('li', { className: key }, label));
+  if (!bayeux) return bars;
+  const ticks = Object.entries(tickKinds).map(([key, label]) => el('li', { className: `mark ${key}` }, label));
+  const heading = (text: string) => el('li', { className: 'heading' }, text);
+  return [heading('Bars, /meta/connect:'), ...bars, heading('Ticks, answered at once:'), ...ticks, el('li', { className: 'mark failed' }, 'refused or failed')];
+}
+
 function demoSection(lesson: MountedLesson, target: string): HTMLElement {
   const demo = lesson.demo!;
+  const bayeux = demo.kind === 'bayeux';
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   svg.setAttribute('class', 'timeline');
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', 'Request timeline');
   const summary = el('p', { className: 'summary', id: 'timeline-summary' });
   const status = el('p', { className: 'status', role: 'status' });
-  const legend = el('ul', { className: 'legend' }, ...Object.entries(outcomes).map(([key, label]) => el('li', { className: key }, label)));
+  const legend = el('ul', { className: 'legend' }, ...legendItems(bayeux));
+  const received = el('ol', { className: 'received', ariaLabel: 'Messages received' });
   const whose = el('fieldset', {}, el('legend', {}, 'Run'));
   for (const [value, label] of [['lessons', target === 'lessons' ? 'your code' : `the code in ${target}/`], ['solutions', 'the reference solution']] as const) {
     const input = el('input', { type: 'radio', name: 'root', value, checked: value === 'lessons', id: `root-${value}` });
@@ -73,15 +86,24 @@ function demoSection(lesson: MountedLesson, target: string): HTMLElement {
   }
   const toggle = el('button', { type: 'button', id: 'demo-toggle' }, 'Start the demo');
   const text = el('input', { id: 'demo-text', value: 'hello', maxLength: 500, required: true });
-  const postForm = el('form', { className: 'post' }, el('label', { htmlFor: 'demo-text' }, 'Message'), text, el('button', { type: 'submit' }, 'Post'));
+  const postForm = el('form', { className: 'post' }, el('label', { htmlFor: 'demo-text' }, 'Message'), text, el('button', { type: 'submit' }, bayeux ? 'Publish' : 'Post'));
+  const stalled = bayeux
+    ? 'No /meta/connect after 3 seconds: the handshake or the subscription did not succeed (red ticks). If your server is not written yet, stop, choose the reference solution, and start again.'
+    : 'No request after 2 seconds: this client may not be written yet. Stop, choose the reference solution, and start again.';
+  const show = (client: number, message: string): void => {
+    received.prepend(el('li', {}, `client ${client}: ${message}`));
+    while (received.children.length > 20) received.lastElementChild!.remove();
+  };
 
   let startedAt = 0;
+  let refused = false;
   const draw = (): void => {
     if (!running) return;
-    running.timeline.render(svg, DEMO_CLIENTS);
-    summary.textContent = `${running.timeline.summary()} Delivered per client: ${running.delivered.join(', ')}.`;
-    if (running.timeline.bars.length === 0 && performance.now() - startedAt > 2000) {
-      status.textContent = 'No request after 2 seconds: this client may not be written yet. Stop, choose the reference solution, and start again.';
+    running.timeline.render(svg, running.clients);
+    summary.textContent = `${running.timeline.summary(bayeux ? '/meta/connect requests' : 'requests')} Delivered per client: ${running.delivered.join(', ')}.`;
+    if (!refused && running.timeline.bars.length === 0 && performance.now() - startedAt > (bayeux ? 3000 : 2000)) {
+      const refusal = running.timeline.ticks.findLast((tick) => !tick.ok)?.problem;
+      status.textContent = refusal ? `${stalled} The last refusal: ${refusal}.` : stalled;
     }
   };
   toggle.addEventListener('click', async () => {
@@ -91,14 +113,34 @@ function demoSection(lesson: MountedLesson, target: string): HTMLElement {
       return;
     }
     const root = (whose.querySelector('input:checked') as HTMLInputElement).value as 'lessons' | 'solutions';
+    const whom = root === 'lessons' ? 'your' : 'the reference';
     try {
-      // "Your code" is the workshop's target; its client is served only from lessons/ or solutions/.
-      const clientFrom = root === 'solutions' || target === 'solutions' ? 'solutions' : 'lessons';
-      running = await startDemo(lesson.slug, demo, root, clientFrom);
+      let subscribed: string | undefined;
+      if (demo.kind === 'bayeux') {
+        running = await startBayeuxDemo(lesson.slug, demo, root, lesson.clientScript, show);
+        status.textContent = `${running.clients} Faye clients subscribing to ${demo.channel} on ${whom} server…`;
+        subscribed = `${running.clients} Faye clients subscribed to ${demo.channel} on ${whom} server.`;
+      } else {
+        // "Your code" is the workshop's target; its client is served only from lessons/ or solutions/.
+        const clientFrom = root === 'solutions' || target === 'solutions' ? 'solutions' : 'lessons';
+        running = await startDemo(lesson.slug, demo, root, clientFrom);
+        status.textContent = `${running.clients} clients running ${whom} client against ${whom} server.`;
+      }
+      const started = running;
+      refused = false;
+      started.ready.then(
+        () => {
+          if (running === started && subscribed) status.textContent = subscribed;
+        },
+        (error: Error) => {
+          if (running !== started) return;
+          refused = true;
+          status.textContent = error.message;
+        },
+      );
       startedAt = performance.now();
       (window as unknown as { __timeline: unknown }).__timeline = running.timeline;
       toggle.textContent = 'Stop the demo';
-      status.textContent = `${DEMO_CLIENTS} clients running ${root === 'lessons' ? 'your' : 'the reference'} client against ${root === 'lessons' ? 'your' : 'the reference'} server.`;
       redraw = setInterval(draw, 100);
     } catch (error) {
       status.textContent = `The demo could not start: ${(error as Error).message}`;
@@ -112,22 +154,26 @@ function demoSection(lesson: MountedLesson, target: string): HTMLElement {
     }
     try {
       await running.post(text.value);
-      status.textContent = `Posted "${text.value}".`;
+      status.textContent = `${bayeux ? 'Published' : 'Posted'} "${text.value}".`;
     } catch (error) {
-      status.textContent = `The post failed: ${(error as Error).message}`;
+      status.textContent = `The ${bayeux ? 'publish' : 'post'} failed: ${(error as Error).message}`;
     }
   });
+  const intro = bayeux
+    ? `Two clients in this page run Faye’s own browser client (faye-browser-min.js, as npm ships it), WebSocket and EventSource turned off so that it long-polls, each subscribed to ${demo.channel} through this lesson’s server; the box publishes with the first. Each /meta/connect is a bar from sent to answered; every other request is a tick when its answer comes. Open the page in a second window to publish from there. Two clients, not three: a browser keeps at most six connections to one server, and each held /meta/connect keeps one busy.`
+    : 'Three clients run this lesson’s client code in this page. Each bar is one request, from sent to answered. If your code is not written yet, run the reference solution.';
   return el(
     'section',
     { className: 'demo', ariaLabel: 'Live demo' },
     el('h2', {}, 'Live demo'),
-    el('p', {}, `Three clients run this lesson’s client code in this page. Each bar is one request, from sent to answered. If your code is not written yet, run the reference solution.`),
+    el('p', {}, intro),
     whose,
     el('div', { className: 'controls' }, toggle, postForm),
     status,
     svg,
     legend,
     summary,
+    ...(bayeux ? [el('h3', {}, 'Received'), received] : []),
   );
 }
 

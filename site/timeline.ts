@@ -2,7 +2,8 @@
  * The request timeline: every poll of every simulated client as a bar from the moment it
  * was sent to the moment it was answered, coloured by how it ended. Naive polling draws a
  * comb of short bars; held requests draw long bars that end when a message is posted;
- * timeouts draw bars that end at the hold limit.
+ * timeouts draw bars that end at the hold limit. Requests that are answered at once and are
+ * not polls (Bayeux's handshake, subscribe, publish) are ticks at the moment of their answer.
  */
 
 export type Outcome = 'message' | 'empty' | 'timeout' | 'cancelled' | 'gap' | 'error' | 'aborted';
@@ -26,12 +27,34 @@ export const outcomes: Record<Outcome, string> = {
   aborted: 'stopped',
 };
 
+/** A request answered at once that is not a poll: a tick on its client's row when answered. */
+export type TickKind = 'handshake' | 'subscribe' | 'publish' | 'disconnect';
+
+export interface Tick {
+  client: number;
+  /** performance.now() when answered. */
+  at: number;
+  kind: TickKind;
+  /** False when the request failed or the server refused it. */
+  ok: boolean;
+  /** Why it failed, as the server or the browser said it. */
+  problem?: string;
+}
+
+export const tickKinds: Record<TickKind, string> = {
+  handshake: 'handshake',
+  subscribe: 'subscribe',
+  publish: 'publish',
+  disconnect: 'disconnect',
+};
+
 const SVG = 'http://www.w3.org/2000/svg';
 const ROW = 26;
 const LABEL = 90;
 
 export class Timeline {
   readonly bars: Bar[] = [];
+  readonly ticks: Tick[] = [];
   /** performance.now() of each message posted from the page. */
   readonly posts: number[] = [];
 
@@ -46,12 +69,20 @@ export class Timeline {
     bar.outcome = outcome;
   }
 
-  /** A short summary in words, for people who do not see the drawing. */
-  summary(): string {
+  tick(client: number, kind: TickKind, problem?: string): void {
+    this.ticks.push({ client, at: performance.now(), kind, ok: problem === undefined, ...(problem === undefined ? {} : { problem }) });
+  }
+
+  /** A short summary in words, for people who do not see the drawing; `polls` names the bars. */
+  summary(polls = 'requests'): string {
     const done = this.bars.filter((b) => b.outcome);
     const count = (o: Outcome) => done.filter((b) => b.outcome === o).length;
     const open = this.bars.length - done.length;
-    return `${this.bars.length} requests: ${count('message')} with news, ${count('empty')} with nothing new, ${count('timeout')} timed out, ${count('error')} failed, ${open} open now.`;
+    const text = `${this.bars.length} ${polls}: ${count('message')} with news, ${count('empty')} with nothing new, ${count('timeout')} timed out, ${count('error')} failed, ${open} open now.`;
+    if (this.ticks.length === 0) return text;
+    const kinds = Object.keys(tickKinds) as TickKind[];
+    const each = kinds.map((kind) => `${this.ticks.filter((t) => t.kind === kind).length} ${kind}`).join(', ');
+    return `${text} Answered at once: ${each}; ${this.ticks.filter((t) => !t.ok).length} of them failed.`;
   }
 
   /** Draws the last `windowMs` into `svg`, one row per client. */
@@ -84,6 +115,10 @@ export class Timeline {
         rx: 3,
         class: `bar ${bar.outcome ?? 'open'}`,
       });
+    }
+    for (const tick of this.ticks) {
+      if (tick.at < from) continue;
+      element('line', { x1: x(tick.at), x2: x(tick.at), y1: (tick.client - 1) * ROW + 1, y2: tick.client * ROW - 1, class: `mark ${tick.kind}${tick.ok ? '' : ' failed'}` });
     }
     for (const post of this.posts) {
       if (post < from) continue;

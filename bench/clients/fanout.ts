@@ -1,17 +1,19 @@
 /**
- * The fan-out clients, in a process of their own: `fanout.ts <kind> <url> <count>`.
+ * The fan-out clients, in a process of their own: `fanout.ts <kind> <url> <count> [post|bayeux]`.
  * Asked `connect`, it opens `count` subscribers, a few hundred at a time. Asked
- * `broadcast`, it posts one message and answers how long the last subscriber waited for it.
+ * `broadcast`, it sends one message and answers how long the last subscriber waited for it:
+ * by POST /messages, or with `bayeux`, to a server that speaks Bayeux, as a Bayeux publish.
  *
  * @module
  */
 import { serveParent } from '../lib/child.ts';
 import { client } from '../lib/http.ts';
 import { profiler } from '../lib/profiler.ts';
+import type { Publish } from '../fanout.ts';
 import type { ServerKind } from '../servers/serve.ts';
-import { subscriber } from './subscribers.ts';
+import { BAYEUX, speaksBayeux, subscriber } from './subscribers.ts';
 
-const [kind, url, countText] = process.argv.slice(2) as [ServerKind, string, string];
+const [kind, url, countText, via = 'post'] = process.argv.slice(2) as [ServerKind, string, string, Publish?];
 const count = Number(countText);
 /** New connections opened at once: enough to be quick, few enough for the listen backlog. */
 const BATCH = 250;
@@ -37,11 +39,25 @@ async function connect(): Promise<number> {
   return count;
 }
 
-async function broadcast(): Promise<{ lastMs: number }> {
-  const posted = performance.now();
+let published = 0;
+
+/** Sends one message to everyone and answers its id: a Bayeux publish on the bench's channel, or POST /messages. */
+async function publish(): Promise<number> {
+  if (via === 'bayeux' && speaksBayeux(kind)) {
+    const id = ++published;
+    const reply = await publisher.request('POST', BAYEUX.path, JSON.stringify([{ channel: BAYEUX.channel, data: { id, text: TEXT, time: Date.now() } }])).answer;
+    const [ack] = JSON.parse(reply.text) as Array<{ successful?: boolean }>;
+    if (reply.status !== 200 || ack?.successful !== true) throw new Error(`the publish to ${BAYEUX.path} was answered ${reply.status}: ${reply.text}`);
+    return id;
+  }
   const reply = await publisher.request('POST', '/messages', JSON.stringify({ text: TEXT })).answer;
   if (reply.status !== 201) throw new Error(`POST /messages answered ${reply.status}: ${reply.text}`);
-  const { id } = JSON.parse(reply.text) as { id: number };
+  return (JSON.parse(reply.text) as { id: number }).id;
+}
+
+async function broadcast(): Promise<{ lastMs: number }> {
+  const posted = performance.now();
+  const id = await publish();
   if ((heard.get(id) ?? 0) < count) await new Promise<void>((done) => (everyone = { id, done }));
   everyone = undefined;
   heard.delete(id);

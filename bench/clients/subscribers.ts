@@ -15,9 +15,15 @@ export interface Subscriber {
 
 type OnMessage = (id: number) => void;
 
+/** Where the Bayeux servers (Faye's, lesson 06's) take messages, and the one channel of the bench. */
+export const BAYEUX = { path: '/bayeux', channel: '/chat' } as const;
+
+/** The servers the bench talks to in Bayeux. */
+export const speaksBayeux = (kind: ServerKind): boolean => kind === 'faye' || kind === 'lesson06';
+
 export function subscriber(kind: ServerKind, http: Client, onMessage: OnMessage): Subscriber {
   if (kind === 'socketio') return socketIoSubscriber(http, onMessage);
-  if (kind === 'faye') return fayeSubscriber(http, onMessage);
+  if (speaksBayeux(kind)) return bayeuxSubscriber(http, onMessage);
   return pollSubscriber(http, onMessage);
 }
 
@@ -65,25 +71,38 @@ function socketIoSubscriber(http: Client, onMessage: OnMessage): Subscriber {
   };
 }
 
-/** Bayeux over HTTP long-polling: handshake, subscribe to /chat, then /meta/connect. */
-function fayeSubscriber(http: Client, onMessage: OnMessage): Subscriber {
+/** Bayeux over HTTP long-polling: handshake, subscribe to /chat, then /meta/connect. Any refusal stops the bench. */
+function bayeuxSubscriber(http: Client, onMessage: OnMessage): Subscriber {
   let messageId = 0;
-  const post = (message: Record<string, unknown>) => http.request('POST', '/faye', JSON.stringify([{ ...message, id: String(++messageId) }]));
+  const post = (message: Record<string, unknown>) => http.request('POST', BAYEUX.path, JSON.stringify([{ ...message, id: String(++messageId) }]));
+  const successful = (channel: string, text: string) => {
+    const replies = JSON.parse(text) as BayeuxMessage[];
+    const reply = replies.find((m) => m.channel === channel);
+    if (reply?.successful !== true) throw new Error(`${channel} was refused: ${text.slice(0, 200)}`);
+    return { reply, replies };
+  };
   return {
     async start() {
-      const [handshake] = JSON.parse((await post({ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] }).answer).text) as Array<{ clientId: string }>;
-      const clientId = handshake!.clientId;
-      await post({ channel: '/meta/subscribe', clientId, subscription: '/chat' }).answer;
+      const handshake = await post({ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] }).answer;
+      const clientId = successful('/meta/handshake', handshake.text).reply.clientId;
+      successful('/meta/subscribe', (await post({ channel: '/meta/subscribe', clientId, subscription: BAYEUX.channel }).answer).text);
       const connect = () => post({ channel: '/meta/connect', clientId, connectionType: 'long-polling' });
       const first = connect();
       keepPolling(first.answer, () => connect().answer, async (text) => {
-        for (const message of JSON.parse(text) as Array<{ channel: string; data?: { id: number } }>) {
-          if (message.channel === '/chat') onMessage(message.data!.id);
+        for (const message of successful('/meta/connect', text).replies) {
+          if (message.channel === BAYEUX.channel) onMessage(message.data!.id);
         }
       });
       return first.sent;
     },
   };
+}
+
+interface BayeuxMessage {
+  channel: string;
+  successful?: boolean;
+  clientId?: string;
+  data?: { id: number };
 }
 
 /** Reads each answer and asks again at once, for as long as the process lives. */

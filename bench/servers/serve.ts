@@ -11,15 +11,16 @@ import type { AddressInfo } from 'node:net';
 import { serveParent } from '../lib/child.ts';
 import { profiler } from '../lib/profiler.ts';
 
-export type ServerKind = 'ours' | 'lesson03' | 'bare' | 'socketio' | 'faye' | 'lesson01';
+export type ServerKind = 'ours' | 'lesson03' | 'bare' | 'socketio' | 'faye' | 'lesson01' | 'lesson06';
 
-const kinds: Record<ServerKind, () => Promise<{ createServer(): http.Server }>> = {
+const kinds: Record<ServerKind, () => Promise<{ createServer(): http.Server | Promise<http.Server> }>> = {
   ours: () => import('./ours.ts'),
   bare: () => import('./bare.ts'),
   socketio: () => import('./socketio.ts'),
   faye: () => import('./faye.ts'),
   lesson01: () => import('./lesson01.ts'),
   lesson03: () => import('./lesson03.ts'),
+  lesson06: () => import('./lesson06.ts'),
 };
 
 export interface ServerStats {
@@ -32,7 +33,7 @@ export interface ServerStats {
 
 const kind = process.argv[2] as ServerKind;
 if (!(kind in kinds)) throw new Error(`serve.ts: unknown server kind "${kind}"; one of ${Object.keys(kinds).join(', ')}`);
-const server = (await kinds[kind]()).createServer();
+const server = await (await kinds[kind]()).createServer();
 const sockets = new Set<Socket>();
 const stats: ServerStats = { open: 0, requests: 0, bytes: 0 };
 let closedBytes = 0;

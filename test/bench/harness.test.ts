@@ -4,26 +4,39 @@
  * and memory read. Small counts: this checks the wiring, it measures nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { measureFanout } from '../../bench/fanout.ts';
+import { measureFanout, type FanoutResult, type Publish } from '../../bench/fanout.ts';
 import { fanoutChart } from '../../bench/chart.ts';
-import { resultsMarkdown } from '../../bench/report.ts';
+import { bayeuxKinds, resultsMarkdown } from '../../bench/report.ts';
 import type { ServerKind } from '../../bench/servers/serve.ts';
 
 const kinds: ServerKind[] = ['ours', 'lesson03', 'bare', 'socketio', 'faye'];
 
+/** 40 clients at each of `servers`, two measured broadcasts, and the figures of each server read. */
+async function measured(servers: readonly ServerKind[], publish: Publish): Promise<FanoutResult[]> {
+  const results = await measureFanout({ kinds: servers, counts: [40], runs: 1, settleRounds: 0, warmRounds: 2, publish, log: () => undefined, stepLimitMs: 15_000 });
+  expect(results.map((r) => r.kind)).toEqual(servers);
+  for (const result of results) {
+    // measureFanout waits for every client to have every message; figures are read from /proc.
+    expect(result.warm.cycleUs, `${result.kind}: server CPU per delivery`).toBeGreaterThan(0);
+    expect(result.warm.lastMs, `${result.kind}: ${publish} → last delivery`).toBeGreaterThan(0);
+  }
+  return results;
+}
+
 describe('bench: fan-out harness', () => {
   it(`holds 40 clients at each server (${kinds.join(', ')}) and delivers every broadcast to all of them`, async () => {
-    const results = await measureFanout({ kinds, counts: [40], runs: 1, settleRounds: 0, warmRounds: 2, log: () => undefined, stepLimitMs: 15_000 });
-    expect(results.map((r) => r.kind)).toEqual(kinds);
-    for (const result of results) {
-      // measureFanout waits for every client to have every message; figures are read from /proc.
-      expect(result.warm.cycleUs, `${result.kind}: server CPU per delivery`).toBeGreaterThan(0);
-      expect(result.warm.lastMs, `${result.kind}: post → last delivery`).toBeGreaterThan(0);
-    }
+    const results = await measured(kinds, 'post');
     const markdown = resultsMarkdown({ command: 'test', date: '2026-11-22', machine: 'test', node: process.version, commit: 'test', settings: {}, fanout: results });
     expect(markdown).toContain('| 40 |');
     const svg = fanoutChart(results, 'caption with <angle> & ampersand');
     expect(svg).toContain('caption with &lt;angle&gt; &amp; ampersand');
     expect(svg.match(/<rect x=/g)?.length, 'one bar per server and panel, plus the legend').toBe(kinds.length * 3 + kinds.length);
+  }, 90_000);
+
+  it(`holds 40 Bayeux subscribers at lesson 06 and Faye (and 40 polls at lesson 04) and delivers every publish to all of them`, async () => {
+    const results = await measured(bayeuxKinds, 'bayeux');
+    const markdown = resultsMarkdown({ command: 'test', date: '2026-11-30', machine: 'test', node: process.version, commit: 'test', settings: {}, bayeux: results });
+    expect(markdown).toContain('## 6. Bayeux');
+    expect(markdown.match(/: lesson 06 (within 1\.20× of lesson 04|ahead of Faye) \|/g)?.length, 'a goal row for each of the three measures against each of the two').toBe(6);
   }, 90_000);
 });

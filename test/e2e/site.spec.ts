@@ -3,6 +3,7 @@
  * what the lessons teach — checked on the timeline's data (window.__timeline), not pixels.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { lessons } from '../../shared/manifest.ts';
 import { needsChromium } from './browser.ts';
 
 needsChromium();
@@ -14,7 +15,7 @@ interface Bar {
   outcome?: string;
 }
 
-const slugs = ['01-naive-polling', '02-held-requests', '03-timeouts', '04-resume', '05-chat'];
+const slugs = lessons.map((lesson) => lesson.slug);
 
 function collectErrors(page: Page): string[] {
   const errors: string[] = [];

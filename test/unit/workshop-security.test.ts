@@ -21,6 +21,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listen, type Listening } from '../../shared/http.ts';
 import { rawExchange } from '../../shared/grading/raw-http.ts';
 import { projectRoot, workRoot } from '../../shared/paths.ts';
+import { lessons } from '../../shared/manifest.ts';
+import { fayeBrowserClient } from '../../shared/serving.ts';
 import { createWorkshop, type Workshop } from '../../shared/workshop-server.ts';
 
 const WHERE = 'shared/workshop-server.ts (the page gate in front of Vite, the Host check, Vite server options) and shared/http.ts (listen)';
@@ -54,6 +56,8 @@ const privateFiles = [
   'shared/workshop-server.ts',
   'test/graders/05-chat.ts',
   'node_modules/express/package.json',
+  'node_modules/faye/package.json',
+  'node_modules/faye/client/faye-browser.js',
   `${scratchRelative}/data/chat.sqlite`,
   `${scratchRelative}/.env`,
   `${scratchRelative}/secret.txt`,
@@ -222,6 +226,7 @@ const starts: Array<[string, number]> = [
   ['/solutions/01-naive-polling/', 2],
   ['/node_modules/.vite/deps/', 3],
   ['/node_modules/vite/dist/client/', 4],
+  ['/node_modules/faye/client/', 3],
   ['/@vite/', 1],
   ['/@fs/', 1],
   ['/@id/', 1],
@@ -429,9 +434,39 @@ describe.each(modes)('the workshop server, $name: only the site, and only for th
       const html = (await get(base, page)).body;
       if (html.includes('/@vite/client')) wrong.push(`${page}: loads /@vite/client, which can only fail to open its WebSocket (there is none) and say so in the console`);
     }
-    const lessons = (await get(base, '/api/lessons')).body;
-    expect(JSON.parse(lessons).lessons.length, 'GET /api/lessons lists the six lessons').toBe(6);
+    const listed = (await get(base, '/api/lessons')).body;
+    expect(JSON.parse(listed).lessons.length, 'GET /api/lessons lists every lesson of shared/manifest.ts').toBe(lessons.length);
     expect(wrong, `Expected each page or module to load (status and content type); these did not, so the site is broken. Look at ${WHERE}.\n${wrong.join('\n')}`).toEqual([]);
+  });
+
+  test('Faye’s browser client is served byte for byte, for the Bayeux demo, and no other file of node_modules is', async () => {
+    const shipped = readFileSync(path.join(projectRoot, fayeBrowserClient), 'latin1');
+    const wrong: string[] = [];
+    const answer = await get(base, fayeBrowserClient);
+    if (answer.status !== 200 || !/javascript/.test(answer.type) || answer.body !== shipped) {
+      wrong.push(`${fayeBrowserClient}: ${answer.status} ${answer.type}, ${answer.body.length} bytes where npm ships ${shipped.length}${answer.body === shipped ? '' : ', and not the same bytes'}`);
+    }
+    const others = [
+      '/node_modules/faye/client/faye-browser.js',
+      '/node_modules/faye/client/faye-browser-min.js.map',
+      '/node_modules/faye/client/',
+      '/node_modules/faye/package.json',
+      '/node_modules/faye/src/faye_browser.js',
+      '/node_modules/faye-websocket/package.json',
+      '/node_modules/express/index.js',
+      `${fayeBrowserClient}/../faye-browser.js`,
+      `${fayeBrowserClient}%2f..%2f..%2fpackage.json`,
+      `/node_modules/faye/client/%2e%2e/package.json`,
+      `/@fs${projectRoot}${fayeBrowserClient}`,
+      `/@fs${projectRoot}/node_modules/faye/client/faye-browser.js`,
+      `/site/..${fayeBrowserClient.replace('-min', '')}`,
+    ];
+    for (const other of others) {
+      const other404 = await get(base, other);
+      if (other404.status !== 404) wrong.push(`${other}: expected 404, got ${other404.status} ${other404.type}`);
+    }
+    report.push(`Faye's browser client and its neighbours wrong: ${wrong.length}`, ...wrong.map((w) => `  ${w}`));
+    expect(wrong, `Expected ${fayeBrowserClient} served as npm ships it (lesson 06's demo loads it) and every other file of node_modules a 404. Look at shared/serving.ts (shippedFiles, shippedGate) and ${WHERE}.\n${wrong.join('\n')}`).toEqual([]);
   });
 
   test('every traversal probe gets a 404 and no byte of a private file', async () => {
