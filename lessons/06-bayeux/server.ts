@@ -107,7 +107,7 @@ export function createApp(options: AppOptions = {}): BayeuxApp {
         // A client that went away keeps its messages for its next connect: check the
         // connection too, which may be gone before the response hears of it.
         if (res.writableEnded || res.destroyed || !res.socket?.writable) return false;
-        sendJson(res, 200, Buffer.from(`[${parts.concat(queued).join(',')}]`));
+        sendSerialised(res, 200, `[${parts.concat(queued).join(',')}]`);
         return true;
       },
       connectToHold.holdMs,
@@ -345,35 +345,47 @@ async function readMessages(req: http.IncomingMessage, maxBatch: number): Promis
   return messages as BayeuxMessage[];
 }
 
+/** Checks that bytes are UTF-8; reused: a decoder keeps no state between whole decodes. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The body as UTF-8 text, at most MAX_BODY_BYTES. */
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // Read to the end even past the limit (keeping nothing more): stopping half-way would
-  // leave the rest of the body in the connection, where it cannot be answered.
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // Read to the end even past the limit (keeping nothing more): stopping half-way would
+    // leave the rest of the body in the connection, where it cannot be answered.
+    req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    }
-  } catch {
+    });
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return reject(new UnreadableRequest(413, `the body is larger than ${MAX_BODY_BYTES / 1024} KB`));
+      try {
+        resolve(utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+      } catch {
+        reject(new UnreadableRequest(400, 'the body is not valid UTF-8'));
+      }
+    });
     // The client went away in the middle of its body: nobody is left to answer.
-    throw new UnreadableRequest(400, 'the body was cut off');
-  }
-  if (size > MAX_BODY_BYTES) throw new UnreadableRequest(413, `the body is larger than ${MAX_BODY_BYTES / 1024} KB`);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw new UnreadableRequest(400, 'the body is not valid UTF-8');
-  }
+    req.on('error', () => reject(new UnreadableRequest(400, 'the body was cut off')));
+    req.on('aborted', () => reject(new UnreadableRequest(400, 'the body was cut off')));
+  });
 }
 
-/** Answers with JSON — a value, or bytes already serialised — unless the client is gone. */
+/** Answers with `body` as JSON, unless the client is gone. */
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  sendSerialised(res, status, JSON.stringify(body));
+}
+
+/**
+ * Answers with JSON text already serialised. A string, not bytes: Node then sends the
+ * headers and the body in one write to the socket, not two.
+ */
+function sendSerialised(res: http.ServerResponse, status: number, json: string): void {
   if (res.writableEnded || res.destroyed) return;
-  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': bytes.length, 'cache-control': 'no-store' });
-  res.end(bytes);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json), 'cache-control': 'no-store' });
+  res.end(json);
 }
 
 /** Answers an error: 4xx with what was wrong with the request, 500 for anything else. */
