@@ -73,7 +73,14 @@ interface Session {
 export async function createApp(options: ChatOptions = {}): Promise<ChatApp> {
   const { file, commitDelayMs, snapshotMinBytes, disk } = options;
   const store = await ChatStore.open({ file, commitDelayMs, snapshotMinBytes, disk });
-  if (options.demo) await createDemoAccounts(store);
+  if (options.demo) {
+    try {
+      await createDemoAccounts(store);
+    } catch (error) {
+      await store.close(); // no app comes out of a failed start: nothing else would close the store's files
+      throw error;
+    }
+  }
   const hub = new Hub({
     holdMs: options.holdMs ?? 25_000,
     graceMs: options.presenceGraceMs ?? 5_000,

@@ -14,6 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { cp, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -274,6 +275,27 @@ describe('a write the disk refuses', () => {
     const reopened = await openStore(folder);
     expect(contentsOf(reopened), 'after a restart').toEqual([...numbered(0, 2), 'accepted']);
     await reopened.close();
+  });
+});
+
+describe('a start that fails', () => {
+  /** Paths this process has open under `folder` (Linux: /proc/self/fd). */
+  const openUnder = (folder: string) =>
+    readdirSync('/proc/self/fd')
+      .map((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          return ''; // closed between the listing and the read
+        }
+      })
+      .filter((target) => target.startsWith(folder));
+
+  it('leaves no file open: the starter, which cannot hash the demo passwords yet, closes the journal it opened', async () => {
+    const folder = await scratch();
+    const { createApp } = await import('../../lessons/05-chat/server.ts');
+    await expect(createApp({ file: path.join(folder, 'chat.sqlite'), demo: true })).rejects.toThrow(/TODO 1/);
+    expect(openUnder(folder), 'files of the chat still open after createApp() failed').toEqual([]);
   });
 });
 
