@@ -156,7 +156,8 @@ export function createApp(options: AppOptions = {}): BayeuxApp {
   /** /meta/handshake: a new client and its clientId. */
   function handshake(message: BayeuxMessage, address: string): BayeuxMessage {
     // TODO 9: supportedConnectionTypes must be an array (else 400, missing('…')) that holds
-    //   LONG_POLLING (else 301). Then engine.handshake(address): undefined means too many
+    //   LONG_POLLING (else 301, whose args are the types the client offered — at most five,
+    //   each isChannelSafe). Then engine.handshake(address): undefined means too many
     //   clients (429 "Too many clients", advice { reconnect: 'none' }). Every reply says
     //   version BAYEUX_VERSION and supportedConnectionTypes [LONG_POLLING]; a successful one
     //   adds the clientId and the app's advice.
@@ -168,7 +169,8 @@ export function createApp(options: AppOptions = {}): BayeuxApp {
   /** /meta/connect: the held poll of lesson 02, for one client. */
   function connect(message: BayeuxMessage): Handled {
     // TODO 10: an unknown (or missing) clientId gets unknownClient(message); a missing
-    //   connectionType 400; one other than LONG_POLLING 301. Otherwise the reply
+    //   connectionType 400; one other than LONG_POLLING 301 (args: the type asked for, if
+    //   isChannelSafe). A refused connect still carries { clientId }. Otherwise the reply
     //   { clientId, advice } and `connect: { clientId, holdMs: holdFor(message) }`, which
     //   tells onPost() to hand the request to engine.connect().
     void holdFor;
@@ -191,7 +193,8 @@ export function createApp(options: AppOptions = {}): BayeuxApp {
     //   subscription a pattern or a list of them (subscriptionsOf; missing: 400), every
     //   pattern valid (problemWithPatterns: 405 or 403). All or nothing: check them all
     //   before engine.subscribe(). A client may hold maxSubscriptions patterns at most
-    //   (403 "Too many subscriptions"); count only the new ones (engine.subscriptions.has).
+    //   (403 "Too many subscriptions", no args); count only the new ones
+    //   (engine.subscriptions.has), a pattern repeated in the list once.
     //   Replies carry clientId and echo the subscription as it was sent.
     void maxSubscriptions;
     return notWrittenYet(message, 'TODO 11');
@@ -211,8 +214,9 @@ export function createApp(options: AppOptions = {}): BayeuxApp {
 
   /** Any other channel: a publish, to every subscriber whose pattern matches, once each. */
   function publish(message: BayeuxMessage): BayeuxMessage {
-    // TODO 13: /meta/… is forbidden (403); a channel that is not a plain name — a pattern
-    //   included — is invalid (405); a publish needs data (400). /service/… is acknowledged
+    // TODO 13: a publish needs no clientId (the server is open). /meta/… is forbidden (403);
+    //   a channel that is not a plain name — a pattern included — is invalid (405); both
+    //   name the channel in their args when isChannelSafe. A publish needs data (400). /service/… is acknowledged
     //   and never delivered. Anything else goes to engine.publish() as the JSON of
     //   { channel, data } (and ext when there is one) — serialised here, once, however many
     //   subscribers — and is acknowledged.

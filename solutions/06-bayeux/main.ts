@@ -1,7 +1,7 @@
 /**
  * Runs the Bayeux server as a process of its own:
  *
- *     npx tsx main.ts [--port 4006] [--timeout-ms N] [--interval-ms N]
+ *     npx tsx main.ts [--port N] [--timeout-ms N] [--interval-ms N]
  *                     [--max-clients N] [--max-clients-per-address N]
  *
  * (A benchmark that holds 5,000 clients from one address needs --max-clients-per-address

@@ -227,7 +227,7 @@ export function createApp(options: AppOptions = {}): BayeuxApp {
   /** Any other channel: a publish, to every subscriber whose pattern matches, once each. */
   function publish(message: BayeuxMessage): BayeuxMessage {
     const { channel } = message;
-    if (isMeta(channel)) return refuse(message, bayeuxError(ErrorCode.forbidden, [channel], 'Forbidden channel'));
+    if (isMeta(channel)) return refuse(message, bayeuxError(ErrorCode.forbidden, isChannelSafe(channel) ? [channel] : [], 'Forbidden channel'));
     if (!isChannelName(channel)) return refuse(message, bayeuxError(ErrorCode.invalidChannel, isChannelSafe(channel) ? [channel] : [], 'Invalid channel'));
     if (message.data === undefined) return refuse(message, missing('data'));
     // /service/… is for the server alone: acknowledged, never delivered to anyone.

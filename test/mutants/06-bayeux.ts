@@ -155,6 +155,18 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'server.ts', find: echo, replace: '' }],
   },
   {
+    id: 'falsy-id-dropped',
+    mistake: 'echoes the id only when it is truthy, so a message with "id": 0 gets a reply without one',
+    caughtBy: 'id-echo',
+    edits: [{ file: 'server.ts', find: echo, replace: '  if (message.id) reply.id = message.id;\n' }],
+  },
+  {
+    id: 'meta-channel-in-args',
+    mistake: 'names any /meta channel in the 403 args, even one with a ":" that breaks the code:args:message form',
+    caughtBy: 'forbidden-channels',
+    edits: [{ file: 'server.ts', find: "bayeuxError(ErrorCode.forbidden, isChannelSafe(channel) ? [channel] : [], 'Forbidden channel')", replace: "bayeuxError(ErrorCode.forbidden, [channel], 'Forbidden channel')" }],
+  },
+  {
     id: 'string-id-echo',
     mistake: 'echoes the id only when it is a string, so numeric ids are lost',
     caughtBy: 'id-echo',
