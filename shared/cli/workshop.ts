@@ -61,7 +61,7 @@ function hint(lesson: Lesson, which: string | undefined): void {
   const failure = readProgress()[lesson.slug]?.lastFailure;
   if (which === undefined && shown === 0 && failure) {
     console.log(`Your last verify of lesson ${lesson.number} failed here:\n\n${failure}\n`);
-    console.log(style.dim(`More help: npm run hint -- ${lesson.number} (the lesson's hints, one at a time)`));
+    console.log(style.dim(`Run npm run hint -- ${lesson.number} again for the lesson's own hints, one at a time.`));
     recordHintsShown(lesson.slug, 0.5);
     return;
   }
@@ -169,7 +169,18 @@ async function watchLesson(start: Lesson): Promise<void> {
   await grade();
 }
 
+const USAGE = `npm run workshop -- <verb>  (npm run verify -- N and npm run hint -- N are short for two of them)
+
+  list              every lesson with its state, and a progress bar
+  verify [N]        grade lesson N (default: the current one, the first not passed)
+  watch [N]         grade again on every save; move on when it passes (Enter: grade now, q: quit)
+  hint [N] [k]      the next hint (after a failing verify: first what that test says to look at)
+  reset N [--yes]   restore the starter of lesson N, keeping a backup of yours
+  solution N [--force]   show the reference solution next to yours, once lesson N passes`;
+
 async function main(args: string[]): Promise<void> {
+  // Asking for help never counts as asking for a hint.
+  if (args.some((a) => a === '--help' || a === '-h') || args[0] === 'help') return void console.log(USAGE);
   const [verb, ...rest] = args;
   const flags = new Set(rest.filter((a) => a.startsWith('--')));
   const positional = rest.filter((a) => !a.startsWith('--'));
