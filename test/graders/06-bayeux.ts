@@ -372,6 +372,10 @@ export const grader: Grader = {
           actual: show(noLongPolling),
           look: 'server.ts TODO 9: every handshake reply, a refusal too, carries version and supportedConnectionTypes.',
         });
+        // Args name only types that can stand in code:args:message, five at most.
+        const odd = ['callback-polling', 'bad:type', 7, 'a,b', 'websocket', 'eventsource', 'in-process', 'x1', 'x2'];
+        const [oddTypes] = await exchange(ctx, url, [HANDSHAKE('h3', { supportedConnectionTypes: odd })], `a handshake offering ${show(odd)}`);
+        expectError(oddTypes, 301, `a handshake offering ${show(odd)}`, 'server.ts TODO 9: the 301 args are the offered types that are strings and isChannelSafe, five at most.', 'callback-polling,websocket,eventsource,in-process,x1');
         const [missing] = await exchange(ctx, url, [{ channel: '/meta/handshake', version: '1.0', id: 'h2' }], 'a handshake without supportedConnectionTypes');
         expectError(missing, 400, 'a handshake without supportedConnectionTypes', undefined, 'supportedConnectionTypes');
         await handshake(ctx, url);
@@ -621,7 +625,15 @@ export const grader: Grader = {
           [{ channel: '/meta/connect', clientId, id: 'c' }, 400, 'a connect without connectionType', 'connectionType'],
           [{ channel: '/meta/connect', clientId, connectionType: 'callback-polling', id: 'c' }, 301, 'a connect with connectionType "callback-polling"', 'callback-polling'],
         ];
-        for (const [message, code, what, args] of cases) expectError((await exchange(ctx, url, [message], what))[0], code, what, undefined, args);
+        for (const [message, code, what, args] of cases) {
+          const [reply] = await exchange(ctx, url, [message], what);
+          expectError(reply, code, what, undefined, args);
+          if ((message as { channel: string }).channel === '/meta/connect') {
+            check(reply?.clientId === clientId, { expected: `${what}: the refusal still carries the clientId`, actual: show(reply), look: 'server.ts TODO 10: a refused connect carries { clientId }.' });
+          }
+        }
+        const [unsafe] = await exchange(ctx, url, [{ channel: '/meta/connect', clientId, connectionType: 'long:polling', id: 'c' }], 'a connect with connectionType "long:polling"');
+        expectError(unsafe, 301, 'a connect with connectionType "long:polling" (a ":" cannot stand in the args)', 'server.ts TODO 10: the args name the type only when isChannelSafe.', '');
         const [first, second] = await exchange(ctx, url, [CONNECT(clientId, 'c1', { advice: { timeout: 0 } }), CONNECT(clientId, 'c2')], 'two connects in one request');
         check(first?.successful === true, { expected: 'the first connect of the request answered successfully', actual: show(first) });
         expectError(second, 400, 'the second connect in one request', 'server.ts (given) handle(): one connect per request; TODO 10 returns the connect to hold.');
@@ -951,7 +963,9 @@ export const grader: Grader = {
         const [known] = await exchange(ctx, url, [SUBSCRIBE(clientId, ['/d', '/s/0'])], 'a subscribe to two channels it has already, at the limit');
         check(known?.successful === true, { expected: 'a subscribe to channels the client has already accepted at the limit: they are not new', actual: show(known), look: 'server.ts TODO 11: count only the patterns the client does not have yet (engine.subscriptions.has).' });
         const [full] = await exchange(ctx, url, [SUBSCRIBE(clientId, '/one-more')], 'a subscribe to one more channel, at the limit');
-        expectError(full, 403, `a subscribe to a ${DEFAULT_MAX_SUBSCRIPTIONS + 1}th channel`);
+        // No args: the refusal is about the client's count, not about one of the patterns.
+        expectError(full, 403, `a subscribe to a ${DEFAULT_MAX_SUBSCRIPTIONS + 1}th channel`, 'server.ts TODO 11: 403 "Too many subscriptions", with no args.', '');
+        check(full?.clientId === clientId && full.subscription === '/one-more', { expected: 'the refusal to carry the clientId and echo the subscription "/one-more"', actual: show(full), look: 'server.ts TODO 11: a refused (un)subscribe carries clientId and subscription too.' });
         await exchange(ctx, url, [{ channel: '/meta/unsubscribe', clientId, subscription: ['/s/0', '/s/1'], id: 'u' }], 'an unsubscribe from two channels');
         const [room] = await exchange(ctx, url, [SUBSCRIBE(clientId, ['/one-more', '/two-more'])], 'a subscribe to two new channels after unsubscribing from two');
         check(room?.successful === true, { expected: 'two new subscriptions accepted after two were dropped: an unsubscribe frees its place', actual: show(room), look: 'channels.ts TODO 2: unsubscribe() removes the pattern from the client\'s own set too (countOf reads it).' });
