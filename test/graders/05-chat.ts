@@ -3,9 +3,9 @@
  * file in a temporary folder, with short hold and presence times; the durability test runs
  * it as a real process (main.ts) and kills it with SIGKILL right after an acknowledgement.
  */
-import { constants } from 'node:fs';
-import { open, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { isErrorBody } from '../../shared/grading/bad-input.ts';
+import { failingDisk } from '../../shared/grading/failing-disk.ts';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { check, show } from '../../shared/grading/failure.ts';
@@ -38,34 +38,6 @@ interface Account {
 interface ChatApp {
   close?: () => Promise<void>;
   snapshot?: () => Promise<void>;
-}
-
-/** The chat's `disk` option (journal.ts): the real disk, except that it refuses every write while `failing` is set. */
-interface FailingDisk {
-  failing: boolean;
-  openJournal(file: string): Promise<unknown>;
-}
-
-function failingDisk(): FailingDisk {
-  const disk: FailingDisk = {
-    failing: false,
-    async openJournal(file) {
-      const handle = await open(file, constants.O_RDWR | constants.O_CREAT);
-      return {
-        async write(buffers: Buffer[], position: number) {
-          if (!disk.failing) return void (await handle.writev(buffers, position));
-          // as a full disk does: part of the bytes land, then the write fails
-          const bytes = Buffer.concat(buffers);
-          await handle.write(bytes, 0, Math.ceil(bytes.length / 2), position);
-          throw Object.assign(new Error(`ENOSPC: no space left on device, write (the grader's disk refuses) ${file}`), { code: 'ENOSPC' });
-        },
-        sync: () => handle.datasync(),
-        truncate: (length: number) => handle.truncate(length),
-        close: () => handle.close(),
-      };
-    },
-  };
-  return disk;
 }
 
 /** Every file of the chat's database, read one after the other: the snapshot (chat.sqlite) and its journals (chat.sqlite.journal-N). */

@@ -13,15 +13,15 @@
  *   the old whole-file format and of another version.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:fs';
 import { readdirSync, readlinkSync } from 'node:fs';
-import { cp, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import initSqlJs from 'sql.js';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { projectRoot } from '../../shared/paths.ts';
-import { decodeRecords, encodeChanges, encodeRecord, type Change, type Disk, type JournalFile } from '../../solutions/05-chat/journal.ts';
+import { failingDisk } from '../../shared/grading/failing-disk.ts';
+import { decodeRecords, encodeChanges, encodeRecord, type Change } from '../../solutions/05-chat/journal.ts';
 import { journalPath } from '../../solutions/05-chat/snapshots.ts';
 import { ChatStore } from '../../solutions/05-chat/store.ts';
 
@@ -240,33 +240,16 @@ describe('a crash during a snapshot', () => {
 describe('a write the disk refuses', () => {
   it('is undone in memory and cut off the file: after a restart the refused message is not there, the next one is', async () => {
     const folder = await scratch();
-    let failing = false;
-    const disk: Disk = {
-      async openJournal(file) {
-        const handle = await open(file, constants.O_RDWR | constants.O_CREAT);
-        const journal: JournalFile = {
-          async write(buffers, position) {
-            if (!failing) return void (await handle.writev(buffers, position));
-            const bytes = Buffer.concat(buffers);
-            await handle.write(bytes, 0, bytes.length - 3, position); // most of it lands, then the disk is full
-            throw Object.assign(new Error('ENOSPC: no space left on device (the test disk)'), { code: 'ENOSPC' });
-          },
-          sync: () => handle.datasync(),
-          truncate: (length) => handle.truncate(length),
-          close: () => handle.close(),
-        };
-        return journal;
-      },
-    };
+    const disk = failingDisk((length) => length - 3); // most of the write lands, then the disk is full
     const store = await openStore(folder, { disk });
     const { ann, ben } = await annAndBenWrite(store, 2);
-    failing = true;
+    disk.failing = true;
     // three records in one write: the first two land whole, and would be replayed if they were left in the file
     for (const n of [1, 2, 3]) store.addMessage(ann, ben, `refused ${n}, a longer message than the one that follows`);
     const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     await expect(store.commit()).rejects.toMatchObject({ status: 503 });
     error.mockRestore();
-    failing = false;
+    disk.failing = false;
     expect(contentsOf(store), 'in memory after the failure').toEqual(numbered(0, 2));
     store.addMessage(ann, ben, 'accepted');
     await store.commit();
