@@ -88,6 +88,8 @@ export const DEFAULT_MAX_KEPT_ANSWERS = 1_000;
 export const DEFAULT_MAX_PARAMS_BYTES = 4_096;
 /** One answer's `result` as JSON, at most. */
 export const DEFAULT_MAX_RESULT_BYTES = 262_144;
+/** Callers waiting on one query, at most: the first and the retries that joined it (Idempotency-Key). */
+export const MAX_WAITERS_PER_QUERY = 16;
 /** A query's name, at most (the relay does not know the names: the agent does). */
 export const MAX_QUERY_NAME_LENGTH = 100;
 

@@ -30,6 +30,7 @@ import {
   DEMO_CALLER_KEY,
   IDEMPOTENCY_KEY,
   MAX_QUERY_NAME_LENGTH,
+  MAX_WAITERS_PER_QUERY,
   type AgentConfig,
   type LoginAnswer,
   type RelayEvent,
@@ -366,11 +367,14 @@ export async function createApp(options: RelayOptions = {}): Promise<RelayApp> {
 
   /** Holds the caller until the answer, its deadline, or its going away. */
   function wait(pending: Pending, res: Response): void {
-    // TODO 9: a Waiter with a deadline timer of deadlineMs: when it fires, emit
+    // TODO 9: at most MAX_WAITERS_PER_QUERY callers wait on one request (the first and the
+    //   retries that joined it): one more gets 429 with Retry-After: 1.
+    //   Then a Waiter with a deadline timer of deadlineMs: when it fires, emit
     //   'query-deadline', answer 504 ("The agent did not answer in time (within N ms).") and
     //   leave(). Add it to pending.waiters; when its response closes before it finished (the
     //   caller went away), leave() too.
     void pending;
+    void MAX_WAITERS_PER_QUERY;
     refuse(res, 501, 'Waiting for the answer is not written yet (server.ts TODO 9).');
   }
 

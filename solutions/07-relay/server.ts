@@ -27,6 +27,7 @@ import {
   DEMO_CALLER_KEY,
   IDEMPOTENCY_KEY,
   MAX_QUERY_NAME_LENGTH,
+  MAX_WAITERS_PER_QUERY,
   type AgentConfig,
   type LoginAnswer,
   type RelayEvent,
@@ -387,6 +388,11 @@ export async function createApp(options: RelayOptions = {}): Promise<RelayApp> {
 
   /** Holds the caller until the answer, its deadline, or its going away. */
   function wait(pending: Pending, res: Response): void {
+    // Retries that join a request are callers too: a bounded number of them.
+    if (pending.waiters.size >= MAX_WAITERS_PER_QUERY) {
+      res.set('Retry-After', '1');
+      return refuse(res, 429, `${MAX_WAITERS_PER_QUERY} callers already wait for this request; try again in a second.`);
+    }
     const waiter: Waiter = {
       res,
       deadline: setTimeout(() => {

@@ -105,6 +105,30 @@ export const mutants: readonly Mutant[] = [
     caughtBy: 'idempotency-join',
     edits: [{ file: 'server.ts', find: "      if (keyed && keyed.fingerprint !== fingerprint) return refuse(res, 422, 'This Idempotency-Key was used for another query or other params: use a new key for a new request.');\n", replace: '' }],
   },
+  {
+    id: 'waiters-unbounded',
+    mistake: 'lets any number of retries wait on one request',
+    caughtBy: 'waiters-bounded',
+    edits: [{ file: 'server.ts', find: '    if (pending.waiters.size >= MAX_WAITERS_PER_QUERY) {', replace: '    if (pending.waiters.size >= MAX_WAITERS_PER_QUERY * 1000) {' }],
+  },
+  {
+    id: 'answers-cacheable',
+    mistake: 'forgets Cache-Control: no-store on the caller\'s answer, so a proxy may keep one caller\'s result for the next',
+    caughtBy: 'round-trip',
+    edits: [{ file: 'server.ts', find: "    noStore(res);\n    if (idempotencyKey !== undefined) {", replace: '    if (idempotencyKey !== undefined) {' }],
+  },
+  {
+    id: 'failure-passed-on-as-500',
+    mistake: 'passes the agent\'s 500 on to the caller as it is, as if the relay had failed',
+    caughtBy: 'agent-refusal-and-failure',
+    edits: [{ file: 'server.ts', find: '{ status: 502, body: { error: `The agent could not run the query: ${error}` } }', replace: '{ status: 500, body: { error } }' }],
+  },
+  {
+    id: 'shutdown-forgets-delivered',
+    mistake: 'answers only the queued callers at shutdown, and leaves those whose query the agent took waiting',
+    caughtBy: 'shutdown-503',
+    edits: [{ file: 'server.ts', find: 'const all = [...agent.queue, ...(session?.delivered ?? [])];', replace: 'const all = [...agent.queue];' }],
+  },
   // ---- the agent's database
   {
     id: 'inherited-names-run',
