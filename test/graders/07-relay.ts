@@ -623,6 +623,25 @@ tests.push({
 });
 
 tests.push({
+  id: 'newer-poll-ends-older',
+  title: 'a second poll of the same session ends the held one at once with { status: "timeout" }, and is held itself',
+  look: 'server.ts TODO 4: if (session.held) answerPoll(agent, session, { status: "timeout" }) before anything else.',
+  async run(ctx) {
+    const { url } = await serveRelay(ctx);
+    const agent = await playAgent(ctx, url);
+    const older = agent.poll();
+    await expectHeld(ctx, older, 'the first poll', 'server.ts TODO 4');
+    const newer = agent.poll();
+    const reply = await replyOf(ctx, older, 'the first poll, once a second one came');
+    check(reply.status === 200 && (reply.body as { status?: unknown })?.status === 'timeout', { expected: '200 { "status": "timeout" } for the older poll', actual: describeReply(reply) });
+    await expectHeld(ctx, newer, 'the newer poll', 'server.ts TODO 4');
+    startQuery(ctx, url, { query: 'for-the-newer' });
+    const work = await replyOf(ctx, newer, 'the newer poll, after a query', AT_ONCE_MS, POLL_LOOK);
+    check((work.body as { requests?: WorkItem[] } | undefined)?.requests?.[0]?.query === 'for-the-newer', { expected: 'the query delivered to the newer poll', actual: describeReply(work) });
+  },
+});
+
+tests.push({
   id: 'agent-polls-again',
   title: 'the agent asks again at once after a timeout, sends its next poll before it answers, and answers a batch in one request',
   look: 'agent.ts TODO 10 (poll again at once, answerAll not awaited) and TODO 11 (one POST /answers per batch).',
@@ -971,6 +990,70 @@ tests.push({
 });
 
 tests.push({
+  id: 'deadline-forgets-queued',
+  title: 'a query still queued when its caller hits the deadline leaves the queue: it will never run',
+  look: 'server.ts TODO 9: leave() takes a queued request nobody waits for out of the queue.',
+  async run(ctx) {
+    const { url } = await serveRelay(ctx, { deadlineMs: 150 });
+    const agent = await playAgent(ctx, url);
+    expectStatus(await replyOf(ctx, startQuery(ctx, url, { query: 'too-late' }), 'a query with no poll to take it (deadline 150 ms)', 1500), 504, 'the query at its deadline');
+    const poll = agent.poll();
+    await expectHeld(ctx, poll, 'the next poll (the abandoned query must not be delivered)', 'server.ts TODO 9: a queued request whose caller left is removed from the queue.');
+  },
+});
+
+tests.push({
+  id: 'deadline-keyed-kept',
+  title: 'a keyed query whose caller hit the deadline stays with the agent: its late answer is accepted and a retry gets it',
+  look: 'server.ts TODO 9: leave() keeps a delivered request with a key; TODO 6 accepts its answer; TODO 7 gives it to the retry.',
+  async run(ctx) {
+    const { url } = await serveRelay(ctx, { deadlineMs: 150 });
+    const agent = await playAgent(ctx, url);
+    const body = { query: 'addNote', params: { customerId: 1, text: 'slow write' } };
+    const first = startQuery(ctx, url, body, { idempotencyKey: 'slow' });
+    const [item] = await agent.work('the keyed query');
+    expectStatus(await replyOf(ctx, first, 'the keyed query (deadline 150 ms)', 1500), 504, 'the keyed query at its deadline');
+    expectStatus(await agent.answer([{ id: item!.id, status: 200, result: { note: { id: 1 } } }]), 200, 'the late answer to a keyed query');
+    const retry = await replyOf(ctx, startQuery(ctx, url, body, { idempotencyKey: 'slow' }), 'the retry with key "slow"');
+    check(retry.status === 200 && show(retry.body) === show({ result: { note: { id: 1 } } }), { expected: 'the retry to get the kept answer { "result": { "note": { "id": 1 } } } at once', actual: describeReply(retry) });
+  },
+});
+
+tests.push({
+  id: 'kept-answers-bounded',
+  title: 'answers are kept for keepAnswersMs and at most maxKeptAnswers keys per agent; past either, a retry is a new request',
+  look: 'server.ts: keptFor() and keep() (given) bound what TODO 7 keeps; TODO 7 must look keys up with keptFor().',
+  async run(ctx) {
+    const { url } = await serveRelay(ctx, { maxKeptAnswers: 2, keepAnswersMs: 300 });
+    const agent = await playAgent(ctx, url);
+    const send = async (key: string) => {
+      const pending = startQuery(ctx, url, { query: 'q', params: { key } }, { idempotencyKey: key });
+      const items = await agent.work(`the query with key ${key}`);
+      expectStatus(await agent.answer([{ id: items[0]!.id, status: 200, result: key }]), 200, `the answer for key ${key}`);
+      return replyOf(ctx, pending, `the query with key ${key}`);
+    };
+    for (const key of ['k1', 'k2', 'k3']) await send(key);
+    const kept = await replyOf(ctx, startQuery(ctx, url, { query: 'q', params: { key: 'k3' } }, { idempotencyKey: 'k3' }), 'a retry of k3 (kept)');
+    check(show(kept.body) === show({ result: 'k3' }), { expected: 'the newest key (k3) still kept: its answer at once', actual: describeReply(kept) });
+    const dropped = startQuery(ctx, url, { query: 'q', params: { key: 'k1' } }, { idempotencyKey: 'k1' });
+    const again = await agent.work('a retry of k1, the oldest of three keys with maxKeptAnswers 2: dropped, so queued again');
+    check(again[0]?.idempotencyKey === 'k1', { expected: 'the retry of k1 delivered as a new request (its key was the oldest, dropped)', actual: show(again) });
+    dropped.abort();
+    ctx.step('waiting for keepAnswersMs (300 ms) to pass');
+    const expired = await waitUntil(
+      async () => {
+        const retry = startQuery(ctx, url, { query: 'q', params: { key: 'k3' } }, { idempotencyKey: 'k3' });
+        const outcome = await outcomeWithin(retry, 100);
+        if (outcome === undefined) return true;
+        return undefined;
+      },
+      { withinMs: 2000, everyMs: 50 },
+    );
+    check(expired, { expected: 'a retry of k3 after keepAnswersMs held as a new request (the kept answer expired)', actual: 'it still got the kept answer 2 s later' });
+  },
+});
+
+tests.push({
   id: 'late-answer-410',
   title: 'an answer whose caller stopped waiting (deadline passed, no key) is refused with 410',
   look: 'server.ts TODO 9 (leave(): delivered without a key, forget(pending, false)) and TODO 6 (410).',
@@ -1010,7 +1093,10 @@ tests.push({
     const old = await playAgent(ctx, url);
     const taken = startQuery(ctx, url, { query: 'taken' });
     const [item] = await old.work('the query of the old session');
+    const oldPoll = old.poll();
+    await expectHeld(ctx, oldPoll, "the old session's next poll", 'server.ts TODO 4');
     const fresh = await playAgent(ctx, url);
+    expectStatus(await replyOf(ctx, oldPoll, "the old session's held poll, after the new login"), 401, "the replaced session's held poll");
     const reply = await replyOf(ctx, taken, 'the query delivered to the replaced session');
     expectStatus(reply, 502, 'the query delivered to a session that was replaced');
     expectStatus(await old.answer([{ id: item!.id, status: 200, result: 1 }]), 401, 'an answer with the replaced token');

@@ -36,6 +36,36 @@ export const mutants: readonly Mutant[] = [
     caughtBy: 'caller-deadline-504',
     edits: [{ file: 'server.ts', find: '      }, deadlineMs),', replace: '      }, deadlineMs * 1000),' }],
   },
+  {
+    id: 'older-poll-left-open',
+    mistake: 'keeps the older poll of a session open when a newer one comes',
+    caughtBy: 'newer-poll-ends-older',
+    edits: [{ file: 'server.ts', find: "    if (session.held) answerPoll(agent, session, { status: 'timeout' });\n", replace: '' }],
+  },
+  {
+    id: 'abandoned-query-still-runs',
+    mistake: 'leaves a query in the queue after its caller gave up, so the agent still runs it',
+    caughtBy: 'deadline-forgets-queued',
+    edits: [{ file: 'server.ts', find: '      pending.agent.queue.splice(pending.agent.queue.indexOf(pending), 1);\n', replace: '' }],
+  },
+  {
+    id: 'keyed-late-answer-refused',
+    mistake: 'forgets a keyed request at its caller\'s deadline, so the retry never gets the answer',
+    caughtBy: 'deadline-keyed-kept',
+    edits: [{ file: 'server.ts', find: '    } else if (!pending.keyed) {', replace: '    } else {' }],
+  },
+  {
+    id: 'answers-kept-forever',
+    mistake: 'never lets a kept answer expire',
+    caughtBy: 'kept-answers-bounded',
+    edits: [{ file: 'server.ts', find: 'if (keyed?.keptUntil !== undefined && keyed.keptUntil <= Date.now()) {', replace: 'if (false) {' }],
+  },
+  {
+    id: 'replaced-poll-left-open',
+    mistake: 'leaves the held poll of a replaced session open',
+    caughtBy: 'replaced-session',
+    edits: [{ file: 'server.ts', find: "      refuse(session.held.res, 401, 'A newer login of this agent replaced this session: log in again.');\n", replace: '' }],
+  },
   // ---- the relay: sessions ending
   {
     id: 'queue-kept-when-offline',
