@@ -612,9 +612,11 @@ tests.push({
   id: 'poll-timeout',
   title: "the agent's poll ends after holdMs with { status: \"timeout\" } (the seed's \"please reconnect\"), and can be asked again",
   look: 'server.ts: hold() (given) answers { status: "timeout" } after holdMs; TODO 4 must call it.',
+  timeoutMs: 10_000,
   async run(ctx) {
     const { url } = await serveRelay(ctx, { holdMs: 150 });
     const agent = await playAgent(ctx, url);
+    const timers = watchTimers(ctx);
     for (const round of [1, 2]) {
       const reply = await replyOf(ctx, agent.poll(), `poll ${round} with holdMs 150`, 1500);
       check(reply.status === 200 && (reply.body as { status?: unknown })?.status === 'timeout' && reply.ms >= 120, {
@@ -622,6 +624,8 @@ tests.push({
         actual: `after ${Math.round(reply.ms)} ms: ${describeReply(reply)}`,
       });
     }
+    const holds = timers.all.filter((t) => t.ms === 150).length;
+    check(holds >= 2, { expected: 'a timer of exactly holdMs (150 ms) for each of the two polls', actual: `your relay's timers: ${showDelay(timers.all.map((t) => t.ms))}` });
   },
 });
 
@@ -654,11 +658,12 @@ tests.push({
     const relay = await playRelay(ctx);
     const database = await openDatabase(ctx);
     const start = await loadFunction<(o: Record<string, unknown>) => { stop(): void }>(ctx, 'agent.ts', 'startAgent');
-    const agent = start({ relayUrl: relay.url, name: SHOP.name, secret: SHOP.secret, database, retryMs: 5000, maxRetryMs: 5000, onError: () => undefined });
+    const errors: unknown[] = [];
+    const agent = start({ relayUrl: relay.url, name: SHOP.name, secret: SHOP.secret, database, batch: 3, retryMs: 5000, maxRetryMs: 5000, onError: (error: unknown) => void errors.push(error) });
     ctx.defer(() => agent.stop());
     await acceptLogin(ctx, relay);
     const first = await relay.next("your agent's first poll", AT_ONCE_MS, 'agent.ts TODO 10');
-    check(isPoll(first) && first.headers.authorization === 'Bearer token-one', { expected: 'GET /agents/shop/work with "Authorization: Bearer token-one" (the token of the login)', actual: `${first.method} ${first.path} ${show(first.headers.authorization)}` });
+    check(first.path === '/agents/shop/work?max=3' && first.headers.authorization === 'Bearer token-one', { expected: 'GET /agents/shop/work?max=3 (the agent\'s batch) with "Authorization: Bearer token-one" (the token of the login)', actual: `${first.method} ${first.path} ${show(first.headers.authorization)}` });
     first.respond(200, { status: 'timeout' });
     const second = await relay.next('a new poll at once after { status: "timeout" } (no pause: a timeout is routine)', 300, 'agent.ts TODO 10: after a timeout, poll again at once.');
     check(isPoll(second), { expected: 'GET /agents/shop/work after the timeout', actual: `${second.method} ${second.path}` });
@@ -688,7 +693,13 @@ tests.push({
     check(byId.get(ids[0])?.status === 200 && (byId.get(ids[0])?.result as { customer?: { name?: unknown } })?.customer?.name === 'Grace Hopper', { expected: `the answer for ${ids[0]}: status 200 with customer 3 (Grace Hopper)`, actual: show(byId.get(ids[0])) });
     check(byId.get(ids[1])?.status === 200 && show(byId.get(ids[1])?.result) === show({ count: 0 }), { expected: `the answer for ${ids[1]}: status 200 { count: 0 }`, actual: show(byId.get(ids[1])) });
     check(byId.get(ids[2])?.status === 400 && typeof byId.get(ids[2])?.error === 'string', { expected: `the answer for ${ids[2]} (an unknown query): status 400 with an error`, actual: show(byId.get(ids[2])), look: 'database.ts TODO 3' });
-    answers.respond(200, { accepted: ids });
+    // The relay refuses one of them (its caller left): reported, never sent again.
+    answers.respond(410, { error: 'the caller stopped waiting', accepted: ids.slice(0, 2), refused: [{ id: ids[2], status: 410, error: 'the caller stopped waiting' }] });
+    const reported = await waitUntil(() => (errors.length > 0 ? true : undefined), { withinMs: AT_ONCE_MS });
+    check(reported, { expected: 'the refused answer reported with onError', actual: 'onError was not called', look: 'agent.ts TODO 11: a reply other than 200 goes to onError.' });
+    third.respond(200, { status: 'timeout' });
+    const next = await relay.next('the poll after that timeout');
+    check(isPoll(next), { expected: 'the next request a poll: a refused answer is never sent again', actual: `${next.method} ${next.path} ${show(next.body)}`, look: 'agent.ts TODO 11: refused answers are reported, never retried.' });
   },
 });
 
@@ -731,6 +742,7 @@ tests.push({
   async run(ctx) {
     const { url } = await serveRelay(ctx, { deadlineMs: 200 });
     const agent = await playAgent(ctx, url);
+    const timers = watchTimers(ctx);
     const pending = startQuery(ctx, url, { query: 'slow' });
     await agent.work('taking the query and not answering it');
     const reply = await replyOf(ctx, pending, 'a query nobody answers (deadlineMs 200)', 1500);
@@ -739,6 +751,7 @@ tests.push({
       actual: `after ${Math.round(reply.ms)} ms: ${describeReply(reply)}`,
     });
     check(/time/i.test(String((reply.body as { error?: unknown }).error)), { expected: 'the 504 error to say the agent did not answer in time', actual: describeReply(reply) });
+    check(timers.all.some((t) => t.ms === 200), { expected: 'a timer of exactly deadlineMs (200 ms) for the waiting caller', actual: `your relay's timers: ${showDelay(timers.all.map((t) => t.ms))}` });
   },
 });
 
@@ -751,12 +764,15 @@ tests.push({
     const { url } = await serveRelay(ctx, { offlineAfterMs: 150 });
     const reply = await replyOf(ctx, startQuery(ctx, url, { query: 'customerById', params: { id: 1 } }), 'a query for an agent that never logged in', 2000);
     check(reply.status === 503 && isErrorBody(reply.body) && reply.ms < 1500, { expected: '503 with {"error": "…"} at once (the deadline is 60 s)', actual: `after ${Math.round(reply.ms)} ms: ${describeReply(reply)}` });
+    check(/^\d+$/.test(reply.headers.get('retry-after') ?? ''), { expected: 'a Retry-After header in seconds with the 503', actual: show(reply.headers.get('retry-after')) });
+    const timers = watchTimers(ctx);
     // Logged in, then no poll: online for offlineAfterMs, then offline.
     await playAgent(ctx, url);
     const queued = await replyOf(ctx, startQuery(ctx, url, { query: 'queued' }), 'a query queued for an agent that logged in and never polls', 1500, 'server.ts TODO 5: when the agent goes offline, what is queued gets 503 (it did not run).');
     expectStatus(queued, 503, 'a query still queued when its agent went offline (offlineAfterMs 150)', 'server.ts TODO 5');
     const after = await replyOf(ctx, startQuery(ctx, url, { query: 'after' }), 'a query once the agent is offline', 2000);
     check(after.status === 503 && after.ms < 1500, { expected: 'a query for an agent gone offline: 503 at once (the deadline is 60 s)', actual: `after ${Math.round(after.ms)} ms: ${describeReply(after)}` });
+    check(timers.all.some((t) => t.ms === 150), { expected: 'a timer of exactly offlineAfterMs (150 ms) started at the login', actual: `your relay's timers: ${showDelay(timers.all.map((t) => t.ms))}`, look: 'server.ts: startOfflineTimer (given), called at the login and whenever a poll ends.' });
   },
 });
 
@@ -1205,8 +1221,8 @@ tests.push({
     const error = await refused;
     check(error?.status === 400 && String(error.message).includes('unknown query'), { expected: 'query() to reject with a QueryError of status 400 and the relay\'s sentence', actual: error ? `status ${show(error.status)}, ${show(error.message)}` : 'it resolved' });
 
-    const retried = caller.query('addNote', { customerId: 1, text: 'x' }, { retries: 2, retryMs: 10 });
-    const attempt1 = await relay.next('the first attempt of a query with retries: 2');
+    const retried = caller.query('addNote', { customerId: 1, text: 'x' }, { retries: 3, retryMs: 10 });
+    const attempt1 = await relay.next('the first attempt of a query with retries: 3');
     attempt1.respond(503, { error: 'agent offline' });
     const attempt2 = await relay.next('a retry after a 503', AT_ONCE_MS, 'caller.ts TODO 12: retry 0, 429, 503.');
     const key1 = attempt1.headers['idempotency-key'];
@@ -1214,10 +1230,17 @@ tests.push({
       expected: 'both attempts with the same Idempotency-Key (made once when none was given)',
       actual: `${show(key1)} then ${show(attempt2.headers['idempotency-key'])}`,
     });
-    attempt2.respond(504, { error: 'not in time' });
+    const timers = watchTimers(ctx, { fastForward: true });
+    attempt2.respond(429, { error: 'busy' }, { 'retry-after': '2' });
+    const attempt3 = await relay.next('a retry after a 429 with Retry-After: 2', AT_ONCE_MS, 'caller.ts TODO 12: retry 429 after Retry-After.');
+    check(attempt3.headers['idempotency-key'] === key1 && timers.all.some((t) => t.ms === 2000), {
+      expected: 'the retry after the 429 waited Retry-After (2 s: a timer of 2000 ms), with the same Idempotency-Key',
+      actual: `timers ${showDelay(timers.all.map((t) => t.ms))}, key ${show(attempt3.headers['idempotency-key'])}`,
+    });
+    attempt3.respond(504, { error: 'not in time' });
     const last = await within(retried.then(() => 'resolved', (e: unknown) => e as { status?: unknown }), 1000, 'still waiting');
-    check(typeof last === 'object' && last.status === 504 && relay.seen.length === 4, {
-      expected: 'no retry after a 504 (the query may have run): a QueryError of status 504 after 2 attempts',
+    check(typeof last === 'object' && last.status === 504 && relay.seen.length === 5, {
+      expected: 'no retry after a 504 (the query may have run): a QueryError of status 504 after 3 attempts',
       actual: `${typeof last === 'string' ? last : `status ${show(last.status)}`}, after ${relay.seen.length - 2} attempts`,
     });
   },

@@ -66,6 +66,24 @@ export const mutants: readonly Mutant[] = [
     caughtBy: 'replaced-session',
     edits: [{ file: 'server.ts', find: "      refuse(session.held.res, 401, 'A newer login of this agent replaced this session: log in again.');\n", replace: '' }],
   },
+  {
+    id: 'hold-twice-as-long',
+    mistake: 'holds the agent\'s poll for twice holdMs',
+    caughtBy: 'poll-timeout',
+    edits: [{ file: 'server.ts', find: "setTimeout(() => answerPoll(agent, session, { status: 'timeout' }), holdMs) };", replace: "setTimeout(() => answerPoll(agent, session, { status: 'timeout' }), holdMs * 2) };" }],
+  },
+  {
+    id: 'offline-503-without-retry-after',
+    mistake: 'answers 503 for an offline agent without saying when to try again',
+    caughtBy: 'offline-503-fast',
+    edits: [{ file: 'server.ts', find: "      emit(agent, 'query-refused', { status: 503 });\n      res.set('Retry-After', '1');\n", replace: "      emit(agent, 'query-refused', { status: 503 });\n" }],
+  },
+  {
+    id: 'offline-timer-doubled',
+    mistake: 'waits twice offlineAfterMs before an agent with no poll counts as offline',
+    caughtBy: 'offline-503-fast',
+    edits: [{ file: 'server.ts', find: "endSession(agent, session, 'offline'), offlineAfterMs)", replace: "endSession(agent, session, 'offline'), offlineAfterMs * 2)" }],
+  },
   // ---- the relay: sessions ending
   {
     id: 'queue-kept-when-offline',
@@ -204,6 +222,12 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'agent.ts', find: '          void answerAll(database, work.requests);', replace: '          await answerAll(database, work.requests);' }],
   },
   {
+    id: 'agent-ignores-batch',
+    mistake: 'polls without max, so the relay decides how many queries one answer carries',
+    caughtBy: 'agent-polls-again',
+    edits: [{ file: 'agent.ts', find: "send('GET', `/work?max=${batch}`)", replace: "send('GET', '/work')" }],
+  },
+  {
     id: 'backoff-flat',
     mistake: 'always pauses retryMs after an error, never longer',
     caughtBy: 'agent-backoff',
@@ -224,6 +248,12 @@ export const mutants: readonly Mutant[] = [
       { file: 'caller.ts', find: 'const key = queryOptions.idempotencyKey ?? (retries > 0 ? crypto.randomUUID() : undefined);', replace: 'const key = queryOptions.idempotencyKey;' },
       { file: 'caller.ts', find: 'return (await once(query, params, key, signal)) as T;', replace: 'return (await once(query, params, key ?? (retries > 0 ? crypto.randomUUID() : undefined), signal)) as T;' },
     ],
+  },
+  {
+    id: 'caller-ignores-retry-after',
+    mistake: 'retries a 429 after its own pause, not after the Retry-After the relay sent',
+    caughtBy: 'caller-library',
+    edits: [{ file: 'caller.ts', find: 'error.retryAfterMs ?? retryMs', replace: 'retryMs' }],
   },
   {
     id: 'retries-after-504',
