@@ -20,7 +20,7 @@ import { check, describeError, fail, show } from '../../shared/grading/failure.t
 import { call, describeReply, outcomeWithin, startCall, type PendingCall, type Reply } from '../../shared/grading/http-client.ts';
 import { loadFunction, serveLesson } from '../../shared/grading/lesson-code.ts';
 import { startLessonProcess, temporaryFolder } from '../../shared/grading/processes.ts';
-import { showDelay, watchTimers } from '../../shared/grading/timers.ts';
+import { checkNoTimerLeft, showDelay, watchTimers } from '../../shared/grading/timers.ts';
 import type { Grader, GraderTest, TestContext } from '../../shared/grading/types.ts';
 import { waitUntil, within } from '../../shared/grading/wait.ts';
 
@@ -704,6 +704,57 @@ tests.push({
 });
 
 tests.push({
+  id: 'agent-stops',
+  title: 'stop() ends the agent: its held poll is given up, no request follows, and no timer of its code is left',
+  look: 'agent.ts: stop() (given) aborts the requests in flight and ends the pause; TODO 10 must leave the loop when stopped.',
+  timeoutMs: 10_000,
+  async run(ctx) {
+    const relay = await playRelay(ctx);
+    const database = await openDatabase(ctx);
+    const timers = watchTimers(ctx);
+    const start = await loadFunction<(o: Record<string, unknown>) => { stop(): void }>(ctx, 'agent.ts', 'startAgent');
+    const agent = start({ relayUrl: relay.url, name: SHOP.name, secret: SHOP.secret, database, retryMs: 100, maxRetryMs: 100, onError: () => undefined });
+    ctx.defer(() => agent.stop());
+    await acceptLogin(ctx, relay);
+    const first = await relay.next("your agent's first poll", AT_ONCE_MS, 'agent.ts TODO 10');
+    first.respond(503, { error: 'busy' });
+    await relay.next('a poll after the pause that follows the error', AT_ONCE_MS, 'agent.ts TODO 10: pause, then poll again.');
+    ctx.step('calling stop() while a poll is held');
+    while (await timers.next(0)) {
+      // every timer so far is taken: the next one is one that starts after stop()
+    }
+    agent.stop();
+    const count = relay.seen.length;
+    // A timer that starts now (a pause after the aborted poll) is found by the check below.
+    await timers.next(HELD_MS);
+    await checkNoTimerLeft(ctx, timers, 'after stop()');
+    check(relay.seen.length === count, { expected: 'no request after stop()', actual: `${relay.seen.length - count} more: ${relay.seen.slice(count).map((r) => `${r.method} ${r.path}`).join(', ')}` });
+  },
+});
+
+tests.push({
+  id: 'relay-close',
+  title: "the relay's close() answers what it holds and leaves no timer behind",
+  look: 'server.ts: close() (given) calls shutdown(); TODO 9: every waiter\'s deadline timer is in pending.waiters, where shutdown() clears it.',
+  timeoutMs: 10_000,
+  async run(ctx) {
+    const { url, app } = await serveRelay(ctx, { offlineAfterMs: 5000 });
+    const timers = watchTimers(ctx);
+    const agent = await playAgent(ctx, url);
+    const poll = agent.poll();
+    await expectHeld(ctx, poll, "the agent's poll", 'server.ts TODO 4');
+    const query = startQuery(ctx, url, { query: 'q' });
+    await replyOf(ctx, poll, 'the held poll, after a query', AT_ONCE_MS, POLL_LOOK);
+    const poll2 = agent.poll();
+    await expectHeld(ctx, poll2, 'the next poll', 'server.ts TODO 4');
+    ctx.step('calling close()');
+    await app.close?.();
+    expectStatus(await replyOf(ctx, query, 'the waiting query after close()'), 503, 'the waiting query after close()');
+    await checkNoTimerLeft(ctx, timers, 'after close()', 'server.ts: shutdown() clears the held poll\'s timer, each waiter\'s deadline and the offline timer.');
+  },
+});
+
+tests.push({
   id: 'agent-backoff',
   title: 'after errors the agent pauses retryMs, doubling up to maxRetryMs; any answer resets it; a 401 makes it log in again',
   look: 'agent.ts TODO 10: failuresInARow, pause(min(retryMs * 2 ** (failuresInARow - 1), maxRetryMs)), reset after an answer.',
@@ -1075,16 +1126,18 @@ tests.push({
     check(again[0]?.idempotencyKey === 'k1', { expected: 'the retry of k1 delivered as a new request (its key was the oldest, dropped)', actual: show(again) });
     dropped.abort();
     ctx.step('waiting for keepAnswersMs (300 ms) to pass');
+    // Retry k3 until a retry is not answered with the kept answer; then it must reach the agent.
     const expired = await waitUntil(
       async () => {
         const retry = startQuery(ctx, url, { query: 'q', params: { key: 'k3' } }, { idempotencyKey: 'k3' });
-        const outcome = await outcomeWithin(retry, 100);
-        if (outcome === undefined) return true;
-        return undefined;
+        const outcome = await outcomeWithin(retry, AT_ONCE_MS);
+        return outcome?.kind === 'reply' && show(outcome.reply.body) === show({ result: 'k3' }) ? undefined : true;
       },
-      { withinMs: 2000, everyMs: 50 },
+      { withinMs: 3000, everyMs: 50 },
     );
-    check(expired, { expected: 'a retry of k3 after keepAnswersMs held as a new request (the kept answer expired)', actual: 'it still got the kept answer 2 s later' });
+    check(expired, { expected: 'a retry of k3 after keepAnswersMs (300 ms) treated as a new request (the kept answer expired)', actual: 'it still got the kept answer 3 s later' });
+    const renewed = await agent.work('the retry of k3 after keepAnswersMs: a new request');
+    check(renewed[0]?.idempotencyKey === 'k3', { expected: 'the retry of k3 delivered to the agent as a new request', actual: show(renewed) });
   },
 });
 

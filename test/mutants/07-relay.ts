@@ -177,6 +177,12 @@ export const mutants: readonly Mutant[] = [
     caughtBy: 'shutdown-503',
     edits: [{ file: 'server.ts', find: 'const all = [...agent.queue, ...(session?.delivered ?? [])];', replace: 'const all = [...agent.queue];' }],
   },
+  {
+    id: 'shutdown-keeps-deadlines',
+    mistake: 'answers the waiting callers at shutdown but leaves their deadline timers running',
+    caughtBy: 'relay-close',
+    edits: [{ file: 'server.ts', find: "          clearTimeout(waiter.deadline);\n          refuse(waiter.res, 503,", replace: "          refuse(waiter.res, 503," }],
+  },
   // ---- the agent's database
   {
     id: 'inherited-names-run',
@@ -226,6 +232,12 @@ export const mutants: readonly Mutant[] = [
     mistake: 'polls without max, so the relay decides how many queries one answer carries',
     caughtBy: 'agent-polls-again',
     edits: [{ file: 'agent.ts', find: "send('GET', `/work?max=${batch}`)", replace: "send('GET', '/work')" }],
+  },
+  {
+    id: 'agent-pauses-after-stop',
+    mistake: 'counts the aborted poll of stop() as an error, and pauses (a timer) before it notices it was stopped',
+    caughtBy: 'agent-stops',
+    edits: [{ file: 'agent.ts', find: '        if (stopped) break;\n', replace: '' }],
   },
   {
     id: 'backoff-flat',
