@@ -28,6 +28,8 @@ import { waitUntil, within } from '../../shared/grading/wait.ts';
 const LONG_MS = 60_000;
 /** How long an answer that should come at once may take. */
 const AT_ONCE_MS = 2000;
+/** How long a login (one scrypt) may take. */
+const LOGIN_MS = 5000;
 /** How long a request that should be held is watched before it counts as held. */
 const HELD_MS = 200;
 
@@ -94,6 +96,11 @@ async function expectHeld(ctx: TestContext, pending: PendingCall, what: string, 
   }
 }
 
+/** A request answered within AT_ONCE_MS (a login within LOGIN_MS: scrypt is slow on purpose, and slower on a busy machine). */
+function ask(url: string, method: string, path: string, options: Parameters<typeof call>[3] = {}): Promise<Reply> {
+  return call(url, method, path, { withinMs: path.endsWith('/login') ? LOGIN_MS : AT_ONCE_MS, ...options });
+}
+
 function expectStatus(reply: Reply, status: number, what: string, look?: string): void {
   check(reply.status === status && isErrorBody(reply.body) === (status !== 200), {
     expected: `${what}: status ${status}${status === 200 ? '' : ' with {"error": "…"}'}`,
@@ -124,7 +131,7 @@ const POLL_LOOK = 'server.ts TODO 4 (the held poll) and TODO 8 (a query queued w
 
 async function playAgent(ctx: TestContext, url: string, agent = SHOP): Promise<PlayedAgent> {
   ctx.step(`logging in as the agent ${agent.name}`);
-  const login = await call(url, 'POST', `/agents/${agent.name}/login`, { json: { secret: agent.secret } });
+  const login = await ask(url, 'POST', `/agents/${agent.name}/login`, { json: { secret: agent.secret } });
   const token = (login.body as { token?: unknown } | undefined)?.token;
   check(login.status === 200 && typeof token === 'string' && token.length > 0, {
     expected: `POST /agents/${agent.name}/login with the right secret answered 200 { "token": "…", … }`,
@@ -150,7 +157,7 @@ async function playAgent(ctx: TestContext, url: string, agent = SHOP): Promise<P
       });
       return body.requests as WorkItem[];
     },
-    answer: (answers) => call(url, 'POST', `/agents/${agent.name}/answers`, { json: { answers }, headers: auth }),
+    answer: (answers) => ask(url, 'POST', `/agents/${agent.name}/answers`, { json: { answers }, headers: auth }),
   };
 }
 
@@ -1207,13 +1214,13 @@ tests.push({
   async run(ctx) {
     const { url } = await serveRelay(ctx);
     await playAgent(ctx, url);
-    const ask = (agent: string, headers: Record<string, string>) => call(url, 'POST', `/agents/${agent}/queries`, { json: { query: 'customerById', params: { id: 1 } }, headers });
-    expectStatus(await ask('nobody', { authorization: `Bearer ${SHOP.key}` }), 404, 'a query for an agent that does not exist');
-    expectStatus(await ask('shop', {}), 401, 'a query without an API key');
-    expectStatus(await ask('shop', { authorization: `Bearer ${OTHER.key}` }), 403, "a query with the other agent's key");
-    expectStatus(await call(url, 'POST', '/agents/shop/login', { json: { secret: 'wrong' } }), 401, 'a login with a wrong secret');
-    expectStatus(await call(url, 'GET', '/agents/shop/work'), 401, 'a poll without a token');
-    expectStatus(await call(url, 'GET', '/agents/shop/work', { headers: { authorization: 'Bearer not-a-token' } }), 401, 'a poll with a made-up token');
+    const query = (agent: string, headers: Record<string, string>) => ask(url, 'POST', `/agents/${agent}/queries`, { json: { query: 'customerById', params: { id: 1 } }, headers });
+    expectStatus(await query('nobody', { authorization: `Bearer ${SHOP.key}` }), 404, 'a query for an agent that does not exist');
+    expectStatus(await query('shop', {}), 401, 'a query without an API key');
+    expectStatus(await query('shop', { authorization: `Bearer ${OTHER.key}` }), 403, "a query with the other agent's key");
+    expectStatus(await ask(url, 'POST', '/agents/shop/login', { json: { secret: 'wrong' } }), 401, 'a login with a wrong secret');
+    expectStatus(await ask(url, 'GET', '/agents/shop/work'), 401, 'a poll without a token');
+    expectStatus(await ask(url, 'GET', '/agents/shop/work', { headers: { authorization: 'Bearer not-a-token' } }), 401, 'a poll with a made-up token');
     // …and the right key is let through: the query waits for the agent.
     await expectHeld(ctx, startQuery(ctx, url, { query: 'customerById', params: { id: 1 } }), 'a query with the right key', 'server.ts TODO 8: an allowed query is queued and waits.');
   },
@@ -1237,13 +1244,13 @@ tests.push({
       ['an Idempotency-Key of 101 characters', '{"query": "q"}', { ...auth, 'idempotency-key': 'k'.repeat(101) }, 400],
     ];
     for (const [what, body, headers, status] of cases) {
-      expectStatus(await call(url, 'POST', '/agents/shop/queries', { body, headers }), status, what);
+      expectStatus(await ask(url, 'POST', '/agents/shop/queries', { body, headers }), status, what);
     }
     const tokenAuth = { authorization: `Bearer ${agent.token}`, 'content-type': 'application/json' };
-    expectStatus(await call(url, 'POST', '/agents/shop/answers', { body: '{"answers": [', headers: tokenAuth }), 400, 'answers that are broken JSON');
-    expectStatus(await call(url, 'POST', '/agents/shop/answers', { body: '{"answers": []}', headers: tokenAuth }), 400, 'an empty list of answers');
+    expectStatus(await ask(url, 'POST', '/agents/shop/answers', { body: '{"answers": [', headers: tokenAuth }), 400, 'answers that are broken JSON');
+    expectStatus(await ask(url, 'POST', '/agents/shop/answers', { body: '{"answers": []}', headers: tokenAuth }), 400, 'an empty list of answers');
     expectStatus(await agent.answer([{ id: 'short', status: 200, result: 1 }]), 400, 'an answer with a malformed id');
-    expectStatus(await call(url, 'GET', '/agents/shop/work?max=0', { headers: { authorization: `Bearer ${agent.token}` } }), 400, 'a poll with max=0');
+    expectStatus(await ask(url, 'GET', '/agents/shop/work?max=0', { headers: { authorization: `Bearer ${agent.token}` } }), 400, 'a poll with max=0');
     // …and after all that, the relay still works.
     startQuery(ctx, url, { query: 'still-here' });
     const items = await agent.work('a good query after the bad input');
