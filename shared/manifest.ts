@@ -176,6 +176,27 @@ export const lessons: readonly Lesson[] = [
       "Code (TODO 13): if (isMeta(channel)) → 403; if (!isChannelName(channel)) → 405; if (message.data === undefined) → missing('data'); if (!isService(channel)) engine.publish(channel, JSON.stringify({ channel, data: message.data, ...(message.ext === undefined ? {} : { ext: message.ext }) })); return answer(message, {});",
     ],
   },
+  {
+    number: 7,
+    slug: '07-relay',
+    title: 'The relay through a firewall',
+    summary:
+      'An agent inside a firewall, outbound HTTP only, holds a poll at a public relay; callers\' queries wait there ' +
+      'until the agent answers or a deadline passes. Named, allow-listed queries only; correlation ids; at most once.',
+    files: ['database.ts', 'server.ts', 'agent.ts', 'caller.ts'],
+    // The demo agent (protocol.ts: DEMO_AGENT) is added by demo: true; polls held 4 s as in lessons 03–04.
+    serve: { demo: true, holdMs: 4000, deadlineMs: 3000 },
+    hints: [
+      'Idea (TODOs 1–3, database.ts): the agent trusts nothing that comes through the relay. A query is a NAME the agent knows, never SQL; every parameter is checked for type and range, and goes into the SQL as a ? value.',
+      "Code (TODOs 1–3): integer: if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new Refusal(...). runNamedQuery: if (typeof query !== 'string' || !Object.hasOwn(QUERIES, query)) return { status: 400, error: ... }; then try { return { status: 200, result: QUERIES[query]!(database.db, params) }; } catch (error) { if (error instanceof Refusal) return { status: 400, error: `${query}: ${error.message}` }; throw error; }",
+      'Idea (TODOs 4 and 8, server.ts): lesson 02 turned around. The agent\'s poll waits for work: answer it at once when the queue has queries, otherwise hold it. A new query goes to the end of the queue, and a held poll takes what is queued at once. Before queueing: no session → 503 at once; too many pending → 429 with Retry-After.',
+      "Code (TODO 4): if (session.held) answerPoll(agent, session, { status: 'timeout' }); if (agent.queue.length > 0) { res.json(deliver(agent, session, max)); startOfflineTimer(agent, session); return; } hold(agent, session, res, max);",
+      'Idea (TODOs 5–6): a query delivered to a session belongs to it. If the session ends, the query may have run: 502, never delivered again. An answer is accepted only from that session, once; unknown ids 404, other sessions 403, a second answer 409, an answer nobody waits for 410.',
+      'Idea (TODOs 7 and 9): an Idempotency-Key names one execution. A retry with the key joins the running request (wait on the same Pending) or gets the kept answer; a caller that gives up (deadline, 504) leaves, and a queued request nobody waits for is taken out of the queue.',
+      'Idea (TODOs 10–11, agent.ts): lesson 03\'s client loop: login when there is no token, poll, any answer resets the failures, an error pauses min(retryMs * 2 ** (n - 1), maxRetryMs). Work is answered beside the next poll: start answerAll() without await; it yields once (setImmediate) and posts every answer of the batch in one request.',
+      'Idea (TODO 12, caller.ts): 200 is the result; anything else a QueryError with the status. Retry only what certainly did not run (0, 429, 503), and always with one Idempotency-Key for all the attempts.',
+    ],
+  },
 ];
 
 /** Finds a lesson by number (`2`, `"02"`) or slug (`"02-held-requests"`, `"held-requests"`). */

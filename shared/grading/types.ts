@@ -38,6 +38,11 @@ export interface Grader {
   /** The lesson slug, as in the manifest. */
   readonly lesson: string;
   readonly tests: readonly GraderTest[];
+  /**
+   * Tests this machine cannot run, left out of `tests` (never counted as passed), each with
+   * the reason the grader prints. Under CI=true a grader leaves nothing out.
+   */
+  readonly leftOut?: ReadonlyArray<{ readonly id: string; readonly why: string }>;
 }
 
 export type TestStatus = 'passed' | 'failed';

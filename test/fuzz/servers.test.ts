@@ -29,6 +29,12 @@ const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
 const goodRequests: Record<string, { path: string; body: string; status?: number }> = {
   '05-chat': { path: '/register', body: '{"name":"still-here","password":"a good long password"}' },
   '06-bayeux': { path: '/bayeux', body: '[{"channel":"/meta/handshake","version":"1.0","supportedConnectionTypes":["long-polling"],"id":"1"}]', status: 200 },
+  '07-relay': { path: '/agents/demo/login', body: '{"secret":"demo-agent-secret-for-this-machine-only"}', status: 200 },
+};
+
+/** Options for a lesson's createApp() besides the short hold (the relay needs its demo agent to be reached at all). */
+const appOptions: Record<string, object> = {
+  '07-relay': { demo: true },
 };
 
 /**
@@ -65,6 +71,13 @@ const declaredRoutes: Record<string, Route[]> = {
     { path: '/stats', methods: ['GET'] },
   ],
   '06-bayeux': [{ path: '/bayeux', methods: ['POST'] }],
+  // The relay's routes with its demo agent's name, so that the fuzzing gets past "no such agent".
+  '07-relay': [
+    { path: '/agents/demo/login', methods: ['POST'] },
+    { path: '/agents/demo/work', methods: ['GET'] },
+    { path: '/agents/demo/answers', methods: ['POST'] },
+    { path: '/agents/demo/queries', methods: ['POST'] },
+  ],
 };
 
 /** The routes a lesson's app serves: declared above, or read from its express router. */
@@ -180,7 +193,7 @@ describe.concurrent(`fuzz: ${only ? `lesson ${chosen[0]!.slug}` : 'every lesson'
     it(`${lesson.slug}: ${RUNS} malformed requests each get a 4xx JSON error, and the server still works`, async () => {
       const folder = lessonFolder(lesson, target);
       const { createApp } = (await import(pathToFileURL(path.join(folder, 'server.ts')).href)) as { createApp: (o: object) => RequestListener | Promise<RequestListener> };
-      const app = await createApp({ holdMs: 100 });
+      const app = await createApp({ holdMs: 100, ...appOptions[lesson.slug] });
       const routes = routesOf(lesson.slug, app);
       expect(routes.length, `the routes of ${lesson.slug}'s server (declaredRoutes in this file, or its express router)`).toBeGreaterThan(0);
       const posts = routes.filter((r) => r.methods.includes('POST')).map((r) => r.path);

@@ -31,12 +31,16 @@ describe('traces from the lesson texts to the tests', () => {
 
   for (const lesson of lessons.filter((l) => existsSync(traceOf(l.slug)))) {
     it(`${lesson.slug}: every row names real tests, and every test is named`, async () => {
-      const testIds = (await loadGrader(lesson.slug)).tests.map((t) => t.id);
+      const grader = await loadGrader(lesson.slug);
+      const testIds = grader.tests.map((t) => t.id);
+      // A test this machine cannot run (the grader says why) still exists: the trace may name it.
+      const leftOut = (grader.leftOut ?? []).map((t) => t.id);
+      if (process.env.CI === 'true') expect(leftOut, 'tests left out under CI=true, where every test must run').toEqual([]);
       const rows = rowsOf(traceOf(lesson.slug));
       expect(rows.length).toBeGreaterThan(0);
       for (const row of rows) {
         expect(row.ids.length, `"${row.sentence}" names no test: a gap to close or a sentence to delete`).toBeGreaterThan(0);
-        for (const id of row.ids) expect(testIds, `"${row.sentence}" names ${id}`).toContain(id);
+        for (const id of row.ids) expect([...testIds, ...leftOut], `"${row.sentence}" names ${id}`).toContain(id);
       }
       const named = new Set(rows.flatMap((row) => row.ids));
       expect(testIds.filter((id) => !named.has(id)), 'grader tests no sentence of the trace leads to').toEqual([]);
