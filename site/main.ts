@@ -4,9 +4,11 @@
  * polling and held requests (for 06, Faye's browser client over Bayeux), and the benchmark results. Routes: `#/`, `#/lessons/<slug>`
  * and `#/benchmarks`.
  */
+import type { BayeuxDemo, ClientDemo } from '../shared/manifest.ts';
 import { benchChartUrl, fetchBenchResults, fetchLessonText, fetchLessons, fetchProgress, type MountedLesson } from './api.ts';
 import { startBayeuxDemo } from './bayeux.ts';
 import { startDemo, type RunningDemo } from './demo.ts';
+import { chosenRoot, clientFolder, demoFrame, el, timelineSvg, whoseCode } from './dom.ts';
 import { renderMarkdown } from './markdown.ts';
 import { outcomes, tickKinds } from './timeline.ts';
 
@@ -14,13 +16,6 @@ const view = document.getElementById('view') as HTMLElement;
 const nav = document.getElementById('lesson-nav') as HTMLElement;
 let running: RunningDemo | undefined;
 let redraw: ReturnType<typeof setInterval> | undefined;
-
-/** Builds an element; text goes in as text, never as HTML. */
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
 
 const STORY =
   'HTTP lets the browser ask and the server answer, never the other way round. Around 2006 people ' +
@@ -68,22 +63,14 @@ function legendItems(bayeux: boolean): HTMLElement[] {
   return [heading('Bars, /meta/connect:'), ...bars, heading('Ticks, answered at once:'), ...ticks, el('li', { className: 'mark failed' }, 'refused or failed')];
 }
 
-function demoSection(lesson: MountedLesson, target: string): HTMLElement {
-  const demo = lesson.demo!;
+function demoSection(lesson: MountedLesson, demo: ClientDemo | BayeuxDemo, target: string): HTMLElement {
   const bayeux = demo.kind === 'bayeux';
-  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  svg.setAttribute('class', 'timeline');
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', 'Request timeline');
+  const svg = timelineSvg();
   const summary = el('p', { className: 'summary', id: 'timeline-summary' });
   const status = el('p', { className: 'status', role: 'status' });
   const legend = el('ul', { className: 'legend' }, ...legendItems(bayeux));
   const received = el('ol', { className: 'received', ariaLabel: 'Messages received' });
-  const whose = el('fieldset', {}, el('legend', {}, 'Run'));
-  for (const [value, label] of [['lessons', target === 'lessons' ? 'your code' : `the code in ${target}/`], ['solutions', 'the reference solution']] as const) {
-    const input = el('input', { type: 'radio', name: 'root', value, checked: value === 'lessons', id: `root-${value}` });
-    whose.append(el('label', { htmlFor: input.id }, input, ` ${label}`));
-  }
+  const whose = whoseCode(target);
   const toggle = el('button', { type: 'button', id: 'demo-toggle' }, 'Start the demo');
   const text = el('input', { id: 'demo-text', value: 'hello', maxLength: 500, required: true });
   const postForm = el('form', { className: 'post' }, el('label', { htmlFor: 'demo-text' }, 'Message'), text, el('button', { type: 'submit' }, bayeux ? 'Publish' : 'Post'));
@@ -112,7 +99,7 @@ function demoSection(lesson: MountedLesson, target: string): HTMLElement {
       toggle.textContent = 'Start the demo';
       return;
     }
-    const root = (whose.querySelector('input:checked') as HTMLInputElement).value as 'lessons' | 'solutions';
+    const root = chosenRoot(whose);
     const whom = root === 'lessons' ? 'your' : 'the reference';
     try {
       let subscribed: string | undefined;
@@ -121,9 +108,7 @@ function demoSection(lesson: MountedLesson, target: string): HTMLElement {
         status.textContent = `${running.clients} Faye clients subscribing to ${demo.channel} on ${whom} server…`;
         subscribed = `${running.clients} Faye clients subscribed to ${demo.channel} on ${whom} server.`;
       } else {
-        // "Your code" is the workshop's target; its client is served only from lessons/ or solutions/.
-        const clientFrom = root === 'solutions' || target === 'solutions' ? 'solutions' : 'lessons';
-        running = await startDemo(lesson.slug, demo, root, clientFrom);
+        running = await startDemo(lesson.slug, demo, root, clientFolder(root, target));
         status.textContent = `${running.clients} clients running ${whom} client against ${whom} server.`;
       }
       const started = running;
@@ -162,19 +147,7 @@ function demoSection(lesson: MountedLesson, target: string): HTMLElement {
   const intro = bayeux
     ? `Two clients in this page run Faye’s own browser client (faye-browser-min.js, as npm ships it), WebSocket and EventSource turned off so that it long-polls, each subscribed to ${demo.channel} through this lesson’s server; the box publishes with the first. Each /meta/connect is a bar from sent to answered; every other request is a tick when its answer comes. Open the page in a second window to publish from there. Two clients, not three: a browser keeps at most six connections to one server, and each held /meta/connect keeps one busy.`
     : 'Three clients run this lesson’s client code in this page. Each bar is one request, from sent to answered. If your code is not written yet, run the reference solution.';
-  return el(
-    'section',
-    { className: 'demo', ariaLabel: 'Live demo' },
-    el('h2', {}, 'Live demo'),
-    el('p', {}, intro),
-    whose,
-    el('div', { className: 'controls' }, toggle, postForm),
-    status,
-    svg,
-    legend,
-    summary,
-    ...(bayeux ? [el('h3', {}, 'Received'), received] : []),
-  );
+  return demoFrame(intro, whose, [toggle, postForm], status, svg, legend, summary, ...(bayeux ? [el('h3', {}, 'Received'), received] : []));
 }
 
 async function showLesson(lesson: MountedLesson, target: string): Promise<void> {
@@ -184,7 +157,7 @@ async function showLesson(lesson: MountedLesson, target: string): Promise<void> 
   if (lesson.fallback) parts.push(el('p', { className: 'note' }, `Your code for this lesson did not start when npm start began (${lesson.fallback}), so the workshop serves the reference solution. It loads server code only when it starts: once your code is fixed, restart it (Ctrl+C, then npm start) and this notice goes.`));
   if (lesson.problem) parts.push(el('p', { className: 'note' }, `This lesson’s server could not be loaded: ${lesson.problem}`));
   if (lesson.pagePath) parts.push(el('p', { className: 'open-page' }, el('a', { href: lesson.pagePath, target: '_blank' }, 'Open the chat'), ' — in two tabs, as the two demo users.'));
-  if (lesson.demo) parts.push(demoSection(lesson, target));
+  if (lesson.demo) parts.push(demoSection(lesson, lesson.demo, target));
   view.replaceChildren(...parts, text);
 }
 

@@ -9,12 +9,15 @@
 export type Outcome = 'message' | 'empty' | 'timeout' | 'cancelled' | 'gap' | 'error' | 'aborted';
 
 export interface Bar {
+  /** Its row, from 1: the client's number, or the lane's. */
   client: number;
   /** performance.now() when sent. */
   started: number;
   /** performance.now() when answered; unset while open. */
   ended?: number;
   outcome?: Outcome;
+  /** The answer's HTTP status, where the demo records it. */
+  status?: number;
 }
 
 export const outcomes: Record<Outcome, string> = {
@@ -58,19 +61,20 @@ export class Timeline {
   /** performance.now() of each message posted from the page. */
   readonly posts: number[] = [];
 
-  begin(client: number): Bar {
-    const bar: Bar = { client, started: performance.now() };
+  /** A bar on row `client` from `at` (now unless told: a demo may draw what a server reported). */
+  begin(client: number, at = performance.now()): Bar {
+    const bar: Bar = { client, started: at };
     this.bars.push(bar);
     return bar;
   }
 
-  end(bar: Bar, outcome: Outcome): void {
-    bar.ended = performance.now();
+  end(bar: Bar, outcome: Outcome, at = performance.now()): void {
+    bar.ended = at;
     bar.outcome = outcome;
   }
 
-  tick(client: number, kind: TickKind, problem?: string): void {
-    this.ticks.push({ client, at: performance.now(), kind, ok: problem === undefined, ...(problem === undefined ? {} : { problem }) });
+  tick(client: number, kind: TickKind, problem?: string, at = performance.now()): void {
+    this.ticks.push({ client, at, kind, ok: problem === undefined, ...(problem === undefined ? {} : { problem }) });
   }
 
   /** A short summary in words, for people who do not see the drawing; `polls` names the bars. */
@@ -85,8 +89,10 @@ export class Timeline {
     return `${text} Answered at once: ${each}; ${this.ticks.filter((t) => !t.ok).length} of them failed.`;
   }
 
-  /** Draws the last `windowMs` into `svg`, one row per client. */
-  render(svg: SVGSVGElement, clients: number, windowMs = 15_000): void {
+  /** Draws the last `windowMs` into `svg`, one row per client (`client 1`, …), or one per label given. */
+  render(svg: SVGSVGElement, rows: number | readonly string[], windowMs = 15_000): void {
+    const labels = typeof rows === 'number' ? Array.from({ length: rows }, (_, index) => `client ${index + 1}`) : rows;
+    const clients = labels.length;
     const width = svg.clientWidth || 800;
     const now = performance.now();
     const from = now - windowMs;
@@ -101,8 +107,8 @@ export class Timeline {
       shapes.push(node);
       return node;
     };
-    for (let client = 1; client <= clients; client++) {
-      element('text', { x: 4, y: (client - 1) * ROW + 17, class: 'row-label' }).textContent = `client ${client}`;
+    for (const [index, label] of labels.entries()) {
+      element('text', { x: 4, y: index * ROW + 17, class: 'row-label' }).textContent = label;
     }
     for (const bar of this.bars) {
       const end = bar.ended ?? now;
