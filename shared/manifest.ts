@@ -21,11 +21,11 @@ export interface Lesson {
   readonly serve?: Readonly<Record<string, unknown>>;
   /** The lesson's own page, a folder inside the lesson (e.g. the chat's `public/`). */
   readonly page?: string;
-  /** The live demo on the lesson's page: simulated clients, running the lesson's own client code or Faye's. */
+  /** The live demo on the lesson's page: simulated clients, running the lesson's own client code or Faye's, or the page as a relay's caller. */
   readonly demo?: Demo;
 }
 
-export type Demo = ClientDemo | BayeuxDemo;
+export type Demo = ClientDemo | BayeuxDemo | RelayDemo;
 
 /** Simulated clients running the lesson's own client code (client.ts). */
 export interface ClientDemo {
@@ -54,6 +54,19 @@ export interface BayeuxDemo {
   readonly endpoint: string;
   /** The channel the clients subscribe to and the page publishes on, e.g. `/chat/demo`. */
   readonly channel: string;
+}
+
+/**
+ * A relay (lesson 07): the page is a caller that sends the agent's named queries through the
+ * lesson's relay with the lesson's caller.ts (createCaller, as protocol.ts's DEMO_CALLER_KEY, to
+ * DEMO_AGENT). The workshop runs the demo agent itself, in its own process (agent.ts's
+ * startAgent with DEMO_AGENT_SECRET), an outbound client of its own port, and passes the
+ * relay's and the agent's onEvent to the page. The relay's `serve` options need `demo: true`.
+ */
+export interface RelayDemo {
+  readonly kind: 'relay';
+  /** The named queries the page's form offers, each with parameters to start from; the first is selected. */
+  readonly examples: ReadonlyArray<{ readonly query: string; readonly params: Readonly<Record<string, unknown>> }>;
 }
 
 export const lessons: readonly Lesson[] = [
@@ -186,6 +199,16 @@ export const lessons: readonly Lesson[] = [
     files: ['database.ts', 'server.ts', 'agent.ts', 'caller.ts'],
     // The demo agent (protocol.ts: DEMO_AGENT) is added by demo: true; polls held 4 s as in lessons 03–04.
     serve: { demo: true, holdMs: 4000, deadlineMs: 3000 },
+    demo: {
+      kind: 'relay',
+      examples: [
+        { query: 'customerById', params: { id: 1 } },
+        { query: 'ordersByCustomer', params: { customerId: 2, limit: 3 } },
+        { query: 'searchCustomers', params: { prefix: 'Gr' } },
+        { query: 'addNote', params: { customerId: 3, text: 'Called back about the moth trap.' } },
+        { query: 'countNotes', params: { customerId: 3 } },
+      ],
+    },
     hints: [
       'Idea (TODOs 1–3, database.ts): the agent trusts nothing that comes through the relay. A query is a NAME the agent knows, never SQL; every parameter is checked for type and range, and goes into the SQL as a ? value.',
       "Code (TODOs 1–3): integer: if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new Refusal(...). runNamedQuery: if (typeof query !== 'string' || !Object.hasOwn(QUERIES, query)) return { status: 400, error: ... }; then try { return { status: 200, result: QUERIES[query]!(database.db, params) }; } catch (error) { if (error instanceof Refusal) return { status: 400, error: `${query}: ${error.message}` }; throw error; }",

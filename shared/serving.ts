@@ -8,7 +8,8 @@
  * - **Only the site.** A page path is percent-decoded (twice-encoded input too), backslashes
  *   become slashes, `.` and `..` segments and `//` are resolved, and only then is it judged:
  *   the site (site/), the lessons' own pages (lessons/<slug>/<page>), the demos' client code
- *   (client.ts and protocol.ts of lessons/ and solutions/), Vite's client and its pre-bundled
+ *   (client.ts and protocol.ts of lessons/ and solutions/, and caller.ts for a relay demo,
+ *   whose page is the caller), Vite's client and its pre-bundled
  *   dependencies; `/@fs/` only for files inside those. And one file of node_modules as npm
  *   ships it, at its own path only, when a lesson's demo is Bayeux: Faye's browser client. A symlink is judged by where it leads.
  *   Anything else, existing or not, gets the same 404; a path that does not decode, holds a NUL
@@ -20,7 +21,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Request, RequestHandler, Response } from 'express';
-import { lessons } from './manifest.ts';
+import { lessons, type Lesson } from './manifest.ts';
 import { isInside, lessonsRoot, projectRoot, solutionsRoot } from './paths.ts';
 
 /** The Host names every workshop server answers to. */
@@ -109,11 +110,14 @@ export interface ServableSet {
   readonly pending: readonly string[];
 }
 
+/** The files of a lesson that its page runs in the browser: its client code and its contract (for a relay demo, the caller library). */
+function clientFiles(lesson: Lesson): string[] {
+  return ['client.ts', 'protocol.ts', ...(lesson.demo?.kind === 'relay' ? ['caller.ts'] : [])];
+}
+
 /** What the dev server serves: the site, the lessons' pages and client code, Vite's client and deps. */
 export function devServable(): ServableSet {
-  const files = lessons.flatMap((lesson) =>
-    [lessonsRoot, solutionsRoot].flatMap((root) => ['client.ts', 'protocol.ts'].map((file) => path.join(root, lesson.slug, file))),
-  );
+  const files = lessons.flatMap((lesson) => [lessonsRoot, solutionsRoot].flatMap((root) => clientFiles(lesson).map((file) => path.join(root, lesson.slug, file))));
   const pages = lessons.flatMap((lesson) => (lesson.page ? [path.join(lessonsRoot, lesson.slug, lesson.page)] : []));
   const deps = path.join(projectRoot, 'node_modules', '.vite');
   return {

@@ -10,13 +10,20 @@
  * request is whose. A lesson whose code does not load answers 503 with the reason, and one
  * that does not start is served from the reference solution (and the site says so).
  *
+ * A relay demo (lesson 07) also runs its demo agent here: agent.ts's startAgent, in this
+ * process, an outbound-only client of the workshop's own port like an agent behind a firewall,
+ * one against each relay (the learner's agent, or the reference's when it does not start; and
+ * the reference's against the reference). The workshop learns its port from its first request,
+ * and starts the agents then. What the relays and the agents report (their onEvent) is served
+ * to the page by a held GET, `/api/lessons/<slug>/events?root=lessons|solutions&after=N`.
+ *
  * @module
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Plugin, ViteDevServer } from 'vite';
 import { describeError } from './grading/failure.ts';
 import { lessonFolder } from './grading/targets.ts';
@@ -39,6 +46,10 @@ export interface MountedLesson {
   readonly fallback?: string;
   /** For a Bayeux demo: where the page loads its clients' code (Faye's browser client). */
   readonly clientScript?: string;
+  /** For a relay demo: set when the target's agent did not start and the reference's runs in its place. */
+  readonly agentFallback?: string;
+  /** For a relay demo: set when no demo agent could be started against the lesson's relay. */
+  readonly agentProblem?: string;
 }
 
 export interface WorkshopOptions {
@@ -120,6 +131,159 @@ function logLessonErrors(app: LessonApp, folder: string, log: (text: string) => 
   }
 }
 
+/**
+ * `attempt(target)`; when that fails and the target is not the reference, `attempt('solutions')`
+ * with the reason (`fallback`); when both fail, the first reason (`problem`).
+ */
+async function targetOrReference<T>(target: string, attempt: (from: string) => Promise<T>): Promise<{ value: T; fallback?: string } | { problem: string }> {
+  try {
+    return { value: await attempt(target) };
+  } catch (error) {
+    const problem = describeError(error);
+    if (target === 'solutions') return { problem };
+    try {
+      return { value: await attempt('solutions'), fallback: problem };
+    } catch {
+      return { problem };
+    }
+  }
+}
+
+/** What the relay and the agent of a relay demo report (their onEvent), numbered, as the page reads it. */
+export interface DemoEvent {
+  /** Its number in its feed, from 1. */
+  readonly seq: number;
+  /** Date.now() when it happened. */
+  readonly at: number;
+  readonly lane: 'relay' | 'agent';
+  readonly agent: string;
+  readonly kind: string;
+  readonly id?: string;
+  readonly status?: number;
+  readonly count?: number;
+  /** For an error of the agent (its onError): what went wrong. */
+  readonly problem?: string;
+}
+
+/** Events kept per feed; pages following one feed at once; how long a GET is held; how long events gather before it is answered. */
+const FEED_SIZE = 500;
+const FEED_MAX_WAITING = 16;
+const FEED_HOLD_MS = 10_000;
+const FEED_GATHER_MS = 15;
+
+/** An event as the lesson's code reported it, checked and cut to size; undefined when it is not one. */
+function demoEvent(raw: unknown, seq: number): DemoEvent | undefined {
+  const event = raw as Record<string, unknown> | null;
+  if (typeof event !== 'object' || event === null || (event.lane !== 'relay' && event.lane !== 'agent') || typeof event.kind !== 'string') return undefined;
+  const text = (value: unknown, max: number) => (typeof value === 'string' ? value.slice(0, max) : undefined);
+  const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+  const optional = { id: text(event.id, 64), status: number(event.status), count: number(event.count), problem: text(event.problem, 500) };
+  return {
+    seq,
+    at: number(event.at) ?? Date.now(),
+    lane: event.lane,
+    agent: text(event.agent, 64) ?? '',
+    kind: event.kind.slice(0, 40),
+    ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
+  };
+}
+
+interface FeedWaiter {
+  readonly after: number;
+  readonly res: Response;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * A relay demo's events for the page's timeline: the newest FEED_SIZE, numbered, behind a held
+ * GET (lesson 04's resume). A page asks with the number of the last event it has, and is
+ * answered at once with every newer one, or when the next ones come (gathered for a few ms: one
+ * query makes several), or with none after FEED_HOLD_MS.
+ */
+class EventFeed {
+  readonly #events: DemoEvent[] = [];
+  readonly #waiting = new Set<FeedWaiter>();
+  #last = 0;
+  #wake: NodeJS.Timeout | undefined;
+
+  push(raw: unknown): void {
+    const event = demoEvent(raw, this.#last + 1);
+    if (!event) return;
+    this.#last = event.seq;
+    this.#events.push(event);
+    if (this.#events.length > FEED_SIZE) this.#events.shift();
+    this.#wake ??= setTimeout(() => {
+      this.#wake = undefined;
+      for (const waiter of [...this.#waiting]) this.#answer(waiter);
+    }, FEED_GATHER_MS);
+  }
+
+  /** Answers `res` with the events after `after`: at once when there are some, otherwise when they come. */
+  wait(after: number, res: Response): void {
+    // A number past the last is from before the workshop restarted: everything is new.
+    const from = after > this.#last ? 0 : after;
+    if (from < this.#last) return this.#send(res, from);
+    if (this.#waiting.size >= FEED_MAX_WAITING) {
+      res.set('Retry-After', '1').status(429).json({ error: `${FEED_MAX_WAITING} pages already follow this demo's events: close one, or try again in a second.` });
+      return;
+    }
+    const waiter: FeedWaiter = { after: from, res, timer: setTimeout(() => this.#answer(waiter), FEED_HOLD_MS) };
+    this.#waiting.add(waiter);
+    res.on('close', () => this.#forget(waiter));
+  }
+
+  /** Answers every page still waiting, and keeps no timer. */
+  close(): void {
+    clearTimeout(this.#wake);
+    for (const waiter of [...this.#waiting]) this.#answer(waiter);
+  }
+
+  #answer(waiter: FeedWaiter): void {
+    this.#forget(waiter);
+    if (!waiter.res.writableEnded) this.#send(waiter.res, waiter.after);
+  }
+
+  #forget(waiter: FeedWaiter): void {
+    clearTimeout(waiter.timer);
+    this.#waiting.delete(waiter);
+  }
+
+  #send(res: Response, after: number): void {
+    res.json({ events: this.#events.filter((event) => event.seq > after), last: this.#last });
+  }
+}
+
+/** A relay demo's two feeds: the relay the learner's code runs (`lessons`), and the reference's. */
+type Feeds = Record<'lessons' | 'solutions', EventFeed>;
+
+interface DemoAgent {
+  stop(): void;
+}
+
+/**
+ * The demo agent of `lesson` from `from` (agent.ts's startAgent, with protocol.ts's DEMO_AGENT
+ * and DEMO_AGENT_SECRET), started against the relay at `relayUrl` and reporting to `feed`.
+ * Throws when that code does not load or does not start.
+ */
+async function startDemoAgent(lesson: Lesson, from: string, relayUrl: string, feed: EventFeed): Promise<DemoAgent> {
+  const folder = lessonFolder(lesson, from);
+  const load = (file: string) => import(pathToFileURL(path.join(folder, file)).href) as Promise<Record<string, unknown>>;
+  const [{ startAgent }, { DEMO_AGENT: name, DEMO_AGENT_SECRET: secret }] = await Promise.all([load('agent.ts'), load('protocol.ts')]);
+  if (typeof startAgent !== 'function') throw new Error('agent.ts does not export startAgent()');
+  if (typeof name !== 'string' || typeof secret !== 'string') throw new Error('protocol.ts does not export DEMO_AGENT and DEMO_AGENT_SECRET');
+  const onError = (error: unknown) => feed.push({ at: Date.now(), lane: 'agent', agent: name, kind: 'error', problem: describeError(error) });
+  const handle = (startAgent as (options: object) => { stop?: unknown } | undefined)({ relayUrl, name, secret, onEvent: (event: unknown) => feed.push(event), onError });
+  const stop = handle?.stop;
+  if (typeof stop !== 'function') throw new Error('startAgent() returned no stop()');
+  return { stop: () => void stop.call(handle) };
+}
+
+/** The workshop's own address, as the request came in: what its demo agents connect to. */
+function ownUrl(req: Request): string {
+  const address = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  return `http://${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort}`;
+}
+
 function unavailable(problem: string): RequestHandler {
   return (_req, res) => void res.status(503).json({ error: `This lesson's server could not be loaded: ${problem}` });
 }
@@ -184,8 +348,41 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
   app.use(hostCheck(hosts));
   const mounted: MountedLesson[] = [];
   const apps: LessonApp[] = [];
-  const start = async (lesson: Lesson, from: string): Promise<LessonApp> => {
-    const started = await lessonApp(lesson, from, serveOptions(lesson, dataRoot), log);
+  const feeds = new Map<string, Feeds>();
+  for (const lesson of lessons) if (lesson.demo?.kind === 'relay') feeds.set(lesson.slug, { lessons: new EventFeed(), solutions: new EventFeed() });
+  // The relay demos' agents: the learner's (or the reference's, as for a server that does not
+  // start) against the lesson's relay, and the reference's against the reference.
+  const agents: DemoAgent[] = [];
+  const startAgents = async (base: string): Promise<void> => {
+    for (const [index, mount] of mounted.entries()) {
+      const feed = feeds.get(mount.lesson.slug);
+      if (!feed) continue;
+      if (!mount.problem) {
+        const agent = await targetOrReference(target, (from) => startDemoAgent(mount.lesson, from, `${base}${mount.apiPath}`, feed.lessons));
+        if ('value' in agent) agents.push(agent.value);
+        if (!('value' in agent)) mounted[index] = { ...mount, agentProblem: agent.problem };
+        else if (agent.fallback !== undefined) mounted[index] = { ...mount, agentFallback: agent.fallback };
+      }
+      const reference = await targetOrReference('solutions', (from) => startDemoAgent(mount.lesson, from, `${base}${mount.referencePath}`, feed.solutions));
+      if ('value' in reference) agents.push(reference.value);
+      else log(`The reference demo agent of ${mount.lesson.slug} did not start: ${reference.problem}`);
+    }
+  };
+  // They connect to the workshop's own port, which its first request tells (createWorkshop
+  // runs before listen): they start then, and requests wait until they have.
+  let agentsStarted: Promise<void> | undefined;
+  let closing = false;
+  if (feeds.size > 0) {
+    app.use((req, _res, next) => {
+      if (closing) return next();
+      agentsStarted ??= startAgents(ownUrl(req));
+      agentsStarted.then(() => next(), next);
+    });
+  }
+
+  const start = async (lesson: Lesson, from: string, feed?: EventFeed): Promise<LessonApp> => {
+    const options = { ...serveOptions(lesson, dataRoot), ...(feed ? { onEvent: (event: unknown) => feed.push(event) } : {}) };
+    const started = await lessonApp(lesson, from, options, log);
     apps.push(started);
     return started;
   };
@@ -197,24 +394,19 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
       ...(lesson.demo ? { referencePath: `/solutions/${lesson.slug}/api` } : {}),
       ...(lesson.demo?.kind === 'bayeux' ? { clientScript: fayeBrowserClient } : {}),
     };
-    try {
-      app.use(prefixes('lessons', lesson), await start(lesson, target));
-      mounted.push({ lesson, apiPath, ...where });
-    } catch (error) {
-      const problem = describeError(error);
-      // A lesson not written yet may not even start (the chat needs its password hashing
-      // for the demo accounts). Show the reference instead, and say so.
-      const reference = target === 'solutions' ? undefined : await start(lesson, 'solutions').catch(() => undefined);
-      if (reference) {
-        app.use(prefixes('lessons', lesson), reference);
-        mounted.push({ lesson, apiPath, ...where, fallback: problem });
-      } else {
-        app.use(prefixes('lessons', lesson), unavailable(problem));
-        mounted.push({ lesson, apiPath, problem });
-      }
+    const feed = feeds.get(lesson.slug);
+    // A lesson not written yet may not even start (the chat needs its password hashing for
+    // the demo accounts): the reference is served instead, and the site says so.
+    const served = await targetOrReference(target, (from) => start(lesson, from, feed?.lessons));
+    if ('value' in served) {
+      app.use(prefixes('lessons', lesson), served.value);
+      mounted.push({ lesson, apiPath, ...where, ...(served.fallback === undefined ? {} : { fallback: served.fallback }) });
+    } else {
+      app.use(prefixes('lessons', lesson), unavailable(served.problem));
+      mounted.push({ lesson, apiPath, problem: served.problem });
     }
     if (lesson.demo) {
-      const reference = await start(lesson, 'solutions').catch((error: unknown) => unavailable(describeError(error)));
+      const reference = await start(lesson, 'solutions', feed?.solutions).catch((error: unknown) => unavailable(describeError(error)));
       app.use(prefixes('solutions', lesson), reference);
     }
   }
@@ -226,6 +418,15 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     if (!lesson) return void res.status(404).json({ error: `There is no lesson ${req.params.slug}.` });
     const lang = typeof req.query.lang === 'string' ? req.query.lang : undefined;
     res.type('text/markdown; charset=utf-8').send(await lessonText(lesson, lang));
+  });
+  app.get('/api/lessons/:slug/events', (req, res) => {
+    const feed = feeds.get(req.params.slug);
+    if (!feed) return void res.status(404).json({ error: `Lesson ${req.params.slug} has no relay demo, so no events.` });
+    const { root, after = '0' } = req.query;
+    if (root !== 'lessons' && root !== 'solutions') return void res.status(400).json({ error: '"root" must be lessons (the relay running your code) or solutions (the reference).' });
+    if (typeof after !== 'string' || !/^\d{1,15}$/.test(after)) return void res.status(400).json({ error: '"after" must be the number of the last event you have, 0 for all.' });
+    res.set('Cache-Control', 'no-store');
+    feed[root].wait(Number(after), res);
   });
   app.get('/api/bench/:file', (req, res) => {
     const file = req.params.file;
@@ -255,6 +456,16 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     app,
     mounted,
     async close() {
+      closing = true;
+      await agentsStarted;
+      for (const agent of agents.splice(0)) {
+        try {
+          agent.stop();
+        } catch (error) {
+          log(`A demo agent did not stop cleanly: ${describeError(error)}`);
+        }
+      }
+      for (const feed of feeds.values()) for (const root of Object.values(feed)) root.close();
       for (const lessonHandler of apps) {
         lessonHandler.shutdown?.();
         await lessonHandler.close?.();

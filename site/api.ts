@@ -10,6 +10,10 @@ export interface MountedLesson extends Lesson {
   fallback?: string;
   /** For a Bayeux demo: where the page loads its clients' code (Faye's browser client). */
   clientScript?: string;
+  /** For a relay demo: why the learner's agent did not start (the reference's runs instead). */
+  agentFallback?: string;
+  /** For a relay demo: why no demo agent runs against the lesson's relay. */
+  agentProblem?: string;
 }
 
 async function json<T>(path: string): Promise<T> {

@@ -1,8 +1,9 @@
 /**
  * The workshop site: the lessons in order with the learner's progress, each lesson's text,
  * and for lessons 01–04 and 06 a live demo whose request timeline shows the difference between
- * polling and held requests (for 06, Faye's browser client over Bayeux), and the benchmark results. Routes: `#/`, `#/lessons/<slug>`
- * and `#/benchmarks`.
+ * polling and held requests (for 06, Faye's browser client over Bayeux), for 07 the page as a
+ * relay's caller with a three-lane timeline (caller, relay, agent), and the benchmark results.
+ * Routes: `#/`, `#/lessons/<slug>` and `#/benchmarks`.
  */
 import type { BayeuxDemo, ClientDemo } from '../shared/manifest.ts';
 import { benchChartUrl, fetchBenchResults, fetchLessonText, fetchLessons, fetchProgress, type MountedLesson } from './api.ts';
@@ -10,12 +11,15 @@ import { startBayeuxDemo } from './bayeux.ts';
 import { startDemo, type RunningDemo } from './demo.ts';
 import { chosenRoot, clientFolder, demoFrame, el, timelineSvg, whoseCode } from './dom.ts';
 import { renderMarkdown } from './markdown.ts';
+import { relaySection } from './relay.ts';
 import { outcomes, tickKinds } from './timeline.ts';
 
 const view = document.getElementById('view') as HTMLElement;
 const nav = document.getElementById('lesson-nav') as HTMLElement;
 let running: RunningDemo | undefined;
 let redraw: ReturnType<typeof setInterval> | undefined;
+/** Stops the relay demo of the page shown, if it has one. */
+let stopRelay: (() => void) | undefined;
 
 const STORY =
   'HTTP lets the browser ask and the server answer, never the other way round. Around 2006 people ' +
@@ -29,6 +33,8 @@ function stopDemo(): void {
   running?.stop();
   running = undefined;
   clearInterval(redraw);
+  stopRelay?.();
+  stopRelay = undefined;
 }
 
 async function showHome(lessons: MountedLesson[]): Promise<void> {
@@ -55,7 +61,7 @@ async function showHome(lessons: MountedLesson[]): Promise<void> {
 
 /** The legend: what a bar's colour means (only the endings this demo can have), and for Bayeux the ticks. */
 function legendItems(bayeux: boolean): HTMLElement[] {
-  const endings = Object.entries(outcomes).filter(([key]) => !bayeux || !['cancelled', 'gap'].includes(key));
+  const endings = Object.entries(outcomes).filter(([key]) => key !== 'refused' && (!bayeux || !['cancelled', 'gap'].includes(key)));
   const bars = endings.map(([key, label]) => el('li', { className: key }, label));
   if (!bayeux) return bars;
   const ticks = Object.entries(tickKinds).map(([key, label]) => el('li', { className: `mark ${key}` }, label));
@@ -157,7 +163,10 @@ async function showLesson(lesson: MountedLesson, target: string): Promise<void> 
   if (lesson.fallback) parts.push(el('p', { className: 'note' }, `Your code for this lesson did not start when npm start began (${lesson.fallback}), so the workshop serves the reference solution. It loads server code only when it starts: once your code is fixed, restart it (Ctrl+C, then npm start) and this notice goes.`));
   if (lesson.problem) parts.push(el('p', { className: 'note' }, `This lesson’s server could not be loaded: ${lesson.problem}`));
   if (lesson.pagePath) parts.push(el('p', { className: 'open-page' }, el('a', { href: lesson.pagePath, target: '_blank' }, 'Open the chat'), ' — in two tabs, as the two demo users.'));
-  if (lesson.demo) parts.push(demoSection(lesson, lesson.demo, target));
+  if (lesson.agentFallback) parts.push(el('p', { className: 'note' }, `Your agent.ts did not start when npm start began (${lesson.agentFallback}), so the demo agent runs the reference solution’s. Once it is fixed, restart npm start and this notice goes.`));
+  if (lesson.agentProblem) parts.push(el('p', { className: 'note' }, `No demo agent could be started against this lesson’s relay: ${lesson.agentProblem}`));
+  if (lesson.demo?.kind === 'relay') parts.push(relaySection(lesson.slug, lesson.demo, target, (stop) => (stopRelay = stop)));
+  else if (lesson.demo) parts.push(demoSection(lesson, lesson.demo, target));
   view.replaceChildren(...parts, text);
 }
 

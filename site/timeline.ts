@@ -4,9 +4,10 @@
  * comb of short bars; held requests draw long bars that end when a message is posted;
  * timeouts draw bars that end at the hold limit. Requests that are answered at once and are
  * not polls (Bayeux's handshake, subscribe, publish) are ticks at the moment of their answer.
+ * A relay demo's rows are lanes (caller, relay, agent) rather than clients.
  */
 
-export type Outcome = 'message' | 'empty' | 'timeout' | 'cancelled' | 'gap' | 'error' | 'aborted';
+export type Outcome = 'message' | 'empty' | 'timeout' | 'cancelled' | 'gap' | 'error' | 'aborted' | 'refused';
 
 export interface Bar {
   /** Its row, from 1: the client's number, or the lane's. */
@@ -28,10 +29,16 @@ export const outcomes: Record<Outcome, string> = {
   gap: 'gap',
   error: 'error',
   aborted: 'stopped',
+  refused: 'refused (4xx)',
 };
 
-/** A request answered at once that is not a poll: a tick on its client's row when answered. */
-export type TickKind = 'handshake' | 'subscribe' | 'publish' | 'disconnect';
+/** A Bayeux request answered at once that is not a connect: a tick on its client's row when answered. */
+export type BayeuxTickKind = 'handshake' | 'subscribe' | 'publish' | 'disconnect';
+
+/** Something that happened at a relay demo's relay or agent: a tick on its lane. */
+export type RelayTickKind = 'login' | 'queued' | 'answered' | 'answer' | 'problem';
+
+export type TickKind = BayeuxTickKind | RelayTickKind;
 
 export interface Tick {
   client: number;
@@ -44,11 +51,19 @@ export interface Tick {
   problem?: string;
 }
 
-export const tickKinds: Record<TickKind, string> = {
+export const tickKinds: Record<BayeuxTickKind, string> = {
   handshake: 'handshake',
   subscribe: 'subscribe',
   publish: 'publish',
   disconnect: 'disconnect',
+};
+
+export const relayTickKinds: Record<RelayTickKind, string> = {
+  login: 'logged in',
+  queued: 'query queued at the relay',
+  answer: 'answer posted by the agent',
+  answered: 'answer handed to the caller',
+  problem: 'refused, failed, offline or retrying',
 };
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -84,7 +99,7 @@ export class Timeline {
     const open = this.bars.length - done.length;
     const text = `${this.bars.length} ${polls}: ${count('message')} with news, ${count('empty')} with nothing new, ${count('timeout')} timed out, ${count('error')} failed, ${open} open now.`;
     if (this.ticks.length === 0) return text;
-    const kinds = Object.keys(tickKinds) as TickKind[];
+    const kinds = Object.keys(tickKinds) as BayeuxTickKind[];
     const each = kinds.map((kind) => `${this.ticks.filter((t) => t.kind === kind).length} ${kind}`).join(', ');
     return `${text} Answered at once: ${each}; ${this.ticks.filter((t) => !t.ok).length} of them failed.`;
   }
