@@ -16,7 +16,7 @@
  * being committed, and the time to start when the journal is as long as it ever gets (a
  * snapshot: the next write would start a snapshot).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,6 +25,7 @@ import { projectRoot, workRoot } from '../shared/paths.ts';
 import { client } from './lib/http.ts';
 import { leanConnection, requestBytes } from './lib/lean-http.ts';
 import { rssKb } from './lib/proc.ts';
+import { startProcess, stopProcess } from './lib/spawn.ts';
 import { percentile } from './lib/stats.ts';
 import { encodeRecord } from '../solutions/05-chat/journal.ts';
 import { readName } from '../solutions/05-chat/names.ts';
@@ -132,31 +133,12 @@ interface ChatProcess {
 }
 
 async function startChat(file: string, args: readonly string[] = [], script = path.join(projectRoot, 'solutions', '05-chat', 'main.ts')): Promise<ChatProcess> {
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', script, '--port', '0', '--file', file, ...args], {
-    cwd: projectRoot,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    let partial = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const text = partial + chunk.toString();
-      const complete = text.split('\n');
-      partial = complete.pop()!;
-      lines.push(...complete);
-      const listening = complete.map((line) => /^listening (http:\/\/\S+)/.exec(line)?.[1]).find(Boolean);
-      if (listening) resolve(listening);
-    });
-    child.once('exit', (code) => reject(new Error(`the chat exited (${code}) before listening`)));
-  });
-  return { url, child, startSeconds: (performance.now() - started) / 1000, lines };
+  const started = await startProcess(script, ['--port', '0', '--file', file, ...args], /^listening (http:\/\/\S+)/);
+  return { url: started.match[1]!, child: started.child, startSeconds: started.seconds, lines: started.lines };
 }
 
 async function stopChat(chat: ChatProcess): Promise<void> {
-  const exited = new Promise((resolve) => chat.child.once('exit', resolve));
-  chat.child.kill('SIGKILL');
-  await exited;
+  await stopProcess(chat.child);
 }
 
 /** The default of database.ts: no snapshot before the journal holds this many bytes. */
