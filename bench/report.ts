@@ -9,6 +9,7 @@ import type { ChatHistoryResult, ChatResult, FloodResult } from './chat.ts';
 import type { FanoutResult } from './fanout.ts';
 import type { GradingResult } from './grading.ts';
 import type { PollingResult } from './polling.ts';
+import { RELAY_IN_FLIGHT, type RelayPath, type RelayRow } from './relay.ts';
 import type { ServerKind } from './servers/serve.ts';
 
 /** The servers of measure 6, in the order of its table: the lesson, the peer, the reference. */
@@ -28,6 +29,7 @@ export interface Results {
   loginFlood?: FloodResult[];
   grading?: GradingResult[];
   bayeux?: FanoutResult[];
+  relay?: RelayRow[];
 }
 
 const fixed = (value: number, digits = 0) => value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -192,6 +194,37 @@ ${serversTable(results, count, 'publish')}
 ${table(['goal', 'measured', 'met'], goals)}`;
 }
 
+const relayPaths: Record<RelayPath, string> = {
+  direct: 'direct: express beside the database',
+  relay: 'through the relay (agent --batch 64)',
+  'relay-batch-1': 'through the relay, agent --batch 1',
+};
+
+function relaySection(rows: readonly RelayRow[]): string {
+  const find = (path: RelayPath, inFlight: number) => rows.find((r) => r.path === path && r.inFlight === inFlight);
+  const goals: string[][] = RELAY_IN_FLIGHT.flatMap((n) => {
+    const [relay, direct] = [find('relay', n), find('direct', n)];
+    if (!relay || !direct) return [];
+    const overhead = relay.p50Ms - direct.p50Ms;
+    return [[`p50 overhead over the direct call ≤ 1 ms, ${n} in flight`, `${fixed(relay.p50Ms, 2)} − ${fixed(direct.p50Ms, 2)} = ${fixed(overhead, 2)} ms`, yes(overhead <= 1)]];
+  });
+  const busiest = find('relay', 64);
+  if (busiest) goals.push(['≥ 2,000 queries/s with 64 in flight', `${fixed(busiest.perSecond)}/s`, yes(busiest.perSecond >= 2000)]);
+  const cpu = (r: RelayRow) => (r.path === 'direct' ? fixed(r.cpuUsPerQuery) : `${fixed(r.cpuUsPerQuery)} (${fixed(r.relayCpuUsPerQuery)} + ${fixed(r.cpuUsPerQuery - r.relayCpuUsPerQuery)})`);
+  return `## 7. The relay through a firewall: the round trip
+
+Lesson 07's solution: a caller's query goes to the relay and waits there; the agent's held poll carries it in; the agent runs it on its database (sql.js, in memory) and posts the answer back; the relay hands it to the caller. The relay (\`main.ts\`) and the agent (\`agent.ts\`, its own command line, \`--batch 64\`) run as processes of their own; the callers are in the bench's process, one keep-alive connection per query in flight, over a lean HTTP client (a fraction of \`fetch\`'s CPU per request), each sending what \`createCaller\` sends: \`customerById\` for customers 1 to 5 in turn, with the API key, every answer checked (status 200, the customer asked for). The direct path is what you would run with no firewall: an express app beside the same database module, the same body and the same API-key check, as a process of its own. Latency from sending the request to having the whole answer. CPU of the processes under test, from /proc, per query: relay + agent (each in brackets), or the direct server. On 2 shared cores the relay, the agent and the callers take turns on the CPU, so queueing shows in the latency as more are in flight. The last row has the agent take one query per poll and post each answer alone: what batching saves.
+
+${table(
+  ['path', 'in flight', 'queries', 'queries/s', 'p50', 'p99', 'µs CPU per query'],
+  rows.map((r) => [relayPaths[r.path], String(r.inFlight), fixed(r.queries), fixed(r.perSecond), `${fixed(r.p50Ms, 2)} ms`, `${fixed(r.p99Ms, 2)} ms`, cpu(r)]),
+)}
+
+### Goals (issue 16)
+
+${table(['goal', 'measured', 'met'], goals)}`;
+}
+
 export function resultsMarkdown(results: Results): string {
   const sections = [
     results.polling && pollingSection(results.polling),
@@ -200,6 +233,7 @@ export function resultsMarkdown(results: Results): string {
     results.loginFlood && floodSection(results.loginFlood),
     results.grading && gradingSection(results.grading),
     results.bayeux && bayeuxSection(results.bayeux),
+    results.relay && relaySection(results.relay),
   ].filter((section): section is string => Boolean(section));
   return `# Benchmark results
 
