@@ -363,9 +363,11 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
         if (!('value' in agent)) mounted[index] = { ...mount, agentProblem: agent.problem };
         else if (agent.fallback !== undefined) mounted[index] = { ...mount, agentFallback: agent.fallback };
       }
-      const reference = await targetOrReference('solutions', (from) => startDemoAgent(mount.lesson, from, `${base}${mount.referencePath}`, feed.solutions));
-      if ('value' in reference) agents.push(reference.value);
-      else log(`The reference demo agent of ${mount.lesson.slug} did not start: ${reference.problem}`);
+      try {
+        agents.push(await startDemoAgent(mount.lesson, 'solutions', `${base}${mount.referencePath}`, feed.solutions));
+      } catch (error) {
+        log(`The reference demo agent of ${mount.lesson.slug} did not start: ${describeError(error)}`);
+      }
     }
   };
   // They connect to the workshop's own port, which its first request tells (createWorkshop
