@@ -359,9 +359,11 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
       if (!feed) continue;
       if (!mount.problem) {
         const agent = await targetOrReference(target, (from) => startDemoAgent(mount.lesson, from, `${base}${mount.apiPath}`, feed.lessons));
-        if ('value' in agent) agents.push(agent.value);
         if (!('value' in agent)) mounted[index] = { ...mount, agentProblem: agent.problem };
-        else if (agent.fallback !== undefined) mounted[index] = { ...mount, agentFallback: agent.fallback };
+        else {
+          agents.push(agent.value);
+          if (agent.fallback !== undefined) mounted[index] = { ...mount, agentFallback: agent.fallback };
+        }
       }
       try {
         agents.push(await startDemoAgent(mount.lesson, 'solutions', `${base}${mount.referencePath}`, feed.solutions));
