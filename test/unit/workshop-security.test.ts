@@ -53,6 +53,10 @@ const privateFiles = [
   'lessons/05-chat/store.ts',
   'solutions/05-chat/server.ts',
   'solutions/05-chat/passwords.ts',
+  'lessons/07-relay/agent.ts',
+  'solutions/07-relay/server.ts',
+  'solutions/07-relay/secrets.ts',
+  'solutions/07-relay/database.ts',
   'shared/workshop-server.ts',
   'test/graders/05-chat.ts',
   'node_modules/express/package.json',
@@ -280,8 +284,8 @@ function probes(): string[] {
     }
   }
   // The learner's server code and the workshop's own code, next to servable files.
-  for (const slug of ['01-naive-polling', '05-chat']) {
-    for (const file of ['server.ts', 'README.md', 'main.ts', 'store.ts']) {
+  for (const slug of ['01-naive-polling', '05-chat', '07-relay']) {
+    for (const file of ['server.ts', 'README.md', 'main.ts', 'store.ts', 'agent.ts', 'database.ts', 'secrets.ts']) {
       list.add(`/lessons/${slug}/${file}`);
       list.add(`/solutions/${slug}/${file}?raw`);
       list.add(`/lessons/${slug}/public/../${file}`);
@@ -342,6 +346,8 @@ const modes: Mode[] = [
         ['/lessons/01-naive-polling/client.ts', 200, /javascript/],
         ['/solutions/04-resume/client.ts', 200, /javascript/],
         ['/lessons/05-chat/protocol.ts', 200, /javascript/],
+        ['/lessons/07-relay/caller.ts', 200, /javascript/],
+        ['/solutions/07-relay/caller.ts', 200, /javascript/],
         ['/lessons/05-chat/public/', 200, /text\/html/],
         ['/lessons/05-chat/public/chat.ts', 200, /javascript/],
         ['/lessons/05-chat/public/chat.css?direct', 200, /css/],
@@ -526,7 +532,18 @@ describe.each(modes)('the workshop server, $name: only the site, and only for th
 
   test('a foreign Host gets 403 JSON on every route; localhost and 127.0.0.1 are served', async () => {
     const port = new URL(base).port;
-    const routes = ['/site/', '/api/lessons', '/lessons/05-chat/api/stats', '/lessons/01-naive-polling/api/messages', '/solutions/01-naive-polling/api/messages', '/site/main.ts', '/@vite/client', '/'];
+    const routes = [
+      '/site/',
+      '/api/lessons',
+      '/api/lessons/07-relay/events?root=lessons',
+      '/lessons/05-chat/api/stats',
+      '/lessons/01-naive-polling/api/messages',
+      '/solutions/01-naive-polling/api/messages',
+      '/lessons/07-relay/api/agents/demo/queries',
+      '/site/main.ts',
+      '/@vite/client',
+      '/',
+    ];
     const foreign = ['evil.example', `evil.example:${port}`, 'localhost.evil.example', '127.0.0.1.nip.io', `attacker.test:${port}`];
     const local = ['localhost', `localhost:${port}`, `127.0.0.1:${port}`, '127.0.0.1', `[::1]:${port}`];
     const wrong: string[] = [];
