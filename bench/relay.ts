@@ -16,14 +16,17 @@
  * 200, and the customer asked for (correlation). Latency is from writing the request to
  * having the whole answer; the CPU of each process under test is read from /proc.
  *
- * One more row: the relay with an agent that takes one query per poll (`--batch 1`), at 64
- * in flight, to show what batching does.
+ * Two more kinds of row: the relay with an agent that takes one query per poll (`--batch 1`),
+ * at 64 in flight, to show what batching does; and callers that are the lesson's own caller
+ * library (createCaller, over Node's fetch) at 1 and 64 in flight, to show what the library
+ * costs the caller's side (those callers are in the bench's process too).
  *
  * @module
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot, workRoot } from '../shared/paths.ts';
+import { createCaller } from '../solutions/07-relay/caller.ts';
 import { hashKey, hashSecret, newKey } from '../solutions/07-relay/secrets.ts';
 import { leanConnection, requestBytes } from './lib/lean-http.ts';
 import { cpuNs } from './lib/proc.ts';
@@ -33,7 +36,7 @@ import { median, percentile } from './lib/stats.ts';
 export const RELAY_IN_FLIGHT = [1, 8, 64] as const;
 
 /** How the caller reaches the database: through the relay and the agent, or straight to a server beside it. */
-export type RelayPath = 'direct' | 'relay' | 'relay-batch-1';
+export type RelayPath = 'direct' | 'relay' | 'relay-batch-1' | 'relay-fetch';
 
 export interface RelayRow {
   path: RelayPath;
@@ -64,31 +67,58 @@ interface Target {
   headers: Record<string, string>;
   /** The processes under test; the first is the one whose CPU is also shown alone. */
   pids: number[];
+  /** Ask with the lesson's caller library (createCaller, fetch) instead of the lean client. */
+  caller?: { apiKey: string };
 }
 
-/** `queries` customerById queries, `inFlight` at a time, one connection each; every answer checked. */
+/** One query in flight at a time: asks for customer `id` and checks the answer is that customer. */
+interface Lane {
+  ask(id: number): Promise<void>;
+  close(): void;
+}
+
+function checkCustomer(result: unknown, id: number, what: string): void {
+  if ((result as { customer?: { id?: unknown } } | undefined)?.customer?.id !== id) throw new Error(`${what} for customer ${id}: ${JSON.stringify(result)?.slice(0, 300)}`);
+}
+
+async function leanLane(target: Target): Promise<Lane> {
+  const connection = await leanConnection(target.url);
+  return {
+    async ask(id) {
+      const answer = await connection.send(requestBytes('POST', target.route, target.headers, JSON.stringify({ query: 'customerById', params: { id } })));
+      const body = answer.status === 200 ? (JSON.parse(answer.body) as { result?: unknown }) : { result: `${answer.status} ${answer.body}` };
+      checkCustomer(body.result, id, `POST ${target.route}`);
+    },
+    close: () => connection.close(),
+  };
+}
+
+function callerLane(target: Target, apiKey: string): Lane {
+  const caller = createCaller({ relayUrl: target.url, agent: AGENT, apiKey });
+  return { ask: async (id) => checkCustomer(await caller.query('customerById', { id }), id, 'createCaller().query'), close: () => undefined };
+}
+
+/** `queries` customerById queries, `inFlight` at a time (one lane each); every answer checked. */
 async function run(target: Target, inFlight: number, queries: number): Promise<{ latencies: number[]; seconds: number; cpuNs: number[] }> {
-  const connections = await Promise.all(Array.from({ length: inFlight }, () => leanConnection(target.url)));
+  const { caller } = target;
+  const lanes = await Promise.all(Array.from({ length: inFlight }, () => (caller ? callerLane(target, caller.apiKey) : leanLane(target))));
   const latencies: number[] = [];
   let next = 0;
   const cpuBefore = target.pids.map(cpuNs);
   const started = performance.now();
   await Promise.all(
-    connections.map(async (connection) => {
+    lanes.map(async (lane) => {
       while (next < queries) {
         const id = 1 + (next++ % 5);
-        const request = requestBytes('POST', target.route, target.headers, JSON.stringify({ query: 'customerById', params: { id } }));
         const sent = performance.now();
-        const answer = await connection.send(request);
+        await lane.ask(id);
         latencies.push(performance.now() - sent);
-        const customer = answer.status === 200 ? (JSON.parse(answer.body) as { result?: { customer?: { id?: unknown } } }).result?.customer : undefined;
-        if (customer?.id !== id) throw new Error(`POST ${target.route} for customer ${id}: ${answer.status} ${answer.body.slice(0, 300)}`);
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
   const cpu = target.pids.map((pid, index) => cpuNs(pid) - cpuBefore[index]!);
-  for (const connection of connections) connection.close();
+  for (const lane of lanes) lane.close();
   return { latencies, seconds, cpuNs: cpu };
 }
 
@@ -107,7 +137,7 @@ async function measureRow(target: Target, kind: RelayPath, inFlight: number, que
   };
 }
 
-const describe = (row: RelayRow) =>
+const describeRow = (row: RelayRow) =>
   `   ${row.path}, ${row.inFlight} in flight: ${row.perSecond.toLocaleString('en')} queries/s, p50 ${row.p50Ms.toFixed(2)} ms, p99 ${row.p99Ms.toFixed(2)} ms, ${row.cpuUsPerQuery} µs CPU per query`;
 
 /** The agent's command line, logged in to the relay at `url` with `secret`, taking `batch` queries per poll. */
@@ -129,7 +159,7 @@ export async function measureRelay(settings: RelaySettings, log: (line: string) 
     for (const inFlight of counts) {
       const row = await measureRow(target, kind, inFlight, settings.queries[inFlight]!);
       rows.push(row);
-      log(describe(row));
+      log(describeRow(row));
     }
   };
 
@@ -147,6 +177,8 @@ export async function measureRelay(settings: RelaySettings, log: (line: string) 
     const batched = await startAgentProcess(relayUrl, secret, 64);
     try {
       await measureAll(target(batched), 'relay', RELAY_IN_FLIGHT);
+      // The same, asked by the lesson's own caller library over fetch.
+      await measureAll({ ...target(batched), caller: { apiKey: key } }, 'relay-fetch', [1, 64]);
     } finally {
       await stopProcess(batched.child, 'SIGTERM');
     }
