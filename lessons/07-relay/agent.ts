@@ -17,6 +17,7 @@
  *
  * @module
  */
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -63,6 +64,8 @@ export function startAgent(options: AgentOptions): AgentHandle {
   const { relayUrl, name, secret, batch = 16, retryMs = 500, maxRetryMs = 8000, onConnected, onError, onEvent } = options;
   const base = `${relayUrl}/agents/${encodeURIComponent(name)}`;
   const inFlight = new Set<AbortController>();
+  // Two connections stay open to the relay: one for the held poll, one for answers.
+  const connections = new http.Agent({ keepAlive: true });
   let stopped = false;
   let token: string | undefined;
   let failuresInARow = 0;
@@ -71,16 +74,16 @@ export function startAgent(options: AgentOptions): AgentHandle {
   const connected = new Promise<void>((resolve) => (markConnected = resolve));
   const emit = (kind: string, extra: Partial<RelayEvent> = {}) => onEvent?.({ at: Date.now(), lane: 'agent', agent: name, kind, ...extra });
 
-  /** fetch with the agent's token, aborted by stop(); the answer's status and JSON body. */
+  /** One request with the agent's token, over a kept-alive connection, aborted by stop(); the answer's status and JSON body. */
   async function send(method: string, route: string, body?: unknown): Promise<{ status: number; body: unknown }> {
     const controller = new AbortController();
     inFlight.add(controller);
     try {
       const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const response = await fetch(base + route, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: controller.signal });
-      const text = await response.text();
-      return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      if (payload !== undefined) headers['content-type'] = 'application/json';
+      const answer = await request(base + route, { method, headers, agent: connections, signal: controller.signal }, payload);
+      return { status: answer.status, body: answer.text === '' ? undefined : (JSON.parse(answer.text) as unknown) };
     } finally {
       inFlight.delete(controller);
     }
@@ -149,6 +152,7 @@ export function startAgent(options: AgentOptions): AgentHandle {
     stop() {
       stopped = true;
       for (const controller of inFlight) controller.abort();
+      connections.destroy();
       wakeUp?.();
     },
   };
@@ -162,6 +166,21 @@ function answerOne(database: DemoDatabase, request: WorkItem): Answer {
   } catch (error) {
     return { id: request.id, status: 500, error: (error as Error).message };
   }
+}
+
+/** node:http's request as a promise: the status and the whole body as text. */
+function request(url: string, options: http.RequestOptions, payload?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = http.request(url, options, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      response.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end(payload);
+  });
 }
 
 function refusal(answer: { status: number; body: unknown }, what: string): RelayRefusal {
