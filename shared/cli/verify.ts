@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { findLesson, lessons, type Lesson } from '../manifest.ts';
 import { projectRoot } from '../paths.ts';
-import { lessonHeading, resultLine, styleFor, summaryLine } from '../grading/report.ts';
+import { leftOutLine, lessonHeading, resultLine, styleFor, summaryLine } from '../grading/report.ts';
 import { gradeLesson } from '../grading/runner.ts';
 import { lessonFolder } from '../grading/targets.ts';
 import { readProgress, recordProgress } from '../progress.ts';
@@ -30,7 +30,8 @@ export async function verify(lesson: Lesson, target = 'lessons', bail = false): 
   const style = styleFor(process.stdout);
   console.log(lessonHeading(lesson, path.relative(projectRoot, folder) || folder, style));
   const report = await gradeLesson(lesson, folder, { bail, onResult: (result) => console.log(resultLine(result, style)) });
-  const summary = summaryLine(report.results);
+  for (const test of report.leftOut) console.log(style.dim(leftOutLine(test)));
+  const summary = summaryLine(report.results, report.leftOut.length);
   const allPassed = report.results.every((r) => r.status === 'passed');
   console.log(`\n${allPassed ? style.green(summary) : style.red(summary)}`);
   // A bailed run graded only part of the lesson: it is not progress to record.

@@ -6,7 +6,7 @@
  * @module
  */
 import { lessons } from '../manifest.ts';
-import { summaryLine, type Style } from './report.ts';
+import { leftOutLine, summaryLine, type Style } from './report.ts';
 import type { LessonReport, TestResult } from './types.ts';
 
 /** One grading of one submission (or the learner's folder): every lesson graded, and what was noticed. */
@@ -20,6 +20,7 @@ export interface GradeRun {
 const pointsOf = (results: readonly TestResult[]) => results.reduce((sum, r) => sum + (r.status === 'passed' ? r.points : 0), 0);
 const maxPointsOf = (results: readonly TestResult[]) => results.reduce((sum, r) => sum + r.points, 0);
 const allResults = (run: GradeRun) => run.reports.flatMap((r) => r.results);
+const leftOutOf = (run: GradeRun) => run.reports.flatMap((r) => r.leftOut.map((t) => ({ lesson: r.lesson, ...t })));
 
 export function score(run: GradeRun): { points: number; maxPoints: number } {
   const results = allResults(run);
@@ -45,11 +46,12 @@ export function toText(run: GradeRun, style: Style): string {
     const lesson = lessons.find((l) => l.slug === report.lesson);
     const name = `${String(lesson?.number ?? '?').padStart(2, '0')} ${lesson?.title ?? report.lesson}`;
     const points = `${pointsOf(report.results)}/${maxPointsOf(report.results)}`;
-    lines.push(`${name.padEnd(width)} ${points.padEnd(8)} ${summaryLine(report.results)}`);
+    lines.push(`${name.padEnd(width)} ${points.padEnd(8)} ${summaryLine(report.results, report.leftOut.length)}`);
     for (const failed of report.results.filter((r) => r.status === 'failed')) lines.push(style.dim(`    ✘ ${failed.title}`));
+    for (const test of report.leftOut) lines.push(style.dim(leftOutLine(test)));
   }
   const total = score(run);
-  lines.push(style.bold(`${'total'.padEnd(width)} ${`${total.points}/${total.maxPoints}`.padEnd(8)} ${summaryLine(allResults(run))}`));
+  lines.push(style.bold(`${'total'.padEnd(width)} ${`${total.points}/${total.maxPoints}`.padEnd(8)} ${summaryLine(allResults(run), leftOutOf(run).length)}`));
   for (const flag of run.flags) lines.push(style.red(`! ${flag}`));
   return `${lines.join('\n')}\n`;
 }
@@ -64,6 +66,7 @@ export function toJson(run: GradeRun): object {
       points: pointsOf(report.results),
       maxPoints: maxPointsOf(report.results),
       results: report.results,
+      leftOut: report.leftOut,
     })),
   };
 }
@@ -96,7 +99,11 @@ export function toGradescope(run: GradeRun): object {
   return {
     score: total.points,
     execution_time: Math.round(run.durationMs / 1000),
-    output: [`${total.points} of ${total.maxPoints} points.`, ...run.flags.map((f) => `Flag: ${f}`)].join('\n'),
+    output: [
+      `${total.points} of ${total.maxPoints} points.`,
+      ...run.flags.map((f) => `Flag: ${f}`),
+      ...leftOutOf(run).map((t) => `Left out (this machine cannot run it, not counted): ${t.lesson} › ${t.id}: ${t.why}`),
+    ].join('\n'),
     visibility: 'visible',
     stdout_visibility: 'hidden',
     tests: run.reports.flatMap((report) =>

@@ -36,7 +36,12 @@ export function resultLine(result: TestResult, style: Style): string {
   return line;
 }
 
-export function summaryLine(results: readonly TestResult[]): string {
+export function summaryLine(results: readonly TestResult[], leftOut = 0): string {
   const passed = results.filter((r) => r.status === 'passed').length;
-  return `${passed} passed, ${results.length - passed} failed`;
+  return `${passed} passed, ${results.length - passed} failed${leftOut > 0 ? `, ${leftOut} left out on this machine` : ''}`;
+}
+
+/** A test the grader could not run here, and why: never counted as passed. */
+export function leftOutLine(test: { id: string; why: string }): string {
+  return `    – left out: ${test.id}: ${test.why}`;
 }

@@ -151,5 +151,6 @@ export async function gradeLesson(lesson: Lesson, lessonDir: string, options: Gr
       break;
     }
   }
-  return { lesson: lesson.slug, lessonDir, results };
+  const leftOut = (grader.leftOut ?? []).filter((t) => !options.only || options.only.includes(t.id));
+  return { lesson: lesson.slug, lessonDir, results, leftOut };
 }

@@ -44,6 +44,7 @@ function notGraded(lesson: Lesson, reason: string): Promise<LessonReport> {
     results: grader.tests.map(
       (test): TestResult => ({ id: test.id, title: test.title, points: test.points ?? 1, status: 'failed', message: reason, durationMs: 0 }),
     ),
+    leftOut: grader.leftOut ?? [],
   }));
 }
 

@@ -61,6 +61,8 @@ export interface LessonReport {
   readonly lesson: string;
   readonly lessonDir: string;
   readonly results: readonly TestResult[];
+  /** The grader's tests this machine cannot run (Grader.leftOut): neither passed nor failed, and shown as such. */
+  readonly leftOut: ReadonlyArray<{ readonly id: string; readonly why: string }>;
 }
 
 /**

@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toExercism, toGradescope, type GradeRun } from '../../shared/grading/formats.ts';
+import { toExercism, toGradescope, toJson, toText, type GradeRun } from '../../shared/grading/formats.ts';
+import type { Style } from '../../shared/grading/report.ts';
 import { gradeSubmission } from '../../shared/grading/submission.ts';
 import { stageMutant } from '../../shared/grading/targets.ts';
 import { loadGrader, loadMutants } from '../../shared/grading/graders.ts';
@@ -120,9 +121,28 @@ describe('reports for grading platforms', () => {
     const broken: GradeRun = {
       durationMs: 1,
       flags: [],
-      reports: [{ lesson: lesson.slug, lessonDir: '', results: [{ id: 'x', title: 'server: x', points: 1, status: 'failed', message: 'Could not load server.ts: SyntaxError', durationMs: 0 }] }],
+      reports: [{ lesson: lesson.slug, lessonDir: '', results: [{ id: 'x', title: 'server: x', points: 1, status: 'failed', message: 'Could not load server.ts: SyntaxError', durationMs: 0 }], leftOut: [] }],
     };
     expect(toExercism(broken)).toEqual({ version: 3, status: 'error', message: 'Could not load server.ts: SyntaxError' });
+  });
+});
+
+describe('a test this machine cannot run', () => {
+  const run: GradeRun = {
+    durationMs: 1,
+    flags: [],
+    reports: [{ lesson: '07-relay', lessonDir: '', results: [{ id: 'a', title: 'relay: a', points: 1, status: 'passed', durationMs: 1 }], leftOut: [{ id: 'firewall-namespace', why: 'not running as root' }] }],
+  };
+  const plain: Style = { bold: String, dim: String, green: String, red: String };
+
+  it('is shown as left out, with why, in every report, and never counted as a point', () => {
+    expect(toText(run, plain)).toContain('1 passed, 0 failed, 1 left out on this machine');
+    expect(toText(run, plain)).toContain('left out: firewall-namespace: not running as root');
+    const gradescope = toGradescope(run) as { score: number; output: string; tests: unknown[] };
+    expect(gradescope.score).toBe(1);
+    expect(gradescope.tests).toHaveLength(1);
+    expect(gradescope.output).toContain('07-relay › firewall-namespace: not running as root');
+    expect(toJson(run)).toMatchObject({ points: 1, maxPoints: 1, lessons: [{ leftOut: [{ id: 'firewall-namespace' }] }] });
   });
 });
 
