@@ -120,8 +120,9 @@ export function startAgent(options: AgentOptions): AgentHandle {
   async function run(): Promise<void> {
     const database = options.database ?? (await openDemoDatabase());
     // TODO 10: the loop of lesson 03, turned around. While not stopped: log in when there is
-    //   no token; poll(); any answer resets failuresInARow; work → emit 'work' and answerAll()
-    //   WITHOUT awaiting it (the next poll goes out at once); timeout → poll again at once.
+    //   no token; poll(); a poll that returns (work or timeout) resets failuresInARow; work →
+    //   emit 'work' and answerAll() WITHOUT awaiting it (the next poll goes out at once);
+    //   timeout → poll again at once.
     //   An error (relay down, 401, 503) → failuresInARow++, onError?.(error), emit 'retry', and
     //   pause(min(retryMs * 2 ** (failuresInARow - 1), maxRetryMs)). poll() already forgets the
     //   token on a 401, so the next turn logs in again. For now: one login, one poll, nothing else.

@@ -72,7 +72,8 @@ export function createCaller(options: CallerOptions): Caller {
       // TODO 12 (continued): with retries > 0, try again after a QueryError of status 0, 429 or
       //   503 (never 4xx, 502, 504: those ran, or may have), waiting retryAfterMs or retryMs —
       //   and every attempt carries the SAME Idempotency-Key: the one given, or
-      //   crypto.randomUUID() made once before the first attempt. For now one attempt, no key.
+      //   crypto.randomUUID() made once before the first attempt (only when retries > 0: one
+    //   attempt needs no key of its own). For now one attempt, no key.
       void retries;
       void retryMs;
       void RETRYABLE;

@@ -213,17 +213,20 @@ export async function createApp(options: RelayOptions = {}): Promise<RelayApp> {
     if (max === undefined) return refuse(res, 400, `"max" must be a whole number from 1 to ${maxBatch}: how many queries one answer may carry.`);
     if (shuttingDown) return refuse(res, 503, 'The relay is shutting down; log in again in a moment.');
     noStore(res);
-    clearTimeout(session.offlineTimer);
     // TODO 4: the agent's held poll. A newer poll of the same session ends the held one first
     //   (answerPoll with { status: "timeout" }). With queries queued, answer at once with
-    //   deliver(agent, session, max) — up to max of them, oldest first — and start the offline
-    //   timer (no poll is held now). Otherwise hold(agent, session, res, max).
+    //   deliver(agent, session, max) — up to max of them, oldest first — emit 'poll-answered'
+    //   with { count }, and start the offline timer (no poll is held now). Otherwise
+    //   hold(agent, session, res, max): it stops the offline count that answerPoll started.
     void max;
     refuse(res, 501, 'The held poll is not written yet (server.ts TODO 4).');
   }
 
   /** Keeps the agent's poll until a query comes, or holdMs passes ("timeout, please reconnect"). */
   function hold(agent: AgentState, session: Session, res: Response, max: number): void {
+    // While a poll is held the agent is online: stop counting towards offline. (Answering an
+    // older poll of the session just started the count; this poll ends it.)
+    clearTimeout(session.offlineTimer);
     const held: HeldPoll = { res, max, timer: setTimeout(() => answerPoll(agent, session, { status: 'timeout' }), holdMs) };
     session.held = held;
     emit(agent, 'poll-held');
@@ -276,14 +279,17 @@ export async function createApp(options: RelayOptions = {}): Promise<RelayApp> {
     clearTimeout(session.offlineTimer);
     if (session.held) {
       clearTimeout(session.held.timer);
-      refuse(session.held.res, 401, 'A newer login of this agent replaced this session: log in again.');
+      refuse(session.held.res, 401, why === 'replaced' ? 'A newer login of this agent replaced this session: log in again.' : 'This session ended (the agent was offline for longer than offlineAfterMs): log in again.');
       session.held = undefined;
     }
     // TODO 5: what was delivered to this session may or may not have run: finish() each with
     //   502 ("…; the query may or may not have run."), and never deliver it again. When the
     //   agent went offline (not when it logged in again), what is still queued certainly did
-    //   not run: finish() each with 503 and keep = false (a retry may run it), then emit
-    //   'agent-offline'. After a new login, the queue waits for the new session.
+    //   not run: take them ALL out of agent.queue (agent.queue.splice(0) — finish() does not
+    //   touch the queue) and finish() each with 503 and keep = false (a retry may run it), then
+    //   emit 'agent-offline'. A query left queued would be handed to the agent's next session:
+    //   run after its caller was told it did not. After a new login, the queue waits for the new
+    //   session.
     void why;
   }
 
@@ -358,7 +364,8 @@ export async function createApp(options: RelayOptions = {}): Promise<RelayApp> {
     //   not answered): 429 with Retry-After: 1, nothing queued. Otherwise a Pending with a new
     //   random correlation id (newCorrelationId()), in pendingById and at the end of the queue;
     //   with `keyed`, also pending.keyed = { ...keyed, pending } and keep(agent, pending.keyed).
-    //   Then the caller waits (wait()), and a held poll of the agent takes what is queued now.
+    //   Then the caller waits (wait()), and a held poll of the agent takes what is queued now:
+    //   if (session.held) answerPoll(agent, session, deliver(agent, session, session.held.max)).
     void request;
     void keyed;
     void agent;

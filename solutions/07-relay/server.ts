@@ -210,7 +210,6 @@ export async function createApp(options: RelayOptions = {}): Promise<RelayApp> {
     if (max === undefined) return refuse(res, 400, `"max" must be a whole number from 1 to ${maxBatch}: how many queries one answer may carry.`);
     if (shuttingDown) return refuse(res, 503, 'The relay is shutting down; log in again in a moment.');
     noStore(res);
-    clearTimeout(session.offlineTimer);
     // A newer poll replaces an older one of the same session, which ends with nothing.
     if (session.held) answerPoll(agent, session, { status: 'timeout' });
     if (agent.queue.length > 0) {
@@ -225,6 +224,9 @@ export async function createApp(options: RelayOptions = {}): Promise<RelayApp> {
 
   /** Keeps the agent's poll until a query comes, or holdMs passes ("timeout, please reconnect"). */
   function hold(agent: AgentState, session: Session, res: Response, max: number): void {
+    // While a poll is held the agent is online: stop counting towards offline. (Answering an
+    // older poll of the session just started the count; this poll ends it.)
+    clearTimeout(session.offlineTimer);
     const held: HeldPoll = { res, max, timer: setTimeout(() => answerPoll(agent, session, { status: 'timeout' }), holdMs) };
     session.held = held;
     emit(agent, 'poll-held');
@@ -277,7 +279,7 @@ export async function createApp(options: RelayOptions = {}): Promise<RelayApp> {
     clearTimeout(session.offlineTimer);
     if (session.held) {
       clearTimeout(session.held.timer);
-      refuse(session.held.res, 401, 'A newer login of this agent replaced this session: log in again.');
+      refuse(session.held.res, 401, why === 'replaced' ? 'A newer login of this agent replaced this session: log in again.' : 'This session ended (the agent was offline for longer than offlineAfterMs): log in again.');
       session.held = undefined;
     }
     const lost = why === 'offline' ? 'The agent went offline before answering' : 'The agent logged in again before answering';

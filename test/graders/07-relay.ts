@@ -642,14 +642,23 @@ tests.push({
   look: 'server.ts TODO 4: if (session.held) answerPoll(agent, session, { status: "timeout" }) before anything else.',
   timeoutMs: 10_000,
   async run(ctx) {
-    const { url } = await serveRelay(ctx);
+    // An offlineAfterMs no other timer has, and long: the test reads the timer's state, it never waits for it.
+    const offlineAfterMs = 43_210;
+    const { url } = await serveRelay(ctx, { offlineAfterMs });
     const agent = await playAgent(ctx, url);
     const older = agent.poll();
     await expectHeld(ctx, older, 'the first poll', 'server.ts TODO 4');
+    const timers = watchTimers(ctx);
     const newer = agent.poll();
     const reply = await replyOf(ctx, older, 'the first poll, once a second one came');
     check(reply.status === 200 && (reply.body as { status?: unknown })?.status === 'timeout', { expected: '200 { "status": "timeout" } for the older poll', actual: describeReply(reply) });
     await expectHeld(ctx, newer, 'the newer poll', 'server.ts TODO 4');
+    const counting = timers.pending().filter((t) => t.ms === offlineAfterMs);
+    check(counting.length === 0, {
+      expected: `no offline timer (offlineAfterMs, ${offlineAfterMs} ms) running while the newer poll is held: a held poll means the agent is online`,
+      actual: `${counting.length} such timer(s) still running — when it fires, the session ends with a poll held and the agent gets 401`,
+      look: 'server.ts: answering the older poll (answerPoll) starts the offline count; hold() must stop it for the newer one.',
+    });
     startQuery(ctx, url, { query: 'for-the-newer' });
     const work = await replyOf(ctx, newer, 'the newer poll, after a query', AT_ONCE_MS, POLL_LOOK);
     check((work.body as { requests?: WorkItem[] } | undefined)?.requests?.[0]?.query === 'for-the-newer', { expected: 'the query delivered to the newer poll', actual: describeReply(work) });
@@ -830,6 +839,15 @@ tests.push({
     expectStatus(queued, 503, 'a query still queued when its agent went offline (offlineAfterMs 150)', 'server.ts TODO 5');
     const after = await replyOf(ctx, startQuery(ctx, url, { query: 'after' }), 'a query once the agent is offline', 2000);
     check(after.status === 503 && after.ms < 1500, { expected: 'a query for an agent gone offline: 503 at once (the deadline is 60 s)', actual: `after ${Math.round(after.ms)} ms: ${describeReply(after)}` });
+    // The caller of "queued" was told it did not run: the agent's next session must never get it.
+    const back = await playAgent(ctx, url);
+    const first = await outcomeWithin(back.poll(), HELD_MS);
+    const requests = first?.kind === 'reply' ? (first.reply.body as { status?: unknown; requests?: WorkItem[] } | undefined)?.requests : undefined;
+    check(!requests?.some((r) => r.query === 'queued'), {
+      expected: "the agent, logged in again, is never handed the query whose caller got 503 (\"it did not run\")",
+      actual: `its first poll brought ${show(requests?.map((r) => r.query))}`,
+      look: 'server.ts TODO 5: take what was queued out of agent.queue when the agent goes offline (finish() does not).',
+    });
     check(timers.all.some((t) => t.ms === 150), { expected: 'a timer of exactly offlineAfterMs (150 ms) started at the login', actual: `your relay's timers: ${showDelay(timers.all.map((t) => t.ms))}`, look: 'server.ts: startOfflineTimer (given), called at the login and whenever a poll ends.' });
   },
 });

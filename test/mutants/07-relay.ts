@@ -37,6 +37,18 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'server.ts', find: '      }, deadlineMs),', replace: '      }, deadlineMs * 1000),' }],
   },
   {
+    id: 'offline-count-runs-while-held',
+    mistake: 'ends the older poll (which starts the offline count) and holds the newer one without stopping the count: the session ends under a held poll',
+    caughtBy: 'newer-poll-ends-older',
+    edits: [{ file: 'server.ts', find: "    clearTimeout(session.offlineTimer);\n    const held: HeldPoll", replace: '    const held: HeldPoll' }],
+  },
+  {
+    id: 'offline-keeps-queue',
+    mistake: 'tells the callers of queued queries "it did not run" (503) but leaves their queries in the queue, for the next session to run',
+    caughtBy: 'offline-503-fast',
+    edits: [{ file: 'server.ts', find: 'for (const pending of agent.queue.splice(0)) finish(', replace: 'for (const pending of [...agent.queue]) finish(' }],
+  },
+  {
     id: 'older-poll-left-open',
     mistake: 'keeps the older poll of a session open when a newer one comes',
     caughtBy: 'newer-poll-ends-older',
