@@ -86,7 +86,8 @@ function integer(params: Record<string, unknown>, key: string, min: number, max:
 
 function text(params: Record<string, unknown>, key: string, maxLength: number): string {
   // TODO 1 (continued): text of 1 to maxLength characters (count code points: [...value].length),
-  //   not only spaces; anything else a Refusal naming the parameter.
+  //   not only whitespace (value.trim() === '' is refused); anything else a Refusal naming the
+  //   parameter ("\"text\" must be text of 1 to 500 characters, not only spaces.").
   void maxLength;
   return params[key] as string;
 }
@@ -138,7 +139,8 @@ const QUERIES: Readonly<Record<string, NamedQuery>> = {
     // TODO 2: the one write. A note for a customer that does not exist is a Refusal ("there is
     //   no customer 9."). Otherwise INSERT INTO notes (customer_id, text, created_at) with every
     //   value as a ? parameter — never pasted into the SQL — and answer
-    //   { note: { id, customerId, text, createdAt } } (the id: SELECT last_insert_rowid()).
+    //   { note: { id, customerId, text, createdAt } } (createdAt: Date.now(), milliseconds;
+    //   the id: SELECT last_insert_rowid()).
     void customerId;
     void noteText;
     throw new Refusal('addNote is not written yet (database.ts TODO 2).');
