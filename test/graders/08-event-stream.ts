@@ -796,9 +796,9 @@ const tests: GraderTest[] = [
       ];
       for (const [path, headers] of bad) {
         const answer = await answerOf(ctx, url, path, headers);
-        check(answer.status === 400 && isErrorBody(answer.body) && String(answer.headers['content-type']).includes('application/json'), {
-          expected: `GET ${path}${headers['last-event-id'] === undefined ? '' : ` with Last-Event-ID: ${show(headers['last-event-id'])}`} answered 400 with a JSON { "error": "..." }`,
-          actual: describeAnswer(answer),
+        check(answer.status === 400 && isErrorBody(answer.body) && String(answer.headers['content-type']).includes('application/json') && String(answer.headers['cache-control']).includes('no-store'), {
+          expected: `GET ${path}${headers['last-event-id'] === undefined ? '' : ` with Last-Event-ID: ${show(headers['last-event-id'])}`} answered 400 with a JSON { "error": "..." } and Cache-Control: no-store`,
+          actual: `${describeAnswer(answer)}, Cache-Control ${show(answer.headers['cache-control'])}`,
         });
       }
       await expectStream(ctx, url, '/events', { 'last-event-id': '999999999999999' });
