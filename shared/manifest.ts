@@ -220,6 +220,26 @@ export const lessons: readonly Lesson[] = [
       'Idea (TODO 12, caller.ts): 200 is the result; anything else a QueryError with the status. Retry only what certainly did not run (0, 429, 503), and always with one Idempotency-Key for all the attempts.',
     ],
   },
+  {
+    number: 8,
+    slug: '08-event-stream',
+    title: 'Server-Sent Events (Last-Event-ID)',
+    summary:
+      "One response stays open and carries every message as an event; the browser's own EventSource reconnects by itself and sends Last-Event-ID — lesson 04's resume, built into the platform.",
+    files: ['framing.ts', 'server.ts'],
+    serve: { retryMs: 1000, heartbeatMs: 15000, maxStreamMs: 60000 },
+    hints: [
+      'Idea (TODOs 1–3, framing.ts): an event is lines "name: value" and a blank line. Nothing can escape a line ending, and the reader ends a line at \\r\\n, at \\r and at \\n. So the data is cut at all three and each piece gets its own data: line; an id or event name with a line ending in it is refused. A message travels as JSON, which has no real line break.',
+      "Code (TODOs 1–2): if (fields.id !== undefined) text += `id: ${oneLine('id', String(fields.id))}\\n`; the same for event; retry: if (!Number.isInteger(fields.retry) || fields.retry < 0) throw new RangeError(...); then for (const line of fields.data.split(/\\r\\n|\\r|\\n/)) text += `data: ${line}\\n`; return `${text}\\n`; — oneLine: if (/[\\r\\n\\0]/.test(value)) throw new RangeError(...).",
+      "Code (TODO 3): messageEvent: formatEvent({ id: message.id, data: JSON.stringify(message) }); gapEvent: formatEvent({ id: gap.to, event: 'gap', data: JSON.stringify(gap) }) — the id `to` moves the client's Last-Event-ID past the lost ids.",
+      'Idea (TODOs 4–7): before a stream opens, the request is checked in order: Accept (406), the position (header, else query, else 0; 400 when it is not 1 to 15 digits), shutting down (503), too many streams (503 with Retry-After: 5). The header wins because EventSource reconnects to the same URL: the query is where it started, the header where it is.',
+      "Code (TODOs 4–6): parseLastEventId: typeof raw === 'string' && /^\\d{1,15}$/.test(raw) ? Number(raw) : undefined. acceptsEventStream: accept === undefined || accept.split(',').map((r) => r.split(';')[0].trim().toLowerCase()).some((t) => t === 'text/event-stream' || t === 'text/*' || t === '*/*'). Position: const header = req.headers['last-event-id']; parseLastEventId(header ?? querystring.parse(query).lastEventId ?? '0').",
+      'Idea (TODOs 8–9): opening is: headers, flushHeaders() (so open fires now), remember the stream with its max-age timer and forget it on close, one heartbeat interval for everyone, and one first write: retry:, then lesson 04\'s catch-up as events (a gap first when the client is behind the history).',
+      "Code (TODO 8): res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'keep-alive' }); res.flushHeaders(); const stream = { res, position, maxAge: setTimeout(() => endStream(stream), maxStreamMs) }; streams.add(stream); res.on('close', () => forget(stream)); heartbeat ??= setInterval(beat, heartbeatMs); send(stream, `retry: ${retryMs}\\n\\n${catchUp(position)}`);",
+      'Idea (TODOs 10–11): a post formats its event once and writes the same Buffer to every stream with a lower position. A slow reader is the only way a stream grows memory: before each write, look at res.writableLength (what earlier writes left waiting); past maxBufferedBytes, cut the stream — its client comes back with Last-Event-ID and catches up. Check before the write, not after: right after res.write() the whole write is still counted.',
+      'Code (TODOs 10–13): broadcast: const bytes = Buffer.from(messageEvent(message)); for (const s of [...streams]) if (message.id > s.position) { s.position = message.id; send(s, bytes); } — send: if (res.writableLength > maxBufferedBytes) { forget(stream); res.destroy(); return; } res.write(bytes); — forget: if (!streams.delete(stream)) return; clearTimeout(stream.maxAge); if (streams.size === 0) { clearInterval(heartbeat); heartbeat = undefined; } — endStream: forget(stream); stream.res.end(); — shutdown: shuttingDown = true; for each stream forget it and end it.',
+    ],
+  },
 ];
 
 /** Finds a lesson by number (`2`, `"02"`) or slug (`"02-held-requests"`, `"held-requests"`). */

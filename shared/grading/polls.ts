@@ -116,14 +116,17 @@ export async function holdPolls(ctx: TestContext, url: string, count: number, op
   return polls;
 }
 
-/** Posts `text` to /messages and checks the 201 acknowledgement; returns the stored message. */
-export async function postMessage<M>(ctx: TestContext, url: string, text: string): Promise<M> {
-  ctx.step(`posting "${text}"`);
+/**
+ * Posts `text` to /messages and checks the 201 acknowledgement; returns the stored message.
+ * `look` says where to look when it is not a 201 (by default: after the held polls).
+ */
+export async function postMessage<M>(ctx: TestContext, url: string, text: string, look = 'server.ts: after answering the held polls, answer the poster: 201 with the stored message.'): Promise<M> {
+  ctx.step(`posting ${show(text, 40)}`);
   const reply = await call(url, 'POST', '/messages', { json: { text } });
   check(reply.status === 201, {
     expected: 'POST /messages to answer 201 with the stored message',
     actual: describeReply(reply),
-    look: 'server.ts: after answering the held polls, answer the poster: 201 with the stored message.',
+    look,
   });
   return reply.body as M;
 }

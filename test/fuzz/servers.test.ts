@@ -8,7 +8,10 @@
  * accept a good message.
  *
  * The generators only make requests that are wrong by construction; valid requests (which
- * a server may hold) are never sent.
+ * a server may hold) are never sent. Lesson 08's `GET /events` without a position is valid
+ * (it opens a stream from 0), so its position is fuzzed only with values that are not one, in
+ * the query and in the `Last-Event-ID` header, and its `Accept` header only with types that
+ * do not ask for an event stream.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -45,9 +48,15 @@ const acceptedBodies: Record<string, (value: unknown) => boolean> = {
   '06-bayeux': (value) => (Array.isArray(value) ? value : [value]).some((m) => typeof m === 'object' && m !== null && typeof (m as { channel?: unknown }).channel === 'string'),
 };
 
-/** Query parameters a lesson validates, to be fuzzed with odd values. */
-const validatedQueries: Record<string, { path: string; param: string; valid: RegExp }> = {
+/** Query parameters a lesson validates, to be fuzzed with odd values (`optional`: leaving it out is a valid request). */
+const validatedQueries: Record<string, { path: string; param: string; valid: RegExp; optional?: boolean }> = {
   '04-resume': { path: '/poll', param: 'after', valid: /^\d{1,15}$/ },
+  '08-event-stream': { path: '/events', param: 'lastEventId', valid: /^\d{1,15}$/, optional: true },
+};
+
+/** Request headers a lesson validates on a GET route: odd values of `header`, and `Accept` values that do not name what the route serves. */
+const validatedHeaders: Record<string, { path: string; header: string; valid: RegExp; accepts: RegExp }> = {
+  '08-event-stream': { path: '/events', header: 'last-event-id', valid: /^\d{1,15}$/, accepts: /(^|,)\s*(text\/event-stream|text\/\*|\*\/\*)\s*(;|,|$)/i },
 };
 
 interface FuzzRequest {
@@ -72,6 +81,11 @@ const declaredRoutes: Record<string, Route[]> = {
   ],
   '06-bayeux': [{ path: '/bayeux', methods: ['POST'] }],
   // The relay's routes with its demo agent's name, so that the fuzzing gets past "no such agent".
+  '08-event-stream': [
+    { path: '/events', methods: ['GET'] },
+    { path: '/messages', methods: ['POST'] },
+    { path: '/stats', methods: ['GET'] },
+  ],
   '07-relay': [
     { path: '/agents/demo/login', methods: ['POST'] },
     { path: '/agents/demo/work', methods: ['GET'] },
@@ -147,7 +161,7 @@ function badBody(postPath: string, accepted: (value: unknown) => boolean = isVal
   );
 }
 
-function badQuery(query: { path: string; param: string; valid: RegExp }): fc.Arbitrary<FuzzRequest> {
+function badQuery(query: { path: string; param: string; valid: RegExp; optional?: boolean }): fc.Arbitrary<FuzzRequest> {
   const odd = fc.oneof(
     fc.constantFrom('-1', '1e309', 'abc', '1.5', '', '0x10', ' 1', '١', '１', 'NaN', 'Infinity', '99999999999999999999'),
     fc.string({ unit: 'grapheme' }),
@@ -157,9 +171,28 @@ function badQuery(query: { path: string; param: string; valid: RegExp }): fc.Arb
     .oneof(
       odd.filter((v) => !query.valid.test(v)).map((v) => `${query.path}?${query.param}=${encodeURIComponent(v)}`),
       fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => `${query.path}?${query.param}=${a}&${query.param}=${b}`),
-      fc.constant(query.path),
+      ...(query.optional ? [] : [fc.constant(query.path)]),
     )
     .map((path) => ({ what: `an odd ${query.param}`, method: 'GET', path, headers: {} }));
+}
+
+function badHeaders(spec: { path: string; header: string; valid: RegExp; accepts: RegExp }): fc.Arbitrary<FuzzRequest> {
+  // What fetch sends as it is: printable ASCII without spaces at the ends (it would trim them).
+  const sendable = (v: string) => /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(v) || v === '';
+  const odd = fc
+    .oneof(fc.constantFrom('-1', '1e309', 'abc', '1.5', '', '0x10', '1 2', '1,2', 'NaN', '99999999999999999999'), fc.string(), fc.double().map(String))
+    .filter((v) => sendable(v) && !spec.valid.test(v));
+  const mediaType = fc.stringMatching(/^[a-z]{1,12}\/[a-z+.-]{1,16}$/);
+  const accept = fc
+    .oneof(
+      fc.constantFrom('application/json', 'text/html', 'image/*', 'application/xml;q=0.9', 'text/plain, application/json', 'text/event-streams', 'event-stream'),
+      fc.array(mediaType, { minLength: 1, maxLength: 3 }).map((types) => types.join(', ')),
+    )
+    .filter((v) => !spec.accepts.test(v));
+  return fc.oneof(
+    odd.map((v) => ({ what: `an odd ${spec.header} header`, method: 'GET', path: spec.path, headers: { [spec.header]: v } })),
+    accept.map((v) => ({ what: 'an Accept header that does not ask for what the route serves', method: 'GET', path: spec.path, headers: { accept: v } })),
+  );
 }
 
 async function send(base: string, request: FuzzRequest): Promise<{ status: number; body: unknown; type: string }> {
@@ -198,7 +231,14 @@ describe.concurrent(`fuzz: ${only ? `lesson ${chosen[0]!.slug}` : 'every lesson'
       expect(routes.length, `the routes of ${lesson.slug}'s server (declaredRoutes in this file, or its express router)`).toBeGreaterThan(0);
       const posts = routes.filter((r) => r.methods.includes('POST')).map((r) => r.path);
       const query = validatedQueries[lesson.slug];
-      const arbitrary = fc.oneof(unknownRoute(routes), wrongMethod(routes), ...posts.map((post) => badBody(post, acceptedBodies[lesson.slug])), ...(query ? [badQuery(query)] : []));
+      const headers = validatedHeaders[lesson.slug];
+      const arbitrary = fc.oneof(
+        unknownRoute(routes),
+        wrongMethod(routes),
+        ...posts.map((post) => badBody(post, acceptedBodies[lesson.slug])),
+        ...(query ? [badQuery(query)] : []),
+        ...(headers ? [badHeaders(headers)] : []),
+      );
       const server = await listen(app);
       let sent = 0;
       try {

@@ -1,0 +1,314 @@
+/**
+ * Lesson 08 — one response, many events. Lesson 04's server answered each poll once and the
+ * client asked again; here `GET /events` stays open and the server writes every new message
+ * into it as an event. The browser's `EventSource` reads them, and when the stream breaks it
+ * reconnects by itself and sends `Last-Event-ID`: lesson 04's `after`, built into the
+ * platform.
+ *
+ * Plain node:http, as lesson 04: each message is formatted once and the same bytes are
+ * written to every open stream.
+ *
+ * Your task: TODOs 4 to 13 (framing.ts has 1 to 3). The history, POST /messages, /stats and
+ * the HTTP at the bottom are given (they are lesson 04's). `npm run verify -- 8` grades your work.
+ *
+ * @module
+ */
+import type http from 'node:http';
+import querystring from 'node:querystring';
+import { gapEvent, messageEvent, PING } from './framing.ts';
+import {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_HISTORY_LIMIT,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_STREAM_MS,
+  DEFAULT_MAX_STREAMS,
+  DEFAULT_RETRY_MS,
+  MAX_TEXT_LENGTH,
+  type Message,
+  type Stats,
+} from './protocol.ts';
+
+export interface AppOptions {
+  /** How many of the newest messages are kept for clients that catch up. */
+  historyLimit?: number;
+  /**
+   * Messages to start with (e.g. kept() of the server before a restart), oldest first, with
+   * consecutive ids. New messages continue after the last one.
+   */
+  initialMessages?: readonly Message[];
+  /** The reconnect delay sent to every client (`retry:`), in milliseconds. */
+  retryMs?: number;
+  /** How often `PING` goes down every open stream, in milliseconds. */
+  heartbeatMs?: number;
+  /** How long a stream stays open before the server ends it politely, in milliseconds. */
+  maxStreamMs?: number;
+  /** How many bytes may wait in a stream's buffer; a reader further behind is cut off. */
+  maxBufferedBytes?: number;
+  /** How many streams may be open at once; one more gets `503`. */
+  maxStreams?: number;
+}
+
+/** The lesson's request handler (for `http.createServer`), with a way to end it politely. */
+export type SseApp = http.RequestListener & {
+  /** Ends every open stream, and refuses new ones with `503`; no timer of the app is left. */
+  shutdown(): void;
+  /** A copy of the kept history, oldest first: what a restarted server starts with. */
+  kept(): readonly Message[];
+};
+
+/** An open stream: its response, the id of the last message its client has, and its age limit. */
+interface Stream {
+  res: http.ServerResponse;
+  position: number;
+  maxAge: NodeJS.Timeout;
+}
+
+export function createApp(options: AppOptions = {}): SseApp {
+  const {
+    historyLimit = DEFAULT_HISTORY_LIMIT,
+    initialMessages = [],
+    retryMs = DEFAULT_RETRY_MS,
+    heartbeatMs = DEFAULT_HEARTBEAT_MS,
+    maxStreamMs = DEFAULT_MAX_STREAM_MS,
+    maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES,
+    maxStreams = DEFAULT_MAX_STREAMS,
+  } = options;
+  // The newest messages, oldest first, with consecutive ids (as lesson 04).
+  const history: Message[] = initialMessages.slice(-historyLimit);
+  let lastId = initialMessages.at(-1)?.id ?? 0;
+  const streams = new Set<Stream>();
+  // One heartbeat for all the streams, running only while one is open.
+  let heartbeat: NodeJS.Timeout | undefined;
+  let shuttingDown = false;
+
+  /** GET /events */
+  function onEvents(req: http.IncomingMessage, query: string, res: http.ServerResponse): void {
+    if (!acceptsEventStream(req.headers.accept)) {
+      sendJson(res, 406, { error: 'GET /events answers text/event-stream; send Accept: text/event-stream (or no Accept header).' });
+      return;
+    }
+    // TODO 6: where the client is: the Last-Event-ID header when the request has one, else the
+    //   lastEventId query parameter (querystring.parse(query)), else '0' ("I have nothing").
+    //   The header wins when both are there: EventSource reconnects to the same URL, query and
+    //   all, so the query says where the first connection started, the header where it is now.
+    const raw: unknown = undefined;
+    void query;
+    const position = parseLastEventId(raw);
+    if (position === undefined) {
+      sendJson(res, 400, { error: 'The Last-Event-ID header (or the lastEventId query parameter) must be a whole number, 0 or more: the id of the last event you have.' });
+      return;
+    }
+    // TODO 7: no stream while shutting down (503 and { error }), and none past maxStreams open
+    //   streams: 503, { error } and a Retry-After: 5 header.
+    open(res, position);
+  }
+
+  function open(res: http.ServerResponse, position: number): void {
+    // TODO 8: open the stream.
+    //   - 200 with Content-Type: text/event-stream; charset=utf-8, Cache-Control: no-store,
+    //     X-Accel-Buffering: no (nginx passes each event on at once) and Connection: keep-alive;
+    //     then res.flushHeaders(), so that the headers leave now, before any event.
+    //   - remember the stream (its res, its position, a max-age timer that calls
+    //     endStream() after maxStreamMs) in `streams`, and forget it when its response closes;
+    //   - start the heartbeat (setInterval of beat, every heartbeatMs) if it is not running:
+    //     one interval for all the streams;
+    //   - write `retry: <retryMs>`, a blank line, and what the client is missing (catchUp) —
+    //     one write, through send().
+    void position;
+    sendJson(res, 501, { error: 'GET /events is not written yet: server.ts TODO 8.' });
+  }
+
+  /** The events a client that has everything up to `position` is missing: maybe a gap, then every newer kept message. */
+  function catchUp(position: number): string {
+    const oldestKept = history[0]?.id ?? lastId + 1;
+    let events = '';
+    // TODO 9: lesson 04's catchUp, as events. A client further behind than the oldest kept
+    //   message first gets gapEvent({ from: position + 1, to: oldestKept - 1 }); then every
+    //   kept message with an id greater than its position (it has `position` itself), oldest
+    //   first, each as messageEvent(). The message with id N is at index N - oldestKept.
+    void position;
+    void oldestKept;
+    void gapEvent;
+    void messageEvent;
+    return events;
+  }
+
+  /** POST /messages */
+  async function onPost(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readJsonBody(req);
+    const problem = problemWithNewMessage(body);
+    if (problem) {
+      sendJson(res, 400, { error: problem });
+      return;
+    }
+    const message: Message = { id: ++lastId, text: (body as { text: string }).text, time: Date.now() };
+    history.push(message);
+    if (history.length > historyLimit) history.shift();
+    broadcast(message);
+    sendJson(res, 201, message);
+  }
+
+  /** A new message to every open stream that does not have it: formatted once, the same bytes for all. */
+  function broadcast(message: Message): void {
+    // TODO 10: format the message once (messageEvent, as a Buffer) and write those same bytes,
+    //   with send(), to every open stream whose position is lower than the message's id —
+    //   greater-than, as everywhere: a stream ahead of the server (after a restart) waits. The
+    //   stream's position becomes the id.
+    void message;
+  }
+
+  /**
+   * Writes to one stream, unless its reader has fallen too far behind. What waits in the
+   * response's buffer (writableLength) is what the client has not taken yet, beyond what the
+   * kernel holds: past maxBufferedBytes the stream is cut, so one stream never holds more
+   * than maxBufferedBytes plus one write. Its client reconnects with Last-Event-ID and
+   * catches up from the history.
+   */
+  function send(stream: Stream, bytes: string | Buffer): void {
+    const { res } = stream;
+    if (res.writableEnded || res.destroyed) return;
+    // TODO 11: before writing, look at res.writableLength: what earlier writes left waiting
+    //   for this client. Over maxBufferedBytes, the reader is too slow: forget the stream and
+    //   res.destroy() it instead of writing. Otherwise res.write(bytes).
+    void bytes;
+    void maxBufferedBytes;
+  }
+
+  function beat(): void {
+    for (const stream of [...streams]) send(stream, PING);
+  }
+
+  /** The maximum age: ended politely; the client reconnects after `retry` and loses nothing. */
+  function endStream(stream: Stream): void {
+    // TODO 12: forget the stream, then end its response — res.end(), a proper end (a comment
+    //   such as ': reconnect' before it is fine), never res.destroy().
+    void stream;
+  }
+
+  /** Forgets a stream at once: out of the set, its timer cleared, and the heartbeat with the last one. */
+  function forget(stream: Stream): void {
+    // TODO 12 (continued): take the stream out of `streams` and clear its max-age timer; when
+    //   no stream is left, clear the heartbeat (and set it back to undefined). A stream may be
+    //   forgotten twice (its close event comes after endStream): the second time, nothing.
+    void stream;
+    void heartbeat;
+  }
+
+  const app: http.RequestListener = (req, res) => {
+    const { path, query } = splitUrl(req.url);
+    if (req.method === 'GET' && path === '/events') onEvents(req, query, res);
+    else if (req.method === 'POST' && path === '/messages') onPost(req, res).catch((error: unknown) => sendError(res, error));
+    else if (req.method === 'GET' && path === '/stats') sendJson(res, 200, { streams: streams.size } satisfies Stats);
+    else sendJson(res, 404, { error: `There is no route ${req.method} ${path}.` });
+  };
+  return Object.assign(app, {
+    shutdown() {
+      // TODO 13: from now on GET /events answers 503 (shuttingDown, TODO 7); every open stream
+      //   is forgotten and its response ended (res.end()). No timer of the app is left.
+      void shuttingDown;
+    },
+    kept: () => history.slice(),
+  });
+}
+
+/** The client's position (Last-Event-ID or lastEventId) as a whole number ≥ 0, or undefined for anything else. */
+export function parseLastEventId(raw: unknown): number | undefined {
+  // TODO 4: as lesson 04's `after`, only a string of 1 to 15 digits is an id; anything else —
+  //   "-1", "1.5", "1e3", "abc", "", " 1", or a repeated query parameter (an array) — is
+  //   undefined, and GET /events answers 400.
+  void raw;
+  return undefined;
+}
+
+/** True when an Accept header is absent or names text/event-stream, text/* or *\/*. */
+export function acceptsEventStream(accept: string | undefined): boolean {
+  // TODO 5: no Accept header: true. Otherwise the header is a list of media ranges
+  //   separated by commas, each maybe with ;parameters (text/event-stream;q=0.9): true if one
+  //   of them is text/event-stream, text/* or */*.
+  void accept;
+  return true;
+}
+
+/** Says what is wrong with a new message's body, or returns undefined when it is fine. */
+export function problemWithNewMessage(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) {
+    return 'Send a JSON object like {"text": "hello"} with Content-Type: application/json.';
+  }
+  const { text } = body as { text?: unknown };
+  if (typeof text !== 'string') return 'The field "text" must be a string.';
+  if (text.trim() === '') return 'The field "text" must not be empty.';
+  if (text.length > MAX_TEXT_LENGTH) return `The field "text" is longer than ${MAX_TEXT_LENGTH} characters.`;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+// Given: HTTP without a framework — JSON answers as bytes, and JSON bodies read with a limit
+// (lesson 04's, unchanged).
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+/** Answers with JSON unless the client is gone. */
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  if (res.writableEnded || res.destroyed) return;
+  const bytes = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': bytes.length, 'cache-control': 'no-store' });
+  res.end(bytes);
+}
+
+/** A request the server cannot read, with the 4xx status that says why. */
+class UnreadableRequest extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Answers an error: 4xx with what was wrong with the request, 500 for anything else. */
+function sendError(res: http.ServerResponse, error: unknown): void {
+  if (error instanceof UnreadableRequest) sendJson(res, error.status, { error: `The request could not be read: ${error.message}.` });
+  else {
+    // The client learns only that the server failed: log the real error, with its stack.
+    console.error(error);
+    sendJson(res, 500, { error: 'The server failed.' });
+  }
+}
+
+/** The path and the query string of a request's URL. */
+function splitUrl(url = '/'): { path: string; query: string } {
+  const mark = url.indexOf('?');
+  return mark < 0 ? { path: url, query: '' } : { path: url.slice(0, mark), query: url.slice(mark + 1) };
+}
+
+/**
+ * The parsed JSON body, or undefined when the request says it is not JSON (no
+ * `Content-Type: application/json`). Rejects with an UnreadableRequest for a charset other
+ * than UTF-8 (415), a body over 16 KB (413) or one that is not valid JSON (400).
+ */
+async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
+  const [type, ...parameters] = (req.headers['content-type'] ?? '').toLowerCase().split(';').map((part) => part.trim());
+  if (type !== 'application/json') {
+    req.resume(); // read and drop whatever was sent, so the connection can be reused
+    return undefined;
+  }
+  const charset = parameters.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  if (charset !== undefined && charset !== 'utf-8') {
+    req.resume();
+    throw new UnreadableRequest(415, `the charset ${charset} is not supported; send UTF-8`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Read to the end even past the limit (keeping nothing more): stopping half-way would
+  // leave the rest of the body in the connection, where it cannot be answered.
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  }
+  if (size > MAX_BODY_BYTES) throw new UnreadableRequest(413, `the body is larger than ${MAX_BODY_BYTES / 1024} KB`);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    throw new UnreadableRequest(400, `the body is not valid JSON (${(error as Error).message})`);
+  }
+}
