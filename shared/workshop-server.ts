@@ -421,7 +421,9 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     const lesson = lessons.find((l) => l.slug === req.params.slug);
     if (!lesson) return void res.status(404).json({ error: `There is no lesson ${req.params.slug}.` });
     const lang = typeof req.query.lang === 'string' ? req.query.lang : undefined;
-    res.type('text/markdown; charset=utf-8').send(await lessonText(lesson, lang));
+    const text = await lessonText(lesson, lang).catch(() => undefined);
+    if (text === undefined) return void res.status(404).json({ error: `Lesson ${lesson.slug} has no text in lessons/${lesson.slug}/README.md.` });
+    res.type('text/markdown; charset=utf-8').send(text);
   });
   app.get('/api/lessons/:slug/events', (req, res) => {
     const feed = feeds.get(req.params.slug);

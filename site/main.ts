@@ -158,7 +158,10 @@ function demoSection(lesson: MountedLesson, demo: ClientDemo | BayeuxDemo, targe
 
 async function showLesson(lesson: MountedLesson, target: string): Promise<void> {
   const text = el('article', { className: 'lesson-text' });
-  text.innerHTML = renderMarkdown(await fetchLessonText(lesson.slug)); // the project's own Markdown
+  // The project's own Markdown; without it, the page and its demo still show.
+  const markdown = await fetchLessonText(lesson.slug).catch((error: Error) => error);
+  if (typeof markdown === 'string') text.innerHTML = renderMarkdown(markdown);
+  else text.append(el('p', { className: 'note' }, `The text of this lesson could not be read (${markdown.message}).`));
   const parts: HTMLElement[] = [];
   if (lesson.fallback) parts.push(el('p', { className: 'note' }, `Your code for this lesson did not start when npm start began (${lesson.fallback}), so the workshop serves the reference solution. It loads server code only when it starts: once your code is fixed, restart it (Ctrl+C, then npm start) and this notice goes.`));
   if (lesson.problem) parts.push(el('p', { className: 'note' }, `This lesson’s server could not be loaded: ${lesson.problem}`));
