@@ -21,11 +21,11 @@ export interface Lesson {
   readonly serve?: Readonly<Record<string, unknown>>;
   /** The lesson's own page, a folder inside the lesson (e.g. the chat's `public/`). */
   readonly page?: string;
-  /** The live demo on the lesson's page: simulated clients, running the lesson's own client code or Faye's, or the page as a relay's caller. */
+  /** The live demo on the lesson's page: simulated clients, running the lesson's own client code or Faye's, the page as a relay's caller, or the page's own EventSource. */
   readonly demo?: Demo;
 }
 
-export type Demo = ClientDemo | BayeuxDemo | RelayDemo;
+export type Demo = ClientDemo | BayeuxDemo | RelayDemo | SseDemo;
 
 /** Simulated clients running the lesson's own client code (client.ts). */
 export interface ClientDemo {
@@ -67,6 +67,20 @@ export interface RelayDemo {
   readonly kind: 'relay';
   /** The named queries the page's form offers, each with parameters to start from; the first is selected. */
   readonly examples: ReadonlyArray<{ readonly query: string; readonly params: Readonly<Record<string, unknown>> }>;
+}
+
+/**
+ * An event stream (lesson 08): the page's own native `EventSource` on the lesson's stream,
+ * beside a long-polling lesson's demo clients on that lesson's server; the page posts each
+ * message to both. The workshop offers `POST /api/lessons/<slug>/restart` for it: the lesson's
+ * app is shut down and made again with the messages it kept (`kept()` as `initialMessages`).
+ */
+export interface SseDemo {
+  readonly kind: 'sse';
+  /** The stream's route inside the lesson's API, e.g. `/events`. */
+  readonly eventsPath: string;
+  /** A long-polling lesson shown beside it (its demo client polls its own server; the page posts each message to both). */
+  readonly compareWith: string;
 }
 
 export const lessons: readonly Lesson[] = [

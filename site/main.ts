@@ -2,7 +2,8 @@
  * The workshop site: the lessons in order with the learner's progress, each lesson's text,
  * and for lessons 01–04 and 06 a live demo whose request timeline shows the difference between
  * polling and held requests (for 06, Faye's browser client over Bayeux), for 07 the page as a
- * relay's caller with a three-lane timeline (caller, relay, agent), and the benchmark results.
+ * relay's caller with a three-lane timeline (caller, relay, agent), for 08 the page's own
+ * EventSource beside lesson 04's long polls, and the benchmark results.
  * Routes: `#/`, `#/lessons/<slug>` and `#/benchmarks`.
  */
 import type { BayeuxDemo, ClientDemo } from '../shared/manifest.ts';
@@ -12,14 +13,15 @@ import { startDemo, type RunningDemo } from './demo.ts';
 import { chosenRoot, clientFolder, demoFrame, el, timelineSvg, whoseCode } from './dom.ts';
 import { renderMarkdown } from './markdown.ts';
 import { relaySection } from './relay.ts';
+import { sseSection } from './sse.ts';
 import { outcomes, tickKinds } from './timeline.ts';
 
 const view = document.getElementById('view') as HTMLElement;
 const nav = document.getElementById('lesson-nav') as HTMLElement;
 let running: RunningDemo | undefined;
 let redraw: ReturnType<typeof setInterval> | undefined;
-/** Stops the relay demo of the page shown, if it has one. */
-let stopRelay: (() => void) | undefined;
+/** Stops the relay or event-stream demo of the page shown, if it has one. */
+let stopSection: (() => void) | undefined;
 
 const STORY =
   'HTTP lets the browser ask and the server answer, never the other way round. Around 2006 people ' +
@@ -33,8 +35,8 @@ function stopDemo(): void {
   running?.stop();
   running = undefined;
   clearInterval(redraw);
-  stopRelay?.();
-  stopRelay = undefined;
+  stopSection?.();
+  stopSection = undefined;
 }
 
 async function showHome(lessons: MountedLesson[]): Promise<void> {
@@ -156,7 +158,7 @@ function demoSection(lesson: MountedLesson, demo: ClientDemo | BayeuxDemo, targe
   return demoFrame(intro, whose, [toggle, postForm], status, svg, legend, summary, ...(bayeux ? [el('h3', {}, 'Received'), received] : []));
 }
 
-async function showLesson(lesson: MountedLesson, target: string): Promise<void> {
+async function showLesson(lesson: MountedLesson, target: string, lessons: readonly MountedLesson[]): Promise<void> {
   const text = el('article', { className: 'lesson-text' });
   // The project's own Markdown; without it, the page and its demo still show.
   const markdown = await fetchLessonText(lesson.slug).catch((error: Error) => error);
@@ -168,8 +170,11 @@ async function showLesson(lesson: MountedLesson, target: string): Promise<void> 
   if (lesson.pagePath) parts.push(el('p', { className: 'open-page' }, el('a', { href: lesson.pagePath, target: '_blank' }, 'Open the chat'), ' — in two tabs, as the two demo users.'));
   if (lesson.agentFallback) parts.push(el('p', { className: 'note' }, `Your agent.ts did not start when npm start began (${lesson.agentFallback}), so the demo agent runs the reference solution’s. Once it is fixed, restart npm start and this notice goes.`));
   if (lesson.agentProblem) parts.push(el('p', { className: 'note' }, `No demo agent could be started against this lesson’s relay: ${lesson.agentProblem}`));
-  if (lesson.demo?.kind === 'relay') parts.push(relaySection(lesson.slug, lesson.demo, target, (stop) => (stopRelay = stop)));
-  else if (lesson.demo) parts.push(demoSection(lesson, lesson.demo, target));
+  const { demo } = lesson;
+  const keepStop = (stop: () => void) => (stopSection = stop);
+  if (demo?.kind === 'relay') parts.push(relaySection(lesson.slug, demo, target, keepStop));
+  else if (demo?.kind === 'sse') parts.push(sseSection(lesson, demo, target, lessons.find((l) => l.slug === demo.compareWith), keepStop));
+  else if (demo) parts.push(demoSection(lesson, demo, target));
   view.replaceChildren(...parts, text);
 }
 
@@ -192,7 +197,7 @@ async function route(): Promise<void> {
   const slug = /^#\/lessons\/([\w-]+)$/.exec(location.hash)?.[1];
   const lesson = lessons.find((l) => l.slug === slug);
   const benchmarks = location.hash === '#/benchmarks';
-  if (lesson) await showLesson(lesson, target);
+  if (lesson) await showLesson(lesson, target, lessons);
   else if (benchmarks) await showBenchmarks();
   else await showHome(lessons);
   document.title = lesson ? `${lesson.title} · Comet Workshop` : benchmarks ? 'Benchmarks · Comet Workshop' : 'Comet Workshop';

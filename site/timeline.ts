@@ -4,7 +4,8 @@
  * comb of short bars; held requests draw long bars that end when a message is posted;
  * timeouts draw bars that end at the hold limit. Requests that are answered at once and are
  * not polls (Bayeux's handshake, subscribe, publish) are ticks at the moment of their answer.
- * A relay demo's rows are lanes (caller, relay, agent) rather than clients.
+ * A relay demo's rows are lanes (caller, relay, agent) rather than clients. An event stream
+ * (lesson 08) is one long bar per connection, with a tick for each event it carries.
  */
 
 export type Outcome = 'message' | 'empty' | 'timeout' | 'cancelled' | 'gap' | 'error' | 'aborted' | 'refused';
@@ -38,7 +39,10 @@ export type BayeuxTickKind = 'handshake' | 'subscribe' | 'publish' | 'disconnect
 /** Something that happened at a relay demo's relay or agent: a tick on its lane. */
 export type RelayTickKind = 'login' | 'queued' | 'answered' | 'answer' | 'problem';
 
-export type TickKind = BayeuxTickKind | RelayTickKind;
+/** What arrived on an event stream: a tick on the stream's row. */
+export type SseTickKind = 'event' | 'gap';
+
+export type TickKind = BayeuxTickKind | RelayTickKind | SseTickKind;
 
 export interface Tick {
   client: number;
@@ -64,6 +68,11 @@ export const relayTickKinds: Record<RelayTickKind, string> = {
   answer: 'answer posted by the agent',
   answered: 'answer handed to the caller',
   problem: 'refused, failed, offline or retrying',
+};
+
+export const sseTickKinds: Record<SseTickKind, string> = {
+  event: 'an event: a message',
+  gap: 'a gap: messages no longer kept',
 };
 
 const SVG = 'http://www.w3.org/2000/svg';
