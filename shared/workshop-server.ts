@@ -17,6 +17,13 @@
  * and starts the agents then. What the relays and the agents report (their onEvent) is served
  * to the page by a held GET, `/api/lessons/<slug>/events?root=lessons|solutions&after=N`.
  *
+ * An event-stream demo (lesson 08) can have its server restarted from the page:
+ * `POST /api/lessons/<slug>/restart` with `{ "root": "lessons" | "solutions" }` shuts the
+ * lesson's app down (its streams end) and makes it again from the same code with the messages
+ * it kept, so that the page's EventSource reconnects with Last-Event-ID and loses nothing. The
+ * workshop adds no buffering of its own to a stream: no compression, and no time limit on a
+ * response (the server's limits are on receiving requests).
+ *
  * @module
  */
 import { existsSync } from 'node:fs';
@@ -76,7 +83,11 @@ export interface Workshop {
 interface LessonApp extends RequestHandler {
   shutdown?: () => void;
   close?: () => Promise<void>;
+  /** An event-stream lesson's kept history, oldest first (to make the app again with it). */
+  kept?: () => readonly unknown[];
 }
+
+type CreateApp = (options: object) => LessonApp | Promise<LessonApp>;
 
 export const builtSite = path.join(projectRoot, 'dist', 'site');
 const docsFolder = path.join(projectRoot, 'dist', 'docs');
@@ -91,15 +102,24 @@ function serveOptions(lesson: Lesson, dataRoot: string): Record<string, unknown>
   return options;
 }
 
-async function lessonApp(lesson: Lesson, target: string, options: Record<string, unknown>, log: (text: string) => void): Promise<LessonApp> {
+/** The lesson's createApp() from `target`, loaded (and its errors logged once it has made an app). */
+async function lessonFactory(lesson: Lesson, target: string, log: (text: string) => void): Promise<CreateApp> {
   const folder = lessonFolder(lesson, target);
-  const module = (await import(pathToFileURL(path.join(folder, 'server.ts')).href)) as {
-    createApp?: (options: object) => LessonApp | Promise<LessonApp>;
+  const module = (await import(pathToFileURL(path.join(folder, 'server.ts')).href)) as { createApp?: CreateApp };
+  const { createApp } = module;
+  if (typeof createApp !== 'function') throw new Error('server.ts does not export createApp()');
+  const logged = (app: LessonApp): LessonApp => {
+    logLessonErrors(app, folder, log);
+    return app;
   };
-  if (typeof module.createApp !== 'function') throw new Error('server.ts does not export createApp()');
-  const app = await module.createApp(options);
-  logLessonErrors(app, folder, log);
-  return app;
+  return (options) => {
+    const made = createApp(options);
+    return made instanceof Promise ? made.then(logged) : logged(made);
+  };
+}
+
+async function lessonApp(lesson: Lesson, target: string, options: Record<string, unknown>, log: (text: string) => void): Promise<LessonApp> {
+  return (await lessonFactory(lesson, target, log))(options);
 }
 
 /** A server error (not a 4xx the request asked for), for the log. */
@@ -278,6 +298,22 @@ async function startDemoAgent(lesson: Lesson, from: string, relayUrl: string, fe
   return { stop: () => void stop.call(handle) };
 }
 
+/**
+ * A lesson app mounted so that it can be made again (an event-stream demo's restart): requests
+ * go to whichever app is current. `from` is the code it runs (the target, or `solutions`).
+ */
+class Restartable {
+  constructor(
+    public app: LessonApp,
+    readonly from: string,
+  ) {}
+
+  readonly handler: RequestHandler = (req, res, next) => {
+    const current = this.app;
+    return current(req, res, next);
+  };
+}
+
 /** The workshop's own address, as the request came in: what its demo agents connect to. */
 function ownUrl(req: Request): string {
   const address = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
@@ -390,6 +426,31 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     apps.push(started);
     return started;
   };
+  // An event-stream demo's apps (the lesson's and the reference's), which the page may restart.
+  const restartable = new Map<string, Partial<Record<'lessons' | 'solutions', Restartable>>>();
+  /** What to mount for an app `from` that code: the app itself, or for an event-stream demo a handle the restart route can give a new app. */
+  const mountable = (lesson: Lesson, root: 'lessons' | 'solutions', started: LessonApp, from: string): RequestHandler => {
+    if (lesson.demo?.kind !== 'sse') return started;
+    const handle = new Restartable(started, from);
+    restartable.set(lesson.slug, { ...restartable.get(lesson.slug), [root]: handle });
+    return handle.handler;
+  };
+  /**
+   * Makes an event-stream lesson's app again from the same code, with the messages it kept:
+   * the old one is shut down (its streams end, and their EventSources reconnect to the new
+   * one). The code is loaded first, so that nothing else runs between the shutdown and the swap.
+   */
+  const restart = async (lesson: Lesson, handle: Restartable): Promise<number> => {
+    const create = await lessonFactory(lesson, handle.from, log);
+    const old = handle.app;
+    if (typeof old.kept !== 'function') throw new Error('the app createApp() returned has no kept()');
+    const kept = old.kept();
+    old.shutdown?.();
+    const fresh = await create({ ...serveOptions(lesson, dataRoot), initialMessages: kept });
+    handle.app = fresh;
+    apps[apps.indexOf(old)] = fresh;
+    return kept.length;
+  };
 
   for (const lesson of lessons) {
     const apiPath = `/lessons/${lesson.slug}/api`;
@@ -403,14 +464,17 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     // the demo accounts): the reference is served instead, and the site says so.
     const served = await targetOrReference(target, (from) => start(lesson, from, feed?.lessons));
     if ('value' in served) {
-      app.use(prefixes('lessons', lesson), served.value);
+      app.use(prefixes('lessons', lesson), mountable(lesson, 'lessons', served.value, served.fallback === undefined ? target : 'solutions'));
       mounted.push({ lesson, apiPath, ...where, ...(served.fallback === undefined ? {} : { fallback: served.fallback }) });
     } else {
       app.use(prefixes('lessons', lesson), unavailable(served.problem));
       mounted.push({ lesson, apiPath, problem: served.problem });
     }
     if (lesson.demo) {
-      const reference = await start(lesson, 'solutions', feed?.solutions).catch((error: unknown) => unavailable(describeError(error)));
+      const reference = await start(lesson, 'solutions', feed?.solutions).then(
+        (started) => mountable(lesson, 'solutions', started, 'solutions'),
+        (error: unknown) => unavailable(describeError(error)),
+      );
       app.use(prefixes('solutions', lesson), reference);
     }
   }
@@ -433,6 +497,25 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     if (typeof after !== 'string' || !/^\d{1,15}$/.test(after)) return void res.status(400).json({ error: '"after" must be the number of the last event you have, 0 for all.' });
     res.set('Cache-Control', 'no-store');
     feed[root].wait(Number(after), res);
+  });
+  app.post('/api/lessons/:slug/restart', express.json({ limit: '1kb' }), async (req, res) => {
+    const { slug } = req.params;
+    const lesson = lessons.find((l) => l.slug === slug);
+    const handles = restartable.get(slug);
+    if (!lesson || !handles) return void res.status(404).json({ error: `Lesson ${slug} has no event-stream demo, so no server to restart.` });
+    // JSON only: a page of another site cannot send it without asking first (CORS), so it cannot restart the lesson.
+    if (!req.is('application/json')) return void res.status(415).json({ error: 'Send the root as JSON: { "root": "lessons" } (your code) or { "root": "solutions" }.' });
+    const root: unknown = (req.body as { root?: unknown } | undefined)?.root ?? 'lessons';
+    if (root !== 'lessons' && root !== 'solutions') return void res.status(400).json({ error: '"root" must be lessons (the server running your code) or solutions (the reference).' });
+    const handle = handles[root];
+    if (!handle) return void res.status(503).json({ error: `This lesson's server (${root}) could not be loaded, so there is none to restart.` });
+    try {
+      const kept = await restart(lesson, handle);
+      res.set('Cache-Control', 'no-store').json({ restarted: slug, root, kept });
+    } catch (error) {
+      log(describeFailure(`the restart of ${root}/${slug}`, req, error));
+      res.status(500).json({ error: `The server did not restart: ${describeError(error)}` });
+    }
   });
   app.get('/api/bench/:file', (req, res) => {
     const file = req.params.file;
