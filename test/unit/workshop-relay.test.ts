@@ -7,20 +7,17 @@
  * learner's agent.ts that does not load is replaced by the reference's, and the workshop says so.
  */
 import { randomUUID } from 'node:crypto';
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { listen, type Listening } from '../../shared/http.ts';
+import { describe, expect, test } from 'vitest';
 import { findLesson } from '../../shared/manifest.ts';
 import { solutionsRoot, workRoot } from '../../shared/paths.ts';
-import { createWorkshop, type DemoEvent, type Workshop, type WorkshopOptions } from '../../shared/workshop-server.ts';
+import type { DemoEvent } from '../../shared/workshop-server.ts';
 import { DEMO_CALLER_KEY } from '../../solutions/07-relay/protocol.ts';
+import { servers, serveWorkshop } from '../support/workshop.ts';
 
 const lesson = findLesson(7)!;
 const WHERE = 'shared/workshop-server.ts (the relay demo: EventFeed, startDemoAgent, the first-request start)';
-
-/** Servers (listening sockets) this process has open. */
-const servers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap').length;
 
 async function query(base: string, root: string, body: unknown): Promise<{ status: number; body: { result?: unknown; error?: string } }> {
   const response = await fetch(`${base}/${root}/${lesson.slug}/api/agents/demo/queries`, {
@@ -49,33 +46,9 @@ async function eventsUntil(base: string, root: string, done: (events: DemoEvent[
 
 const connected = (events: DemoEvent[]) => events.some((e) => e.lane === 'agent' && e.kind === 'connected');
 
-interface Served {
-  workshop: Workshop;
-  listening: Listening;
-  /** Servers this process had before the workshop listened. */
-  serversBefore: number;
-}
-
-/** A workshop (the built site, no Vite) on a free port for the tests of this block; closed, and `folder` removed, after them. */
-function serve(options: WorkshopOptions, folder: string, prepare: () => void = () => undefined): Served {
-  const served = {} as Served;
-  beforeAll(async () => {
-    prepare();
-    served.workshop = await createWorkshop({ built: true, log: () => undefined, ...options });
-    served.serversBefore = servers();
-    served.listening = await listen(served.workshop.app, 0);
-  }, 60_000);
-  afterAll(async () => {
-    await served.listening?.close();
-    await served.workshop?.close();
-    rmSync(folder, { recursive: true, force: true });
-  });
-  return served;
-}
-
 describe('the reference solution, as the browser tests serve it', () => {
   const dataRoot = path.join(workRoot, `relay-demo-${randomUUID().slice(0, 8)}`);
-  const served = serve({ target: 'solutions', dataRoot }, dataRoot);
+  const served = serveWorkshop({ target: 'solutions', dataRoot }, dataRoot);
 
   test('after the first request the demo agents log in to both relays, and the process has no server besides the workshop’s', async () => {
     expect((await fetch(`${served.listening.url}/api/lessons`)).status).toBe(200);
@@ -111,7 +84,7 @@ describe('the reference solution, as the browser tests serve it', () => {
 describe('a learner whose agent.ts does not load', () => {
   const target = path.join(workRoot, `relay-fallback-${randomUUID().slice(0, 8)}`);
   const marker = `the learner's agent fails ${randomUUID()}`;
-  const served = serve({ target, dataRoot: target }, target, () => {
+  const served = serveWorkshop({ target, dataRoot: target }, target, () => {
     cpSync(path.join(solutionsRoot, lesson.slug), path.join(target, lesson.slug), { recursive: true });
     writeFileSync(path.join(target, lesson.slug, 'agent.ts'), `throw new Error(${JSON.stringify(marker)});\n`);
   });
