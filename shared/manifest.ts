@@ -242,6 +242,7 @@ export const lessons: readonly Lesson[] = [
       "One response stays open and carries every message as an event; the browser's own EventSource reconnects by itself and sends Last-Event-ID — lesson 04's resume, built into the platform.",
     files: ['framing.ts', 'server.ts'],
     serve: { retryMs: 1000, heartbeatMs: 15000, maxStreamMs: 60000 },
+    demo: { kind: 'sse', eventsPath: '/events', compareWith: '04-resume' },
     hints: [
       'Idea (TODOs 1–3, framing.ts): an event is lines "name: value" and a blank line. Nothing can escape a line ending, and the reader ends a line at \\r\\n, at \\r and at \\n. So the data is cut at all three and each piece gets its own data: line; an id or event name with a line ending in it is refused. A message travels as JSON, which has no real line break.',
       "Code (TODOs 1–2): if (fields.id !== undefined) text += `id: ${oneLine('id', String(fields.id))}\\n`; the same for event; retry: if (!Number.isInteger(fields.retry) || fields.retry < 0) throw new RangeError(...); then for (const line of fields.data.split(/\\r\\n|\\r|\\n/)) text += `data: ${line}\\n`; return `${text}\\n`; — oneLine: if (/[\\r\\n\\0]/.test(value)) throw new RangeError(...).",
