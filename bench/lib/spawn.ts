@@ -22,6 +22,10 @@ export interface Started {
 export function startProcess(script: string, args: readonly string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<Started> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Should this process end first (a failure nobody caught), the program under test ends with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const lines: string[] = [];
   return new Promise<Started>((resolve, reject) => {
     let partial = '';
