@@ -16,12 +16,17 @@ export interface LeanAnswer {
 export interface LeanConnection {
   /** Sends a whole request (head and body) and resolves with the answer. */
   send(request: Buffer | string): Promise<LeanAnswer>;
+  /** Bytes read and written on the connection so far, HTTP heads included. */
+  bytes(): number;
+  /** The connection has ended, from either side. */
+  readonly closed: boolean;
   close(): void;
 }
 
-/** A request's bytes: the head, with Host and Content-Length, and the body. */
-export function requestBytes(method: string, path: string, headers: Record<string, string>, body = ''): Buffer {
-  const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`), `Content-Length: ${Buffer.byteLength(body)}`];
+/** A request's bytes: the head, with Host and Content-Length (none for a GET, as browsers send it), and the body. */
+export function requestBytes(method: string, path: string, headers: Record<string, string> = {}, body = ''): Buffer {
+  const length = method === 'GET' && body === '' ? [] : [`Content-Length: ${Buffer.byteLength(body)}`];
+  const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`), ...length];
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
@@ -68,6 +73,10 @@ export function leanConnection(url: string): Promise<LeanConnection> {
           waiting = { resolve: resolveAnswer, reject: rejectAnswer };
           socket.write(request);
         });
+      },
+      bytes: () => socket.bytesRead + socket.bytesWritten,
+      get closed() {
+        return socket.destroyed;
       },
       close: () => socket.destroy(),
     };

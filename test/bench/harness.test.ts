@@ -3,11 +3,14 @@
  * a few held clients per server, every broadcast reaching every client, the server's CPU
  * and memory read. Small counts: this checks the wiring, it measures nothing.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { measureFanout, type FanoutResult, type Publish } from '../../bench/fanout.ts';
 import { fanoutChart } from '../../bench/chart.ts';
 import { bayeuxKinds, resultsMarkdown } from '../../bench/report.ts';
 import type { ServerKind } from '../../bench/servers/serve.ts';
+import { openEventStream, type StreamEvent } from '../../bench/lib/lean-sse.ts';
 
 const kinds: ServerKind[] = ['ours', 'lesson03', 'bare', 'socketio', 'faye'];
 
@@ -39,4 +42,32 @@ describe('bench: fan-out harness', () => {
     expect(markdown).toContain('## 6. Bayeux');
     expect(markdown.match(/: lesson 06 (within 1\.20× of lesson 04|ahead of Faye) \|/g)?.length, 'a goal row for each of the three measures against each of the two').toBe(6);
   }, 90_000);
+});
+
+describe('bench: the lean event-stream client', () => {
+  it('reads chunked bodies cut anywhere, CRLF lines, comments and multi-line data', async () => {
+    const wire = ': ping\n\nretry: 1000\n\nid: 1\r\ndata: {"a":\r\ndata: "é"}\r\n\r\nevent: gap\nid: 9\ndata: x\n\n';
+    const bytes = Buffer.from(wire);
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+      // One byte at a time, with pauses, so that chunks and lines (and é's two bytes) are cut everywhere.
+      let at = 0;
+      const next = () => (at < bytes.length ? res.write(bytes.subarray(at, ++at), () => setImmediate(next)) : res.end());
+      next();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const events: StreamEvent[] = [];
+      const ended = new Promise<Error>((resolve) => {
+        void openEventStream(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, '/events', { onEvent: (event) => events.push(event), onEnd: resolve });
+      });
+      expect((await ended).message).toMatch(/ended the stream/);
+      expect(events).toEqual([
+        { id: '1', event: 'message', data: '{"a":\n"é"}' },
+        { id: '9', event: 'gap', data: 'x' },
+      ]);
+    } finally {
+      server.close();
+    }
+  });
 });
