@@ -123,7 +123,7 @@ function medianRound(rounds: readonly Round[]): Round {
 }
 
 /** Asks `condition` every 10 ms until it holds; gives up with `what` after `withinMs`. */
-async function waitUntil(condition: () => Promise<boolean>, what: string, withinMs = 120_000): Promise<void> {
+export async function waitUntil(condition: () => Promise<boolean>, what: string, withinMs = 120_000): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`bench: gave up waiting for ${what} after ${withinMs} ms`);

@@ -11,6 +11,7 @@ import type { GradingResult } from './grading.ts';
 import type { PollingResult } from './polling.ts';
 import { RELAY_IN_FLIGHT, type RelayPath, type RelayRow } from './relay.ts';
 import type { ServerKind } from './servers/serve.ts';
+import type { SseKind, SseResult } from './sse.ts';
 
 /** The servers of measure 6, in the order of its table: the lesson, the peer, the reference. */
 export const bayeuxKinds = ['lesson06', 'faye', 'ours'] as const satisfies readonly ServerKind[];
@@ -30,6 +31,7 @@ export interface Results {
   grading?: GradingResult[];
   bayeux?: FanoutResult[];
   relay?: RelayRow[];
+  sse?: SseResult;
 }
 
 const fixed = (value: number, digits = 0) => value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -226,6 +228,64 @@ ${table(
 ${table(['goal', 'measured', 'met'], goals)}`;
 }
 
+const sseNames: Record<SseKind, string> = {
+  lesson08: 'event streams (lesson 08)',
+  lesson04: 'held long polls (lesson 04)',
+  'bare-sse': 'bare SSE (node:http)',
+};
+
+function sseSection({ broadcast, stream }: SseResult): string {
+  const [sse, polls, bare] = (['lesson08', 'lesson04', 'bare-sse'] as const).map((kind) => ({ broadcast: broadcast.find((r) => r.kind === kind)!, stream: stream.find((r) => r.kind === kind)! }));
+  const measures: ReadonlyArray<readonly [name: string, value: (row: typeof sse) => number, unit: string, digits: number]> = [
+    ['server CPU per delivery (warm broadcast)', (r) => r.broadcast.warm.cpuUs, 'µs', 1],
+    ['bytes on the wire per delivered message (warm broadcast)', (r) => r.broadcast.warm.bytes, 'bytes', 0],
+    ['post → last delivery (warm broadcast)', (r) => r.broadcast.warm.lastMs, 'ms', 0],
+    ['RSS per client', (r) => r.broadcast.rssPerClientKb, 'KB', 1],
+    [`latency p50, ${fixed(sse!.stream.targetPerSecond)} messages/s`, (r) => r.stream.p50Ms, 'ms', 1],
+    [`latency p99, ${fixed(sse!.stream.targetPerSecond)} messages/s`, (r) => r.stream.p99Ms, 'ms', 1],
+  ];
+  const measured = (row: typeof sse, [, value, unit, digits]: (typeof measures)[number]) => `${fixed(value(row!), digits)} ${unit}`;
+  const goals: string[][] = [
+    ...measures.slice(0, 2).map((m) => [`${m[0]}: lesson 08 ≤ lesson 04`, `${measured(sse, m)} against ${measured(polls, m)}`, yes(m[1](sse!) <= m[1](polls!))]),
+    ...measures.map((m) => [`${m[0]}: lesson 08 within 1.20× of bare SSE`, `${measured(sse, m)} ÷ ${measured(bare, m)} = ${ratio(m[1](sse!), m[1](bare!))}`, yes(m[1](sse!) <= 1.2 * m[1](bare!))]),
+    [`latency p99 ≤ 20 ms at ${fixed(sse!.stream.clients)} clients and ${fixed(sse!.stream.targetPerSecond)} messages/s`, `${fixed(sse!.stream.p99Ms, 1)} ms (bare SSE: ${fixed(bare!.stream.p99Ms, 1)} ms)`, yes(sse!.stream.p99Ms <= 20)],
+  ];
+  const first = broadcast[0]!;
+  const streamed = stream[0]!;
+  return `## 8. Server-Sent Events: one stream per client against held long polls
+
+The same messages to the same number of clients three ways: the lesson 08 solution's event streams (\`main.ts\`, heartbeats and the maximum stream age set beyond the run), the lesson 04 solution's held long polls (as in 2–3), and a bare node:http SSE server (\`bench/servers/bare-sse.ts\`: the same headers, no history, no heartbeat, no limits; one \`write\` of the same bytes to every stream), the limit of this machine. Each server is a process of its own, fresh for every run; the clients are lean ones on raw sockets in the bench's process (an event-stream parser; for the polls, a keep-alive connection asking again at once with the last id it has), so that the servers, not the clients, are what is measured. Every delivery is checked: each client gets each message once, in order, or the measure stops with an error. ${first.runs} run${first.runs > 1 ? 's' : ''} per server, the servers taking turns, median over the runs.
+
+Bytes on the wire are what the clients' sockets read and wrote per delivered message, HTTP heads and chunk sizes included: for a poll its whole answer and the re-poll it causes (a minimal \`GET\` with only \`Host\`: a browser's carries several hundred bytes more), for a stream the event. Server CPU is read from /proc as in 2–3, from the post until every client is ready for the next message (the polls held again), divided by the clients.
+
+### One broadcast to ${fixed(first.clients)} clients
+
+${table(
+  ['server', 'µs CPU per delivery, cold / warm', 'ms post → last, cold / warm', 'bytes per delivered message, warm', 'KB RSS per client', "÷ bare SSE's: CPU · post → last · bytes · RSS"],
+  broadcast.map((r) => [
+    sseNames[r.kind],
+    `${fixed(r.cold.cpuUs, 1)} / ${fixed(r.warm.cpuUs, 1)}`,
+    `${fixed(r.cold.lastMs)} / ${fixed(r.warm.lastMs)}`,
+    fixed(r.warm.bytes),
+    fixed(r.rssPerClientKb, 1),
+    r.kind === 'bare-sse' ? '—' : [ratio(r.warm.cpuUs, bare!.broadcast.warm.cpuUs), ratio(r.warm.lastMs, bare!.broadcast.warm.lastMs), ratio(r.warm.bytes, bare!.broadcast.warm.bytes), ratio(r.rssPerClientKb, bare!.broadcast.rssPerClientKb)].join(' · '),
+  ]),
+)}
+
+### ${fixed(streamed.messages)} messages, ${fixed(streamed.targetPerSecond)} a second, to ${fixed(streamed.clients)} clients
+
+After a few unmeasured broadcasts, the messages are posted at a steady pace, each post waiting for its 201 (the rate below is the one reached); latency is from writing a post to a client having the message, over every delivery.
+
+${table(
+  ['server', 'messages/s posted', 'deliveries', 'latency p50', 'p99', 'max', 'µs CPU per delivery', 'bytes per delivery'],
+  stream.map((r) => [sseNames[r.kind], fixed(r.perSecond), fixed(r.messages * r.clients), `${fixed(r.p50Ms, 1)} ms`, `${fixed(r.p99Ms, 1)} ms`, `${fixed(r.maxMs, 1)} ms`, fixed(r.cpuUs, 1), fixed(r.bytes)]),
+)}
+
+### Goals (issue 17)
+
+${table(['goal', 'measured', 'met'], goals)}`;
+}
+
 export function resultsMarkdown(results: Results): string {
   const sections = [
     results.polling && pollingSection(results.polling),
@@ -235,6 +295,7 @@ export function resultsMarkdown(results: Results): string {
     results.grading && gradingSection(results.grading),
     results.bayeux && bayeuxSection(results.bayeux),
     results.relay && relaySection(results.relay),
+    results.sse && sseSection(results.sse),
   ].filter((section): section is string => Boolean(section));
   return `# Benchmark results
 

@@ -11,6 +11,7 @@ import { fanoutChart } from '../../bench/chart.ts';
 import { bayeuxKinds, resultsMarkdown } from '../../bench/report.ts';
 import type { ServerKind } from '../../bench/servers/serve.ts';
 import { openEventStream, type StreamEvent } from '../../bench/lib/lean-sse.ts';
+import { measureSse, sseKinds, Tally } from '../../bench/sse.ts';
 
 const kinds: ServerKind[] = ['ours', 'lesson03', 'bare', 'socketio', 'faye'];
 
@@ -44,8 +45,45 @@ describe('bench: fan-out harness', () => {
   }, 90_000);
 });
 
-describe('bench: the lean event-stream client', () => {
-  it('reads chunked bodies cut anywhere, CRLF lines, comments and multi-line data', async () => {
+describe('bench: measure 8 (Server-Sent Events)', () => {
+  it(`runs a broadcast and a short stream at each server (${sseKinds.join(', ')}), every delivery checked, and reports the goals`, async () => {
+    const log: string[] = [];
+    const sse = await measureSse({ clients: 30, streamClients: 10, perSecond: 100, streamSeconds: 0.3, runs: 1, settleRounds: 1, warmRounds: 2, stepLimitMs: 15_000 }, (line) => log.push(line));
+    expect(sse.broadcast.map((r) => r.kind)).toEqual(sseKinds);
+    expect(sse.stream.map((r) => r.kind)).toEqual(sseKinds);
+    for (const row of sse.broadcast) {
+      expect(row.warm.cpuUs, `${row.kind}: server CPU per delivery`).toBeGreaterThan(0);
+      expect(row.warm.lastMs, `${row.kind}: post → last delivery`).toBeGreaterThan(0);
+      expect(row.warm.bytes, `${row.kind}: bytes per delivery`).toBeGreaterThan(0);
+    }
+    const bytes = Object.fromEntries(sse.broadcast.map((r) => [r.kind, r.warm.bytes]));
+    expect(bytes.lesson04, 'a poll costs its whole answer and a re-poll; an event only itself').toBeGreaterThan(bytes.lesson08!);
+    for (const row of sse.stream) {
+      expect(row.messages).toBe(30);
+      expect(row.p99Ms, `${row.kind}: p99 ≥ p50`).toBeGreaterThanOrEqual(row.p50Ms);
+    }
+    expect(log).toHaveLength(6);
+    const markdown = resultsMarkdown({ command: 'test', date: '2026-11-30', machine: 'test', node: process.version, commit: 'test', settings: {}, sse });
+    expect(markdown).toContain('## 8. Server-Sent Events');
+    expect(markdown.match(/ \| (yes|\*\*no\*\*) \|$/gm)?.length, 'goals: two against lesson 04, six against bare SSE, one on p99').toBe(9);
+  }, 90_000);
+
+  it('a lost or repeated message is an error, not a figure', () => {
+    const tally = new Tally(2);
+    tally.deliver(0, 1, 0);
+    tally.deliver(1, 1, 0);
+    tally.deliver(0, 2, 0);
+    expect(() => tally.check(2), 'client 1 never got message 2').toThrow(/client 1 has messages up to 1, not 2/);
+    tally.deliver(1, 2, 0);
+    tally.check(2);
+    tally.deliver(0, 2, 0);
+    expect(() => tally.check(2)).toThrow(/client 0 got message 2 again/);
+    const skipped = new Tally(1);
+    skipped.deliver(0, 2, 0);
+    expect(() => skipped.check(2)).toThrow(/got message 2, but never 1/);
+  });
+
+  it('the lean event-stream client reads chunked bodies cut anywhere, CRLF lines, comments and multi-line data', async () => {
     const wire = ': ping\n\nretry: 1000\n\nid: 1\r\ndata: {"a":\r\ndata: "é"}\r\n\r\nevent: gap\nid: 9\ndata: x\n\n';
     const bytes = Buffer.from(wire);
     const server = http.createServer((_req, res) => {
