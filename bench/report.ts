@@ -254,7 +254,7 @@ function sseSection({ broadcast, stream }: SseResult): string {
   const streamed = stream[0]!;
   return `## 8. Server-Sent Events: one stream per client against held long polls
 
-The same messages to the same number of clients three ways: the lesson 08 solution's event streams (\`main.ts\`, heartbeats and the maximum stream age set beyond the run), the lesson 04 solution's held long polls (as in 2–3), and a bare node:http SSE server (\`bench/servers/bare-sse.ts\`: the same headers, no history, no heartbeat, no limits; one \`write\` of the same bytes to every stream), the limit of this machine. Each server is a process of its own, fresh for every run; the clients are lean ones on raw sockets in the bench's process (an event-stream parser; for the polls, a keep-alive connection asking again at once with the last id it has), so that the servers, not the clients, are what is measured. Every delivery is checked: each client gets each message once, in order, or the measure stops with an error. ${first.runs} run${first.runs > 1 ? 's' : ''} per server, the servers taking turns, median over the runs.
+The same messages to the same number of clients three ways: the lesson 08 solution's event streams (\`main.ts\`, heartbeats and the maximum stream age set beyond the run, the slow-reader limit raised to 64 MB: the bench measures delivery, not the cut), the lesson 04 solution's held long polls (as in 2–3), and a bare node:http SSE server (\`bench/servers/bare-sse.ts\`: the same headers, no history, no heartbeat, no limits; one \`write\` of the same bytes to every stream), the limit of this machine. Each server is a process of its own, fresh for every run; the clients are lean ones on raw sockets in the bench's process (an event-stream parser; for the polls, a keep-alive connection asking again at once with the last id it has), so that the servers, not the clients, are what is measured. Every delivery is checked: each client gets each message once, in order, or the measure stops with an error. ${first.runs} run${first.runs > 1 ? 's' : ''} per server, the servers taking turns, median over the runs.
 
 Bytes on the wire are what the clients' sockets read and wrote per delivered message, HTTP heads and chunk sizes included: for a poll its whole answer and the re-poll it causes (a minimal \`GET\` with only \`Host\`: a browser's carries several hundred bytes more), for a stream the event. Server CPU is read from /proc as in 2–3, from the post until every client is ready for the next message (the polls held again), divided by the clients.
 
@@ -274,7 +274,7 @@ ${table(
 
 ### ${fixed(streamed.messages)} messages, ${fixed(streamed.targetPerSecond)} a second, to ${fixed(streamed.clients)} clients
 
-After a few unmeasured broadcasts, the messages are posted at a steady pace, each post waiting for its 201 (the rate below is the one reached); latency is from writing a post to a client having the message, over every delivery.
+After a few unmeasured broadcasts, the messages are posted at a steady pace whatever the server does: on one keep-alive connection, pipelined, none waiting for the 201 of the one before (so a server that cannot keep up shows it in the latency). Latency is from writing a post to a client having the message, over every delivery.
 
 ${table(
   ['server', 'messages/s posted', 'deliveries', 'latency p50', 'p99', 'max', 'µs CPU per delivery', 'bytes per delivery'],

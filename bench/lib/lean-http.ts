@@ -1,7 +1,7 @@
 /**
- * A lean HTTP/1.1 client for load: one keep-alive connection, one request at a time, the
- * request's bytes written as they are given, the answer read only as far as its status line,
- * Content-Length and body. It spends a fraction of node:http's CPU per request, so that on a
+ * A lean HTTP/1.1 client for load: one keep-alive connection, the request's bytes written as
+ * they are given (one at a time, or several pipelined: the answers come back in order), the
+ * answer read only as far as its status line, Content-Length and body. It spends a fraction of node:http's CPU per request, so that on a
  * small machine the server, not the client, is what limits the figures.
  *
  * @module
@@ -14,7 +14,7 @@ export interface LeanAnswer {
 }
 
 export interface LeanConnection {
-  /** Sends a whole request (head and body) and resolves with the answer. */
+  /** Sends a whole request (head and body) and resolves with its answer; requests sent before it are answered first. */
   send(request: Buffer | string): Promise<LeanAnswer>;
   /** Bytes read and written on the connection so far, HTTP heads included. */
   bytes(): number;
@@ -36,19 +36,14 @@ export function leanConnection(url: string): Promise<LeanConnection> {
     const socket = net.connect(Number(port), hostname, () => resolve(connection));
     socket.setNoDelay(true);
     let buffered: Buffer = Buffer.alloc(0);
-    let waiting: { resolve: (answer: LeanAnswer) => void; reject: (error: Error) => void } | undefined;
+    /** The requests sent and not yet answered, oldest first. */
+    const waiting: Array<{ resolve: (answer: LeanAnswer) => void; reject: (error: Error) => void }> = [];
     socket.on('data', (chunk: Buffer) => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-      const answer = takeAnswer();
-      if (answer && waiting) {
-        const waiter = waiting;
-        waiting = undefined;
-        waiter.resolve(answer);
-      }
+      for (let answer = takeAnswer(); answer; answer = takeAnswer()) waiting.shift()?.resolve(answer);
     });
     const failed = (error: Error) => {
-      waiting?.reject(error);
-      waiting = undefined;
+      for (const waiter of waiting.splice(0)) waiter.reject(error);
       reject(error);
     };
     socket.on('error', failed);
@@ -70,7 +65,7 @@ export function leanConnection(url: string): Promise<LeanConnection> {
     const connection: LeanConnection = {
       send(request) {
         return new Promise((resolveAnswer, rejectAnswer) => {
-          waiting = { resolve: resolveAnswer, reject: rejectAnswer };
+          waiting.push({ resolve: resolveAnswer, reject: rejectAnswer });
           socket.write(request);
         });
       },
