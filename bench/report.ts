@@ -274,11 +274,11 @@ ${table(
 
 ### ${fixed(streamed.messages)} messages, ${fixed(streamed.targetPerSecond)} a second, to ${fixed(streamed.clients)} clients
 
-After a few unmeasured broadcasts, the messages are posted at a steady pace whatever the server does: on one keep-alive connection, pipelined, none waiting for the 201 of the one before (so a server that cannot keep up shows it in the latency). Latency is from writing a post to a client having the message, over every delivery.
+After a few unmeasured broadcasts, the messages are posted at a steady pace whatever the server does: on one keep-alive connection, pipelined, none waiting for the 201 of the one before (so a server that cannot keep up shows it in the latency). Latency is from writing a post to a client having the message, over every delivery. A poll that finds several messages waiting carries them all in one answer, so its bytes and CPU per delivery fall as messages come faster than the polls return; its latency rises. The clients' CPU (the bench's process, /proc) is shown beside the server's: on two cores they share the machine, and when both together need more than it has, the latency shows it, for the bare server too.
 
 ${table(
-  ['server', 'messages/s posted', 'deliveries', 'latency p50', 'p99', 'max', 'µs CPU per delivery', 'bytes per delivery'],
-  stream.map((r) => [sseNames[r.kind], fixed(r.perSecond), fixed(r.messages * r.clients), `${fixed(r.p50Ms, 1)} ms`, `${fixed(r.p99Ms, 1)} ms`, `${fixed(r.maxMs, 1)} ms`, fixed(r.cpuUs, 1), fixed(r.bytes)]),
+  ['server', 'messages/s posted', 'deliveries', 'latency p50', 'p99', 'max', 'µs CPU per delivery: server / clients', 'bytes per delivery'],
+  stream.map((r) => [sseNames[r.kind], fixed(r.perSecond), fixed(r.messages * r.clients), `${fixed(r.p50Ms, 1)} ms`, `${fixed(r.p99Ms, 1)} ms`, `${fixed(r.maxMs, 1)} ms`, `${fixed(r.cpuUs, 1)} / ${fixed(r.clientCpuUs, 1)}`, fixed(r.bytes)]),
 )}
 
 ### Goals (issue 17)

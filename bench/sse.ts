@@ -88,6 +88,8 @@ export interface SseStreamRow {
   maxMs: number;
   /** Server CPU per delivery over the stream, µs. */
   cpuUs: number;
+  /** The bench's own CPU (the clients, and the posts) per delivery over the stream, µs: the other half of the machine's load. */
+  clientCpuUs: number;
   /** Bytes the clients' sockets read and wrote per delivery over the stream (polls catch up on several at once). */
   bytes: number;
   runs: number;
@@ -360,6 +362,7 @@ async function streamRun(kind: SseKind, settings: SseSettings, stepLimitMs: numb
     tally.latencies = [];
     const bytesBefore = setup.bytes();
     const cpuBefore = cpuNs(server.pid);
+    const clientCpuBefore = cpuNs(process.pid);
     const started = performance.now();
     const posts: Array<Promise<void>> = [];
     for (let id = first; id <= last; id++) {
@@ -379,11 +382,12 @@ async function streamRun(kind: SseKind, settings: SseSettings, stepLimitMs: numb
     await setup.ready();
     const deliveries = messages * tally.clients;
     const cpu = cpuNs(server.pid) - cpuBefore;
+    const clientCpu = cpuNs(process.pid) - clientCpuBefore;
     const bytes = setup.bytes() - bytesBefore;
     tally.check(last);
     const latencies = tally.latencies;
     if (latencies.length !== deliveries) throw new Error(`${latencies.length} deliveries timed, ${deliveries} expected`);
-    return { messages, perSecond: messages / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies.reduce((max, ms) => Math.max(max, ms), 0), cpuUs: cpu / 1000 / deliveries, bytes: bytes / deliveries };
+    return { messages, perSecond: messages / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies.reduce((max, ms) => Math.max(max, ms), 0), cpuUs: cpu / 1000 / deliveries, clientCpuUs: clientCpu / 1000 / deliveries, bytes: bytes / deliveries };
   } finally {
     await setup.close();
   }
@@ -412,7 +416,7 @@ export async function measureSse(settings: SseSettings, log: (line: string) => v
       const result = await streamRun(kind, settings, stepLimitMs).catch((error: Error) => {
         throw new Error(`measure 8, ${settings.perSecond} messages/s to ${settings.streamClients} clients of ${kind}: ${error.message}`);
       });
-      log(`  ${name(kind)} ${settings.streamClients} clients, ${result.messages} messages at ${result.perSecond.toFixed(0)}/s, run ${run}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ${result.cpuUs.toFixed(1)} µs/delivery`);
+      log(`  ${name(kind)} ${settings.streamClients} clients, ${result.messages} messages at ${result.perSecond.toFixed(0)}/s, run ${run}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ${result.cpuUs.toFixed(1)} µs/delivery (clients ${result.clientCpuUs.toFixed(1)})`);
       streams.set(kind, [...(streams.get(kind) ?? []), result]);
     }
   }
@@ -423,8 +427,8 @@ export async function measureSse(settings: SseSettings, log: (line: string) => v
     }),
     stream: kinds.map((kind) => {
       const all = streams.get(kind)!;
-      const of = (key: 'perSecond' | 'p50Ms' | 'p99Ms' | 'maxMs' | 'cpuUs' | 'bytes') => median(all.map((r) => r[key]));
-      return { kind, clients: settings.streamClients, messages: all[0]!.messages, targetPerSecond: settings.perSecond, perSecond: of('perSecond'), p50Ms: of('p50Ms'), p99Ms: of('p99Ms'), maxMs: of('maxMs'), cpuUs: of('cpuUs'), bytes: of('bytes'), runs: all.length };
+      const of = (key: 'perSecond' | 'p50Ms' | 'p99Ms' | 'maxMs' | 'cpuUs' | 'clientCpuUs' | 'bytes') => median(all.map((r) => r[key]));
+      return { kind, clients: settings.streamClients, messages: all[0]!.messages, targetPerSecond: settings.perSecond, perSecond: of('perSecond'), p50Ms: of('p50Ms'), p99Ms: of('p99Ms'), maxMs: of('maxMs'), cpuUs: of('cpuUs'), clientCpuUs: of('clientCpuUs'), bytes: of('bytes'), runs: all.length };
     }),
   };
 }
