@@ -58,16 +58,19 @@ async function write(results: Results, folder: string): Promise<void> {
   console.log(`Written to ${path.relative(projectRoot, folder)}/${results.seconds === undefined ? '' : ` after ${results.seconds} s of measuring`}.`);
 }
 
+/** The figures measured so far: a measure that throws leaves the ones before it, written to .workshop/bench/partial/. */
+let measured: Results | undefined;
+
 async function measure(): Promise<Results> {
   const started = Date.now();
-  const results: Results = {
+  const results: Results = (measured = {
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     date: new Date().toISOString().slice(0, 10),
     machine: machine(),
     node: process.version,
     commit: gitCommit(),
     settings,
-  };
+  });
   if (only.includes('polling')) {
     results.polling = [];
     for (const scenario of settings.polling) {
@@ -112,5 +115,11 @@ if (values.render) {
   await write(results, committed);
 } else {
   const complete = !quick && only.length === measures.length;
-  await write(await measure(), complete ? committed : path.join(workRoot, 'bench', quick ? 'quick' : 'partial'));
+  try {
+    await write(await measure(), complete ? committed : path.join(workRoot, 'bench', quick ? 'quick' : 'partial'));
+  } catch (error) {
+    // A long run that fails late keeps what it measured before; the committed figures stay a complete run's.
+    if (measured) await write(measured, path.join(workRoot, 'bench', 'partial'));
+    throw error;
+  }
 }
