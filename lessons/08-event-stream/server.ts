@@ -91,6 +91,7 @@ export function createApp(options: AppOptions = {}): SseApp {
     //   lastEventId query parameter (querystring.parse(query)), else '0' ("I have nothing").
     //   The header wins when both are there: EventSource reconnects to the same URL, query and
     //   all, so the query says where the first connection started, the header where it is now.
+    //   With a header, the query is not looked at (not even checked).
     const raw: unknown = undefined;
     void query;
     const position = parseLastEventId(raw);

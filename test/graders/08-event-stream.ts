@@ -453,6 +453,8 @@ const tests: GraderTest[] = [
         [{ data: 'hello' }, 'data: hello\n\n', 'one line of data'],
         [{ id: 5, event: 'gap', retry: 10, data: 'x' }, 'id: 5\nevent: gap\nretry: 10\ndata: x\n\n', 'every field, in the order id, event, retry, data'],
         [{ id: '7', data: 'x' }, 'id: 7\ndata: x\n\n', 'an id given as a string'],
+        [{ id: 0, data: 'x' }, 'id: 0\ndata: x\n\n', 'an id of 0 is an id (check id !== undefined, not its truth)'],
+        [{ retry: 0, data: 'x' }, 'retry: 0\ndata: x\n\n', 'a retry of 0 (0 or more is allowed)'],
         [{ data: 'a\nb' }, 'data: a\ndata: b\n\n', 'data with \\n'],
         [{ data: 'a\r\nb' }, 'data: a\ndata: b\n\n', 'data with \\r\\n (one line ending, not two)'],
         [{ data: 'a\rb' }, 'data: a\ndata: b\n\n', 'data with a lone \\r (the client ends a line there too)'],
@@ -479,6 +481,7 @@ const tests: GraderTest[] = [
         [{ retry: -1, data: 'x' }, 'a negative retry'],
         [{ retry: 1.5, data: 'x' }, 'a retry that is not whole'],
         [{ retry: Number.NaN, data: 'x' }, 'a retry that is NaN'],
+        [{ retry: 1e21, data: 'x' }, 'a retry past Number.MAX_SAFE_INTEGER, which prints as "1e+21" (use Number.isSafeInteger)'],
       ];
       for (const [fields, what] of refused) {
         let thrown: unknown;
@@ -628,17 +631,19 @@ const tests: GraderTest[] = [
   {
     id: 'last-event-id-wins',
     title: 'server: the Last-Event-ID header wins over the lastEventId query; the query serves a first connection; neither means 0',
-    look: 'server.ts TODO 6: the position is the Last-Event-ID header if there is one, else the lastEventId query parameter, else "0" — header first: EventSource reconnects to the same URL, query and all.',
+    look: 'server.ts TODO 6: the position is the Last-Event-ID header if there is one, else the lastEventId query parameter, else "0" — header first: EventSource reconnects to the same URL, query and all; with a header, the query is not looked at (not even checked).',
     async run(ctx) {
       const { url } = await serve(ctx);
       await postAll(ctx, url, 5);
       const both = await expectStream(ctx, url, '/events?lastEventId=1', { 'last-event-id': '3' });
       const query = await expectStream(ctx, url, '/events?lastEventId=2');
       const neither = await expectStream(ctx, url, '/events');
+      const badQuery = await expectStream(ctx, url, '/events?lastEventId=abc', { 'last-event-id': '4' });
       await post(ctx, url, 'message 6');
       expectIds(await untilMessage(ctx, both, 6, 'the stream with ?lastEventId=1 and Last-Event-ID: 3'), [4, 5, 6], 'GET /events?lastEventId=1 with Last-Event-ID: 3 (the header wins)');
       expectIds(await untilMessage(ctx, query, 6, 'the stream with ?lastEventId=2'), [3, 4, 5, 6], 'GET /events?lastEventId=2 with no header');
       expectIds(await untilMessage(ctx, neither, 6, 'the stream with neither'), range(1, 6), 'GET /events with neither (position 0)');
+      expectIds(await untilMessage(ctx, badQuery, 6, 'the stream with ?lastEventId=abc and Last-Event-ID: 4'), [5, 6], 'GET /events?lastEventId=abc with Last-Event-ID: 4 (with a header, the query is not looked at)');
     },
   },
   {
@@ -808,7 +813,7 @@ const tests: GraderTest[] = [
   {
     id: 'accept-406',
     title: 'server: an Accept header that names neither text/event-stream, text/* nor */* gets 406 and a JSON error; no Accept header is served',
-    look: 'server.ts TODO 5: if req.headers.accept is there and names none of text/event-stream, text/*, */* (split on commas, drop ;parameters), answer 406.',
+    look: 'server.ts TODO 5: if req.headers.accept is there and names none of text/event-stream, text/*, */* (split on commas, drop ;parameters, compare in lower case: media types ignore case), answer 406.',
     async run(ctx) {
       const { url } = await serve(ctx);
       for (const accept of ['application/json', 'text/html', 'image/png, application/xml;q=0.9']) {
@@ -818,7 +823,7 @@ const tests: GraderTest[] = [
           actual: describeAnswer(answer),
         });
       }
-      for (const accept of ['text/event-stream', 'text/*', '*/*', 'application/json, text/event-stream;q=0.9', undefined]) {
+      for (const accept of ['text/event-stream', 'text/*', '*/*', 'application/json, text/event-stream;q=0.9', 'TEXT/EVENT-STREAM', undefined]) {
         const stream = await expectStream(ctx, url, '/events', accept === undefined ? {} : { accept });
         stream.close();
       }

@@ -28,6 +28,24 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'framing.ts', find: 'for (const line of fields.data.split(/\\r\\n|\\r|\\n/)) text += `data: ${line}\\n`;', replace: 'text += `data: ${fields.data}\\n`;' }],
   },
   {
+    id: 'id-zero-dropped',
+    mistake: 'writes the id only when it is truthy, so an id of 0 (or \'\') loses its line',
+    caughtBy: 'format-event',
+    edits: [{ file: 'framing.ts', find: 'if (fields.id !== undefined)', replace: 'if (fields.id)' }],
+  },
+  {
+    id: 'retry-zero-refused',
+    mistake: 'refuses a retry of 0, which the text allows',
+    caughtBy: 'format-event',
+    edits: [{ file: 'framing.ts', find: 'fields.retry < 0)', replace: 'fields.retry <= 0)' }],
+  },
+  {
+    id: 'retry-any-integer',
+    mistake: 'accepts any integer as retry, so 1e21 is written "retry: 1e+21", which no client reads',
+    caughtBy: 'format-event',
+    edits: [{ file: 'framing.ts', find: 'Number.isSafeInteger(fields.retry)', replace: 'Number.isInteger(fields.retry)' }],
+  },
+  {
     id: 'id-may-hold-line-ending',
     mistake: 'lets an id or event name hold a line ending, which forges the fields after it',
     caughtBy: 'format-event',
@@ -53,6 +71,18 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'server.ts', find: "parseLastEventId(header ?? querystring.parse(query).lastEventId ?? '0')", replace: "parseLastEventId(querystring.parse(query).lastEventId ?? header ?? '0')" }],
   },
   {
+    id: 'query-checked-with-header',
+    mistake: 'refuses a malformed lastEventId query even when a valid Last-Event-ID header is there (400), though the header wins',
+    caughtBy: 'last-event-id-wins',
+    edits: [
+      {
+        file: 'server.ts',
+        find: "parseLastEventId(header ?? querystring.parse(query).lastEventId ?? '0')",
+        replace: "parseLastEventId(querystring.parse(query).lastEventId ?? '0') === undefined ? undefined : parseLastEventId(header ?? querystring.parse(query).lastEventId ?? '0')",
+      },
+    ],
+  },
+  {
     id: 'loose-id',
     mistake: 'accepts any number JavaScript can read as an id: "", " 1", "1e3", "0x10"',
     caughtBy: 'rejects-bad-id',
@@ -69,6 +99,12 @@ export const mutants: readonly Mutant[] = [
     mistake: 'serves only Accept: text/event-stream exactly, refusing */* and a request without Accept',
     caughtBy: 'accept-406',
     edits: [{ file: 'server.ts', find: 'if (!acceptsEventStream(req.headers.accept)) {', replace: "if (req.headers.accept !== 'text/event-stream') {" }],
+  },
+  {
+    id: 'accept-case-sensitive',
+    mistake: 'compares the Accept header\'s media types case-sensitively, refusing TEXT/EVENT-STREAM',
+    caughtBy: 'accept-406',
+    edits: [{ file: 'server.ts', find: ".split(';')[0]!.trim().toLowerCase())", replace: ".split(';')[0]!.trim())" }],
   },
   {
     id: 'max-streams-off-by-one',
