@@ -14,10 +14,13 @@
  *
  * `framing.ts` is also graded directly (formatEvent, messageEvent, gapEvent, PING).
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { EventSource } from 'eventsource';
 import { listen } from '../../shared/http.ts';
+import { projectRoot } from '../../shared/paths.ts';
 import { badMessageBodies, checkRefusalsLeftNoTrace, checkRefusesEach, isErrorBody } from '../../shared/grading/bad-input.ts';
 import { check, describeError, fail, show } from '../../shared/grading/failure.ts';
 import { call, describeReply } from '../../shared/grading/http-client.ts';
@@ -64,6 +67,23 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
 /** The learner's app with long heartbeat and maximum age unless the test sets them. */
 function serve(ctx: TestContext, options: Record<string, unknown> = {}) {
   return serveLesson<SseApp>(ctx, 'createApp', { heartbeatMs: LONG_MS, maxStreamMs: LONG_MS, retryMs: RETRY_MS, ...options });
+}
+
+/**
+ * The learner's app (long heartbeat, as serve()), served with a look at the server's side of
+ * each GET /events: its response, to wait for its events or count its connection's listeners.
+ */
+async function serveWatched(ctx: TestContext, options: Record<string, unknown>): Promise<{ url: string; responses: http.ServerResponse[] }> {
+  const create = await loadFunction<(options: Record<string, unknown>) => SseApp>(ctx, 'server.ts', 'createApp');
+  const app = create({ heartbeatMs: LONG_MS, retryMs: RETRY_MS, ...options });
+  const responses: http.ServerResponse[] = [];
+  const { url, close } = await listen((req, res) => {
+    if (req.url === '/events') responses.push(res);
+    app(req, res);
+  });
+  ctx.defer(() => close());
+  ctx.defer(() => app.shutdown());
+  return { url, responses };
 }
 
 /** Posts a message and checks the 201; returns the stored message. */
@@ -428,6 +448,22 @@ async function neverReading(ctx: TestContext, url: string): Promise<RawSocket> {
   check(started && raw.received().startsWith('HTTP/1.1 200'), { expected: 'GET /events answered 200 at once', actual: show(raw.received(), 200) });
   raw.socket.pause();
   return raw;
+}
+
+/** Runs main.ts with a bad flag: it must not start, but exit 2 with a message that names the flag. */
+async function checkRefusesFlag(ctx: TestContext, args: string[], flag: string): Promise<void> {
+  ctx.step(`starting main.ts ${args.join(' ')}`);
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ctx.lessonDir, 'main.ts'), ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  ctx.defer(() => child.kill('SIGKILL'));
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  const code = await within(new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c))), 15_000, 'still running');
+  check(code === 2 && output.includes(flag) && !output.includes('listening'), {
+    expected: `main.ts ${args.join(' ')} to refuse to start: exit code 2 and a message naming ${flag}`,
+    actual: `exit code ${show(code)}, output ${show(output.trim(), 300)}`,
+    look: 'main.ts (given) catches the RangeError of createApp() and exits 2; server.ts (given) checks every option with wholeNumber().',
+  });
 }
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -923,6 +959,84 @@ const tests: GraderTest[] = [
     },
   },
   {
+    id: 'pipelined-streams',
+    title: 'server: streams pipelined on one connection are all forgotten when the client closes it (a queued response never closes by itself)',
+    look: "server.ts TODOs 8 and 12: a response queued behind another on the same connection has no socket yet and never emits close; listen to res.req.socket's close too (stream.onGone), and take that listener off in forget().",
+    async run(ctx) {
+      const { url } = await serve(ctx, { maxStreams: 3 });
+      const raw = await rawSocket(ctx, url);
+      ctx.step('three GET /events written at once on one connection (HTTP/1.1 pipelining)');
+      raw.socket.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n'.repeat(3));
+      await expectStreams(ctx, url, 3, { expected: '{ "streams": 3 } with three streams pipelined on one connection', look: 'server.ts TODO 8: remember every open stream.' });
+      ctx.step('the client closes the connection');
+      raw.socket.destroy();
+      await expectStreams(ctx, url, 0, {
+        expected: '{ "streams": 0 } once the connection carrying the three streams closed (they held 3 of maxStreams 3 places)',
+        look: "server.ts TODO 8: the second and third responses never emit close; call onGone on res.req.socket's close as well.",
+      });
+      await expectStream(ctx, url);
+    },
+  },
+  {
+    id: 'keep-alive-listeners',
+    title: 'server: streams that follow each other on one keep-alive connection (maximum age, reconnect) leave no listener behind on it',
+    look: "server.ts TODO 12: forget() takes onGone off the connection — res.req.socket.off('close', stream.onGone) — or every stream the connection carried leaves a listener on it.",
+    async run(ctx) {
+      const { url, responses } = await serveWatched(ctx, { maxStreamMs: 50 });
+      const raw = await rawSocket(ctx, url);
+      const count = (text: string): number => raw.received().split(text).length - 1;
+      const listeners: number[] = [];
+      for (let n = 1; n <= 5; n++) {
+        ctx.step(`stream ${n} on the same connection, until its maximum age (50 ms) ends it`);
+        raw.socket.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n');
+        // Counted while the stream is open: the server is then in the same state each time.
+        const opened = await waitUntil(() => (count('retry: ') >= n ? true : undefined), { withinMs: AT_ONCE_MS });
+        check(opened && responses.length === n, { expected: `stream ${n} opened on the same connection`, actual: show(raw.received().slice(-300), 300) });
+        listeners.push(responses[n - 1]!.req.socket.listenerCount('close'));
+        const ended = await waitUntil(() => (count('\r\n0\r\n\r\n') >= n ? true : undefined), { withinMs: AT_ONCE_MS });
+        check(ended, { expected: `stream ${n} ended at its maximum age (50 ms), the connection kept for the next request`, actual: show(raw.received().slice(-300), 300) });
+      }
+      const connections = new Set(responses.map((res) => res.req.socket)).size;
+      check(connections === 1, { expected: 'the five streams on one connection', actual: `${connections} connections` });
+      check(listeners[4] === listeners[1], {
+        expected: "as many 'close' listeners on the connection while its 5th stream is open as while its 2nd was",
+        actual: `'close' listeners while each stream was open: ${show(listeners)}`,
+      });
+    },
+  },
+  {
+    id: 'end-grace',
+    title: 'server: a stream ended at its maximum age whose client never reads the end is cut after endGraceMs, not left open for ever',
+    look: "server.ts TODO 12: end with the given endWithin(res, endGraceMs, …), not res.end() alone: an end the client never reads never finishes, and nothing else would ever close that connection.",
+    timeoutMs: 15_000,
+    async run(ctx) {
+      const maxStreamMs = 200;
+      const endGraceMs = 300;
+      // A catch-up of about 9 MB: more than the kernel's buffers on both ends take, so the
+      // end of the stream cannot leave the server while the client does not read.
+      const count = 6000;
+      const { url, responses } = await serveWatched(ctx, { maxStreamMs, endGraceMs, historyLimit: count, initialMessages: messagesFrom(1, count, () => HEAVY_TEXT) });
+      const started = performance.now();
+      const raw = await rawSocket(ctx, url);
+      raw.socket.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n');
+      // Paused before the first byte arrives: the client reads nothing at all, so the kernel's
+      // buffers fill and the server's own buffer keeps the rest, the end last.
+      raw.socket.pause();
+      // The server's side of the stream, to wait for its close event.
+      const res = await waitUntil(() => responses[0], { withinMs: AT_ONCE_MS });
+      if (!res) fail({ expected: 'GET /events to reach the app', actual: `no request came within ${AT_ONCE_MS} ms` });
+      ctx.step(`waiting for the server to close the stream: its maximum age (${maxStreamMs} ms), then endGraceMs (${endGraceMs} ms)`);
+      const limit = maxStreamMs + endGraceMs + 3000;
+      const closed = res.closed || (await within(new Promise<boolean>((resolve) => res.once('close', () => resolve(true))), limit, false));
+      const ms = Math.round(performance.now() - started);
+      check(closed, {
+        expected: `with maxStreamMs ${maxStreamMs} and endGraceMs ${endGraceMs}, the response to a client that never reads closed by the server within ${limit} ms`,
+        actual: `it is still open after ${ms} ms (writableEnded ${res.writableEnded}, writableFinished ${res.writableFinished}): its end waits for a reader that never comes`,
+      });
+      check(ms >= maxStreamMs, { expected: `the stream open for its maximum age (${maxStreamMs} ms) first`, actual: `it closed after ${ms} ms` });
+    },
+  },
+  {
     id: 'shutdown',
     title: 'server: shutdown() ends every stream properly, refuses new ones with 503, leaves no timer; POST /messages still works',
     look: 'server.ts TODO 13: shutdown() sets shuttingDown, ends every stream (res.end()) and forgets it; GET /events checks shuttingDown (TODO 7) and answers 503.',
@@ -1127,6 +1241,51 @@ const tests: GraderTest[] = [
     },
   },
   {
+    id: 'options-checked',
+    title: 'server: createApp() refuses an option that is not a whole number in its range (NaN, "256k", a timer past 2,147,483,647 ms, historyLimit 0) with a RangeError naming it',
+    look: 'server.ts (given): createApp() checks every numeric option with wholeNumber() before anything runs; restore those lines if you changed them.',
+    async run(ctx) {
+      const create = await loadFunction<(options: Record<string, unknown>) => SseApp>(ctx, 'server.ts', 'createApp');
+      const bad: Array<[string, unknown]> = [
+        ['maxBufferedBytes', Number('256k')],
+        ['maxStreams', Number('2k')],
+        ['retryMs', Number('1s')],
+        ['retryMs', -1],
+        ['maxStreamMs', 2_592_000_000],
+        ['heartbeatMs', 2_147_483_648],
+        ['heartbeatMs', 0],
+        ['endGraceMs', 1.5],
+        ['historyLimit', 0],
+        ['maxBufferedBytes', '1000'],
+      ];
+      for (const [name, value] of bad) {
+        let thrown: unknown;
+        let app: SseApp | undefined;
+        try {
+          app = create({ [name]: value });
+        } catch (error) {
+          thrown = error;
+        }
+        app?.shutdown();
+        check(thrown instanceof RangeError && thrown.message.includes(name), {
+          expected: `createApp({ ${name}: ${show(value)} }) to throw a RangeError whose message names ${name}`,
+          actual: thrown === undefined ? 'it returned an app' : `it threw ${describeError(thrown)}`,
+        });
+      }
+      const app = create({ retryMs: 0, endGraceMs: 0, maxBufferedBytes: 0, historyLimit: 1, maxStreamMs: 2_147_483_647, heartbeatMs: 1 });
+      app.shutdown();
+      // The smallest values are values: retry 0, and a history of one message.
+      const { url } = await serve(ctx, { retryMs: 0, historyLimit: 1, initialMessages: messagesFrom(1, 3) });
+      const stream = await expectStream(ctx, url);
+      const events = await untilMessage(ctx, stream, 3, 'a stream from 0 with retryMs 0 and historyLimit 1 (messages 1 to 3 given)');
+      check(stream.text().startsWith('retry: 0\n\n') && events[0]?.event === 'gap' && show(dataOf(events[0])) === show({ from: 1, to: 2 }), {
+        expected: 'with retryMs 0 and historyLimit 1: "retry: 0", a gap from 1 to 2, then message 3',
+        actual: `${show(stream.text().slice(0, 20))} then ${describeEvents(events)}`,
+      });
+      expectIds(events, [3], 'historyLimit 1: only the newest message kept');
+    },
+  },
+  {
     id: 'main-process',
     title: 'main.ts: --port 0 prints "listening http://127.0.0.1:N", serves the stream with its options, and SIGTERM ends the streams and exits 0',
     look: 'main.ts is given whole: restore it if you changed it; it calls createApp() with the options of the command line, and app.shutdown() on SIGTERM.',
@@ -1144,6 +1303,7 @@ const tests: GraderTest[] = [
       check(how === 'end', { expected: 'the stream ended properly on SIGTERM', actual: how === undefined ? 'still open 3 s later' : 'its connection was cut' });
       const code = await within(exited, 5000, 'still running');
       check(code === 0, { expected: 'the process to exit with code 0 after SIGTERM', actual: show(code) });
+      await checkRefusesFlag(ctx, ['--port', '0', '--max-buffered-bytes', '256k'], '--max-buffered-bytes');
     },
   },
 ];

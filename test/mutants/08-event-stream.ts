@@ -214,7 +214,22 @@ export const mutants: readonly Mutant[] = [
     id: 'close-not-heard',
     mistake: 'never listens for the response\'s close: a client that left stays in the set and is written to',
     caughtBy: 'cleanup-on-disconnect',
-    edits: [{ file: 'server.ts', find: "    res.on('close', () => forget(stream));\n", replace: '' }],
+    edits: [
+      { file: 'server.ts', find: "    res.on('close', stream.onGone);\n", replace: '' },
+      { file: 'server.ts', find: "    res.req.socket.on('close', stream.onGone);\n", replace: '' },
+    ],
+  },
+  {
+    id: 'connection-close-not-heard',
+    mistake: 'listens only to the response\'s close: streams pipelined behind another on one connection are never forgotten when the client leaves',
+    caughtBy: 'pipelined-streams',
+    edits: [{ file: 'server.ts', find: "    res.req.socket.on('close', stream.onGone);\n", replace: '' }],
+  },
+  {
+    id: 'connection-listener-left',
+    mistake: 'never takes its listener off the connection, so a keep-alive connection gathers one per stream it carried',
+    caughtBy: 'keep-alive-listeners',
+    edits: [{ file: 'server.ts', find: "    stream.res.req.socket.off('close', stream.onGone);\n", replace: '' }],
   },
   {
     id: 'max-age-timer-left',
@@ -232,7 +247,13 @@ export const mutants: readonly Mutant[] = [
     id: 'max-age-destroys',
     mistake: 'cuts the connection at the maximum age instead of ending the response',
     caughtBy: 'max-age',
-    edits: [{ file: 'server.ts', find: "    stream.res.end(': reconnect\\n\\n');", replace: '    stream.res.destroy();' }],
+    edits: [{ file: 'server.ts', find: "    endWithin(stream.res, endGraceMs, ': reconnect\\n\\n');", replace: '    stream.res.destroy();' }],
+  },
+  {
+    id: 'max-age-end-waits-for-ever',
+    mistake: 'ends a stream with res.end() alone: a client that never reads keeps the connection and its buffers for ever',
+    caughtBy: 'end-grace',
+    edits: [{ file: 'server.ts', find: "    endWithin(stream.res, endGraceMs, ': reconnect\\n\\n');", replace: "    stream.res.end(': reconnect\\n\\n');" }],
   },
   {
     id: 'no-slow-reader-cut',
@@ -268,7 +289,7 @@ export const mutants: readonly Mutant[] = [
     id: 'shutdown-leaves-streams',
     mistake: 'shutdown() refuses new streams but leaves the open ones open',
     caughtBy: 'shutdown',
-    edits: [{ file: 'server.ts', find: '      for (const stream of [...streams]) {\n        forget(stream);\n        stream.res.end();\n      }\n', replace: '' }],
+    edits: [{ file: 'server.ts', find: '      for (const stream of [...streams]) {\n        forget(stream);\n        endWithin(stream.res, endGraceMs);\n      }\n', replace: '' }],
   },
   {
     id: 'shutdown-still-serves',
@@ -282,11 +303,29 @@ export const mutants: readonly Mutant[] = [
     caughtBy: 'defaults',
     edits: [{ file: 'server.ts', find: 'retryMs = DEFAULT_RETRY_MS,', replace: 'retryMs = 3000,' }],
   },
+  {
+    id: 'options-unchecked',
+    mistake: 'takes the options as they come, so "256k" (NaN) silently turns the slow-reader cut off',
+    caughtBy: 'options-checked',
+    edits: [{ file: 'server.ts', find: "  wholeNumber('maxBufferedBytes', maxBufferedBytes, 0, Number.MAX_SAFE_INTEGER);\n", replace: '' }],
+  },
+  {
+    id: 'timers-unbounded',
+    mistake: 'checks the times only for being whole numbers, so 30 days overflows Node\'s timers and fires after 1 ms',
+    caughtBy: 'options-checked',
+    edits: [{ file: 'server.ts', find: "const MAX_TIMER_MS = 2_147_483_647;", replace: 'const MAX_TIMER_MS = Number.MAX_SAFE_INTEGER;' }],
+  },
   // ---- main.ts
   {
     id: 'sigterm-without-shutdown',
     mistake: 'on SIGTERM closes the server without ending the streams (they are cut a second later)',
     caughtBy: 'main-process',
     edits: [{ file: 'main.ts', find: '  app.shutdown();\n', replace: '' }],
+  },
+  {
+    id: 'main-ignores-bad-flag',
+    mistake: 'main.ts turns a refused option into a crash with a stack trace instead of a message and exit code 2',
+    caughtBy: 'main-process',
+    edits: [{ file: 'main.ts', find: '  process.exit(2);\n', replace: '  throw error;\n' }],
   },
 ];
