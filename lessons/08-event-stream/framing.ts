@@ -35,8 +35,9 @@ export function formatEvent(fields: EventFields): string {
   // TODO 1: the fields the event has, in this order, one line each written `name: value\n`
   //   (one space after the colon): `id:`, `event:`, `retry:`. The id may be a number or a
   //   string; pass it and the event name through oneLine() below, which refuses a value that
-  //   would break its line. retry must be a whole number of milliseconds, 0 or more: throw a
-  //   RangeError for anything else (-1, 1.5, NaN).
+  //   would break its line; an id of 0 or '' is an id too (write `id: 0`). retry must be a
+  //   whole number of milliseconds, 0 or more, written in digits (Number.isSafeInteger: 1e21
+  //   would print as "1e+21"): throw a RangeError for anything else (-1, 1.5, NaN, 1e21).
   // TODO 2: then the data, one `data: …` line for each of its lines. The client ends a line
   //   at \r\n, at a lone \r and at \n, so split on all three, \r\n first so that it counts as
   //   one ending: /\r\n|\r|\n/. Empty data is one empty `data: ` line. A blank line (one more

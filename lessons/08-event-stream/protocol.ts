@@ -68,3 +68,6 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024;
 
 /** How many streams the server keeps open at once by default. */
 export const DEFAULT_MAX_STREAMS = 10_000;
+
+/** How long a stream the server ended may take to reach a client before it is cut off, by default. */
+export const DEFAULT_END_GRACE_MS = 10_000;

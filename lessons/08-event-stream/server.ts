@@ -17,6 +17,7 @@ import type http from 'node:http';
 import querystring from 'node:querystring';
 import { gapEvent, messageEvent, PING } from './framing.ts';
 import {
+  DEFAULT_END_GRACE_MS,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HISTORY_LIMIT,
   DEFAULT_MAX_BUFFERED_BYTES,
@@ -46,6 +47,11 @@ export interface AppOptions {
   maxBufferedBytes?: number;
   /** How many streams may be open at once; one more gets `503`. */
   maxStreams?: number;
+  /**
+   * How long a stream the server ended (maximum age, shutdown) may take to reach its client,
+   * in milliseconds; a client that does not read it by then is cut off.
+   */
+  endGraceMs?: number;
 }
 
 /** The lesson's request handler (for `http.createServer`), with a way to end it politely. */
@@ -56,11 +62,13 @@ export type SseApp = http.RequestListener & {
   kept(): readonly Message[];
 };
 
-/** An open stream: its response, the id of the last message its client has, and its age limit. */
+/** An open stream: its response, the id of the last message its client has, its age limit, and what forgets it. */
 interface Stream {
   res: http.ServerResponse;
   position: number;
   maxAge: NodeJS.Timeout;
+  /** Listens to the response's close and to its connection's (see open()). */
+  onGone: () => void;
 }
 
 export function createApp(options: AppOptions = {}): SseApp {
@@ -72,7 +80,17 @@ export function createApp(options: AppOptions = {}): SseApp {
     maxStreamMs = DEFAULT_MAX_STREAM_MS,
     maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES,
     maxStreams = DEFAULT_MAX_STREAMS,
+    endGraceMs = DEFAULT_END_GRACE_MS,
   } = options;
+  // A typo such as "256k" is NaN, and every comparison with NaN is false: the limit would be
+  // silently off. Refuse it before anything runs.
+  wholeNumber('historyLimit', historyLimit, 1, Number.MAX_SAFE_INTEGER);
+  wholeNumber('retryMs', retryMs, 0, MAX_TIMER_MS);
+  wholeNumber('heartbeatMs', heartbeatMs, 1, MAX_TIMER_MS);
+  wholeNumber('maxStreamMs', maxStreamMs, 1, MAX_TIMER_MS);
+  wholeNumber('maxBufferedBytes', maxBufferedBytes, 0, Number.MAX_SAFE_INTEGER);
+  wholeNumber('maxStreams', maxStreams, 1, Number.MAX_SAFE_INTEGER);
+  wholeNumber('endGraceMs', endGraceMs, 0, MAX_TIMER_MS);
   // The newest messages, oldest first, with consecutive ids (as lesson 04).
   const history: Message[] = initialMessages.slice(-historyLimit);
   let lastId = initialMessages.at(-1)?.id ?? 0;
@@ -91,6 +109,7 @@ export function createApp(options: AppOptions = {}): SseApp {
     //   lastEventId query parameter (querystring.parse(query)), else '0' ("I have nothing").
     //   The header wins when both are there: EventSource reconnects to the same URL, query and
     //   all, so the query says where the first connection started, the header where it is now.
+    //   With a header, the query is not looked at (not even checked).
     const raw: unknown = undefined;
     void query;
     const position = parseLastEventId(raw);
@@ -109,7 +128,10 @@ export function createApp(options: AppOptions = {}): SseApp {
     //     X-Accel-Buffering: no (nginx passes each event on at once) and Connection: keep-alive;
     //     then res.flushHeaders(), so that the headers leave now, before any event.
     //   - remember the stream (its res, its position, a max-age timer that calls
-    //     endStream() after maxStreamMs) in `streams`, and forget it when its response closes;
+    //     endStream() after maxStreamMs, and onGone: () => forget(stream)) in `streams`, and
+    //     call onGone when its response closes AND when its connection (res.req.socket)
+    //     closes: a request pipelined behind another on the same connection has no socket
+    //     yet, and its response never closes when the client leaves;
     //   - start the heartbeat (setInterval of beat, every heartbeatMs) if it is not running:
     //     one interval for all the streams;
     //   - write `retry: <retryMs>`, a blank line, and what the client is missing (catchUp) —
@@ -180,15 +202,18 @@ export function createApp(options: AppOptions = {}): SseApp {
 
   /** The maximum age: ended politely; the client reconnects after `retry` and loses nothing. */
   function endStream(stream: Stream): void {
-    // TODO 12: forget the stream, then end its response — res.end(), a proper end (a comment
-    //   such as ': reconnect' before it is fine), never res.destroy().
+    // TODO 12: forget the stream, then end its response with the given endWithin(res,
+    //   endGraceMs, ': reconnect\n\n') — res.end(), a proper end, never res.destroy() — which
+    //   cuts the connection only if the client has not read the end within endGraceMs.
     void stream;
   }
 
   /** Forgets a stream at once: out of the set, its timer cleared, and the heartbeat with the last one. */
   function forget(stream: Stream): void {
     // TODO 12 (continued): take the stream out of `streams` and clear its max-age timer; when
-    //   no stream is left, clear the heartbeat (and set it back to undefined). A stream may be
+    //   no stream is left, clear the heartbeat (and set it back to undefined). Take onGone off
+    //   the connection (res.req.socket.off('close', …)): a keep-alive connection carries the
+    //   next stream too, and must not gather a listener per stream. A stream may be
     //   forgotten twice (its close event comes after endStream): the second time, nothing.
     void stream;
     void heartbeat;
@@ -204,7 +229,8 @@ export function createApp(options: AppOptions = {}): SseApp {
   return Object.assign(app, {
     shutdown() {
       // TODO 13: from now on GET /events answers 503 (shuttingDown, TODO 7); every open stream
-      //   is forgotten and its response ended (res.end()). No timer of the app is left.
+      //   is forgotten and its response ended (endWithin(res, endGraceMs)). No timer of the
+      //   app is left.
       void shuttingDown;
     },
     kept: () => history.slice(),
@@ -239,6 +265,32 @@ export function problemWithNewMessage(body: unknown): string | undefined {
   if (text.trim() === '') return 'The field "text" must not be empty.';
   if (text.length > MAX_TEXT_LENGTH) return `The field "text" is longer than ${MAX_TEXT_LENGTH} characters.`;
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+// Given: the options' check, and an end that cannot hang.
+
+/** The longest delay Node's timers take: a longer one overflows and fires after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Throws a RangeError unless the option `name` is a whole number from `min` to `max`. */
+function wholeNumber(name: string, value: unknown, min: number, max: number): void {
+  if (Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max) return;
+  throw new RangeError(`The option ${name} must be a whole number from ${min} to ${max}, not ${String(value)}.`);
+}
+
+/**
+ * Ends a response politely, and cuts it if it has not reached its client within `graceMs`:
+ * an end a client never reads is no end, and would hold the connection and its buffers for
+ * ever. The timer goes as soon as the response is finished or closed.
+ */
+function endWithin(res: http.ServerResponse, graceMs: number, last = ''): void {
+  res.end(last);
+  if (res.writableFinished || res.destroyed) return;
+  const grace = setTimeout(() => res.destroy(), graceMs);
+  const clear = (): void => clearTimeout(grace);
+  res.once('finish', clear);
+  res.once('close', clear);
 }
 
 // ---------------------------------------------------------------------------------------

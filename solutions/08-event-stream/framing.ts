@@ -33,7 +33,8 @@ export function formatEvent(fields: EventFields): string {
   if (fields.id !== undefined) text += `id: ${oneLine('id', String(fields.id))}\n`;
   if (fields.event !== undefined) text += `event: ${oneLine('event', fields.event)}\n`;
   if (fields.retry !== undefined) {
-    if (!Number.isInteger(fields.retry) || fields.retry < 0) throw new RangeError(`retry must be a whole number of milliseconds, 0 or more, not ${fields.retry}`);
+    // A safe integer: 1e21 is an integer too, but it prints as "1e+21", which no client reads.
+    if (!Number.isSafeInteger(fields.retry) || fields.retry < 0) throw new RangeError(`retry must be a whole number of milliseconds, 0 or more, not ${fields.retry}`);
     text += `retry: ${fields.retry}\n`;
   }
   // The client ends a line at \r\n, at \r and at \n: split on all three (\r\n first, so that

@@ -35,14 +35,26 @@ const { values } = parseArgs({
 });
 const number = (text: string | undefined) => (text === undefined ? undefined : Number(text));
 
-const app = createApp({
-  retryMs: number(values['retry-ms']),
-  heartbeatMs: number(values['heartbeat-ms']),
-  maxStreamMs: number(values['max-stream-ms']),
-  maxBufferedBytes: number(values['max-buffered-bytes']),
-  historyLimit: number(values['history-limit']),
-  maxStreams: number(values['max-streams']),
-});
+// Each option of createApp and the flag that sets it.
+const flags = {
+  retryMs: 'retry-ms',
+  heartbeatMs: 'heartbeat-ms',
+  maxStreamMs: 'max-stream-ms',
+  maxBufferedBytes: 'max-buffered-bytes',
+  historyLimit: 'history-limit',
+  maxStreams: 'max-streams',
+} as const;
+
+let app: ReturnType<typeof createApp>;
+try {
+  app = createApp(Object.fromEntries(Object.entries(flags).map(([option, flag]) => [option, number(values[flag])])));
+} catch (error) {
+  if (!(error instanceof RangeError)) throw error;
+  // A bad value ("256k", "1s") is refused before the server starts: say which flag it was.
+  const [, flag] = Object.entries(flags).find(([option]) => error.message.includes(` ${option} `)) ?? [];
+  console.error(flag ? `--${flag} ${values[flag]}: ${error.message}` : error.message);
+  process.exit(2);
+}
 
 // A request must arrive whole within 10 s: a client sending its headers a byte a minute is cut
 // off. Open streams are not affected (the limit is on receiving the request, not on answering).

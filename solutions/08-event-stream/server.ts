@@ -14,6 +14,7 @@ import type http from 'node:http';
 import querystring from 'node:querystring';
 import { gapEvent, messageEvent, PING } from './framing.ts';
 import {
+  DEFAULT_END_GRACE_MS,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HISTORY_LIMIT,
   DEFAULT_MAX_BUFFERED_BYTES,
@@ -43,6 +44,11 @@ export interface AppOptions {
   maxBufferedBytes?: number;
   /** How many streams may be open at once; one more gets `503`. */
   maxStreams?: number;
+  /**
+   * How long a stream the server ended (maximum age, shutdown) may take to reach its client,
+   * in milliseconds; a client that does not read it by then is cut off.
+   */
+  endGraceMs?: number;
 }
 
 /** The lesson's request handler (for `http.createServer`), with a way to end it politely. */
@@ -53,11 +59,13 @@ export type SseApp = http.RequestListener & {
   kept(): readonly Message[];
 };
 
-/** An open stream: its response, the id of the last message its client has, and its age limit. */
+/** An open stream: its response, the id of the last message its client has, its age limit, and what forgets it. */
 interface Stream {
   res: http.ServerResponse;
   position: number;
   maxAge: NodeJS.Timeout;
+  /** Listens to the response's close and to its connection's (see open()). */
+  onGone: () => void;
 }
 
 export function createApp(options: AppOptions = {}): SseApp {
@@ -69,7 +77,17 @@ export function createApp(options: AppOptions = {}): SseApp {
     maxStreamMs = DEFAULT_MAX_STREAM_MS,
     maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES,
     maxStreams = DEFAULT_MAX_STREAMS,
+    endGraceMs = DEFAULT_END_GRACE_MS,
   } = options;
+  // A typo such as "256k" is NaN, and every comparison with NaN is false: the limit would be
+  // silently off. Refuse it before anything runs.
+  wholeNumber('historyLimit', historyLimit, 1, Number.MAX_SAFE_INTEGER);
+  wholeNumber('retryMs', retryMs, 0, MAX_TIMER_MS);
+  wholeNumber('heartbeatMs', heartbeatMs, 1, MAX_TIMER_MS);
+  wholeNumber('maxStreamMs', maxStreamMs, 1, MAX_TIMER_MS);
+  wholeNumber('maxBufferedBytes', maxBufferedBytes, 0, Number.MAX_SAFE_INTEGER);
+  wholeNumber('maxStreams', maxStreams, 1, Number.MAX_SAFE_INTEGER);
+  wholeNumber('endGraceMs', endGraceMs, 0, MAX_TIMER_MS);
   // The newest messages, oldest first, with consecutive ids (as lesson 04).
   const history: Message[] = initialMessages.slice(-historyLimit);
   let lastId = initialMessages.at(-1)?.id ?? 0;
@@ -113,9 +131,12 @@ export function createApp(options: AppOptions = {}): SseApp {
     });
     // The headers go now, before any event: the client's `open` fires at once.
     res.flushHeaders();
-    const stream: Stream = { res, position, maxAge: setTimeout(() => endStream(stream), maxStreamMs) };
+    const stream: Stream = { res, position, maxAge: setTimeout(() => endStream(stream), maxStreamMs), onGone: () => forget(stream) };
     streams.add(stream);
-    res.on('close', () => forget(stream));
+    res.on('close', stream.onGone);
+    // A request pipelined behind another on the same connection has a response with no
+    // socket yet: when the client leaves, that response never closes. Its connection does.
+    res.req.socket.on('close', stream.onGone);
     heartbeat ??= setInterval(beat, heartbeatMs);
     // The reconnect delay, then whatever the client is missing, in one write.
     send(stream, `retry: ${retryMs}\n\n${catchUp(position)}`);
@@ -185,13 +206,15 @@ export function createApp(options: AppOptions = {}): SseApp {
   /** The maximum age: ended politely; the client reconnects after `retry` and loses nothing. */
   function endStream(stream: Stream): void {
     forget(stream);
-    stream.res.end(': reconnect\n\n');
+    endWithin(stream.res, endGraceMs, ': reconnect\n\n');
   }
 
   /** Forgets a stream at once: out of the set, its timer cleared, and the heartbeat with the last one. */
   function forget(stream: Stream): void {
     if (!streams.delete(stream)) return;
     clearTimeout(stream.maxAge);
+    // The connection may carry more requests (keep-alive): leave no listener on it.
+    stream.res.req.socket.off('close', stream.onGone);
     if (streams.size === 0) {
       clearInterval(heartbeat);
       heartbeat = undefined;
@@ -210,7 +233,7 @@ export function createApp(options: AppOptions = {}): SseApp {
       shuttingDown = true;
       for (const stream of [...streams]) {
         forget(stream);
-        stream.res.end();
+        endWithin(stream.res, endGraceMs);
       }
     },
     kept: () => history.slice(),
@@ -244,6 +267,32 @@ export function problemWithNewMessage(body: unknown): string | undefined {
   if (text.trim() === '') return 'The field "text" must not be empty.';
   if (text.length > MAX_TEXT_LENGTH) return `The field "text" is longer than ${MAX_TEXT_LENGTH} characters.`;
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+// Given: the options' check, and an end that cannot hang.
+
+/** The longest delay Node's timers take: a longer one overflows and fires after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Throws a RangeError unless the option `name` is a whole number from `min` to `max`. */
+function wholeNumber(name: string, value: unknown, min: number, max: number): void {
+  if (Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max) return;
+  throw new RangeError(`The option ${name} must be a whole number from ${min} to ${max}, not ${String(value)}.`);
+}
+
+/**
+ * Ends a response politely, and cuts it if it has not reached its client within `graceMs`:
+ * an end a client never reads is no end, and would hold the connection and its buffers for
+ * ever. The timer goes as soon as the response is finished or closed.
+ */
+function endWithin(res: http.ServerResponse, graceMs: number, last = ''): void {
+  res.end(last);
+  if (res.writableFinished || res.destroyed) return;
+  const grace = setTimeout(() => res.destroy(), graceMs);
+  const clear = (): void => clearTimeout(grace);
+  res.once('finish', clear);
+  res.once('close', clear);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -14,10 +14,13 @@
  *
  * `framing.ts` is also graded directly (formatEvent, messageEvent, gapEvent, PING).
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { EventSource } from 'eventsource';
 import { listen } from '../../shared/http.ts';
+import { projectRoot } from '../../shared/paths.ts';
 import { badMessageBodies, checkRefusalsLeftNoTrace, checkRefusesEach, isErrorBody } from '../../shared/grading/bad-input.ts';
 import { check, describeError, fail, show } from '../../shared/grading/failure.ts';
 import { call, describeReply } from '../../shared/grading/http-client.ts';
@@ -64,6 +67,23 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
 /** The learner's app with long heartbeat and maximum age unless the test sets them. */
 function serve(ctx: TestContext, options: Record<string, unknown> = {}) {
   return serveLesson<SseApp>(ctx, 'createApp', { heartbeatMs: LONG_MS, maxStreamMs: LONG_MS, retryMs: RETRY_MS, ...options });
+}
+
+/**
+ * The learner's app (long heartbeat, as serve()), served with a look at the server's side of
+ * each GET /events: its response, to wait for its events or count its connection's listeners.
+ */
+async function serveWatched(ctx: TestContext, options: Record<string, unknown>): Promise<{ url: string; responses: http.ServerResponse[] }> {
+  const create = await loadFunction<(options: Record<string, unknown>) => SseApp>(ctx, 'server.ts', 'createApp');
+  const app = create({ heartbeatMs: LONG_MS, retryMs: RETRY_MS, ...options });
+  const responses: http.ServerResponse[] = [];
+  const { url, close } = await listen((req, res) => {
+    if (req.url === '/events') responses.push(res);
+    app(req, res);
+  });
+  ctx.defer(() => close());
+  ctx.defer(() => app.shutdown());
+  return { url, responses };
 }
 
 /** Posts a message and checks the 201; returns the stored message. */
@@ -430,6 +450,22 @@ async function neverReading(ctx: TestContext, url: string): Promise<RawSocket> {
   return raw;
 }
 
+/** Runs main.ts with a bad flag: it must not start, but exit 2 with a message that names the flag. */
+async function checkRefusesFlag(ctx: TestContext, args: string[], flag: string): Promise<void> {
+  ctx.step(`starting main.ts ${args.join(' ')}`);
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ctx.lessonDir, 'main.ts'), ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  ctx.defer(() => child.kill('SIGKILL'));
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  const code = await within(new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c))), 15_000, 'still running');
+  check(code === 2 && output.includes(flag) && !output.includes('listening'), {
+    expected: `main.ts ${args.join(' ')} to refuse to start: exit code 2 and a message naming ${flag}`,
+    actual: `exit code ${show(code)}, output ${show(output.trim(), 300)}`,
+    look: 'main.ts (given) catches the RangeError of createApp() and exits 2; server.ts (given) checks every option with wholeNumber().',
+  });
+}
+
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 // ---------------------------------------------------------------------------------------
@@ -453,6 +489,8 @@ const tests: GraderTest[] = [
         [{ data: 'hello' }, 'data: hello\n\n', 'one line of data'],
         [{ id: 5, event: 'gap', retry: 10, data: 'x' }, 'id: 5\nevent: gap\nretry: 10\ndata: x\n\n', 'every field, in the order id, event, retry, data'],
         [{ id: '7', data: 'x' }, 'id: 7\ndata: x\n\n', 'an id given as a string'],
+        [{ id: 0, data: 'x' }, 'id: 0\ndata: x\n\n', 'an id of 0 is an id (check id !== undefined, not its truth)'],
+        [{ retry: 0, data: 'x' }, 'retry: 0\ndata: x\n\n', 'a retry of 0 (0 or more is allowed)'],
         [{ data: 'a\nb' }, 'data: a\ndata: b\n\n', 'data with \\n'],
         [{ data: 'a\r\nb' }, 'data: a\ndata: b\n\n', 'data with \\r\\n (one line ending, not two)'],
         [{ data: 'a\rb' }, 'data: a\ndata: b\n\n', 'data with a lone \\r (the client ends a line there too)'],
@@ -479,6 +517,7 @@ const tests: GraderTest[] = [
         [{ retry: -1, data: 'x' }, 'a negative retry'],
         [{ retry: 1.5, data: 'x' }, 'a retry that is not whole'],
         [{ retry: Number.NaN, data: 'x' }, 'a retry that is NaN'],
+        [{ retry: 1e21, data: 'x' }, 'a retry past Number.MAX_SAFE_INTEGER, which prints as "1e+21" (use Number.isSafeInteger)'],
       ];
       for (const [fields, what] of refused) {
         let thrown: unknown;
@@ -628,17 +667,19 @@ const tests: GraderTest[] = [
   {
     id: 'last-event-id-wins',
     title: 'server: the Last-Event-ID header wins over the lastEventId query; the query serves a first connection; neither means 0',
-    look: 'server.ts TODO 6: the position is the Last-Event-ID header if there is one, else the lastEventId query parameter, else "0" — header first: EventSource reconnects to the same URL, query and all.',
+    look: 'server.ts TODO 6: the position is the Last-Event-ID header if there is one, else the lastEventId query parameter, else "0" — header first: EventSource reconnects to the same URL, query and all; with a header, the query is not looked at (not even checked).',
     async run(ctx) {
       const { url } = await serve(ctx);
       await postAll(ctx, url, 5);
       const both = await expectStream(ctx, url, '/events?lastEventId=1', { 'last-event-id': '3' });
       const query = await expectStream(ctx, url, '/events?lastEventId=2');
       const neither = await expectStream(ctx, url, '/events');
+      const badQuery = await expectStream(ctx, url, '/events?lastEventId=abc', { 'last-event-id': '4' });
       await post(ctx, url, 'message 6');
       expectIds(await untilMessage(ctx, both, 6, 'the stream with ?lastEventId=1 and Last-Event-ID: 3'), [4, 5, 6], 'GET /events?lastEventId=1 with Last-Event-ID: 3 (the header wins)');
       expectIds(await untilMessage(ctx, query, 6, 'the stream with ?lastEventId=2'), [3, 4, 5, 6], 'GET /events?lastEventId=2 with no header');
       expectIds(await untilMessage(ctx, neither, 6, 'the stream with neither'), range(1, 6), 'GET /events with neither (position 0)');
+      expectIds(await untilMessage(ctx, badQuery, 6, 'the stream with ?lastEventId=abc and Last-Event-ID: 4'), [5, 6], 'GET /events?lastEventId=abc with Last-Event-ID: 4 (with a header, the query is not looked at)');
     },
   },
   {
@@ -808,7 +849,7 @@ const tests: GraderTest[] = [
   {
     id: 'accept-406',
     title: 'server: an Accept header that names neither text/event-stream, text/* nor */* gets 406 and a JSON error; no Accept header is served',
-    look: 'server.ts TODO 5: if req.headers.accept is there and names none of text/event-stream, text/*, */* (split on commas, drop ;parameters), answer 406.',
+    look: 'server.ts TODO 5: if req.headers.accept is there and names none of text/event-stream, text/*, */* (split on commas, drop ;parameters, compare in lower case: media types ignore case), answer 406.',
     async run(ctx) {
       const { url } = await serve(ctx);
       for (const accept of ['application/json', 'text/html', 'image/png, application/xml;q=0.9']) {
@@ -818,7 +859,7 @@ const tests: GraderTest[] = [
           actual: describeAnswer(answer),
         });
       }
-      for (const accept of ['text/event-stream', 'text/*', '*/*', 'application/json, text/event-stream;q=0.9', undefined]) {
+      for (const accept of ['text/event-stream', 'text/*', '*/*', 'application/json, text/event-stream;q=0.9', 'TEXT/EVENT-STREAM', undefined]) {
         const stream = await expectStream(ctx, url, '/events', accept === undefined ? {} : { accept });
         stream.close();
       }
@@ -915,6 +956,84 @@ const tests: GraderTest[] = [
         actual: `your code called ${writes.late.slice(0, 3).join(', ')} on closed responses`,
       });
       await checkNoTimerLeft(ctx, timers, 'once every client has left (the streams\' max-age timers and the heartbeat)');
+    },
+  },
+  {
+    id: 'pipelined-streams',
+    title: 'server: streams pipelined on one connection are all forgotten when the client closes it (a queued response never closes by itself)',
+    look: "server.ts TODOs 8 and 12: a response queued behind another on the same connection has no socket yet and never emits close; listen to res.req.socket's close too (stream.onGone), and take that listener off in forget().",
+    async run(ctx) {
+      const { url } = await serve(ctx, { maxStreams: 3 });
+      const raw = await rawSocket(ctx, url);
+      ctx.step('three GET /events written at once on one connection (HTTP/1.1 pipelining)');
+      raw.socket.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n'.repeat(3));
+      await expectStreams(ctx, url, 3, { expected: '{ "streams": 3 } with three streams pipelined on one connection', look: 'server.ts TODO 8: remember every open stream.' });
+      ctx.step('the client closes the connection');
+      raw.socket.destroy();
+      await expectStreams(ctx, url, 0, {
+        expected: '{ "streams": 0 } once the connection carrying the three streams closed (they held 3 of maxStreams 3 places)',
+        look: "server.ts TODO 8: the second and third responses never emit close; call onGone on res.req.socket's close as well.",
+      });
+      await expectStream(ctx, url);
+    },
+  },
+  {
+    id: 'keep-alive-listeners',
+    title: 'server: streams that follow each other on one keep-alive connection (maximum age, reconnect) leave no listener behind on it',
+    look: "server.ts TODO 12: forget() takes onGone off the connection — res.req.socket.off('close', stream.onGone) — or every stream the connection carried leaves a listener on it.",
+    async run(ctx) {
+      const { url, responses } = await serveWatched(ctx, { maxStreamMs: 50 });
+      const raw = await rawSocket(ctx, url);
+      const count = (text: string): number => raw.received().split(text).length - 1;
+      const listeners: number[] = [];
+      for (let n = 1; n <= 5; n++) {
+        ctx.step(`stream ${n} on the same connection, until its maximum age (50 ms) ends it`);
+        raw.socket.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n');
+        // Counted while the stream is open: the server is then in the same state each time.
+        const opened = await waitUntil(() => (count('retry: ') >= n ? true : undefined), { withinMs: AT_ONCE_MS });
+        check(opened && responses.length === n, { expected: `stream ${n} opened on the same connection`, actual: show(raw.received().slice(-300), 300) });
+        listeners.push(responses[n - 1]!.req.socket.listenerCount('close'));
+        const ended = await waitUntil(() => (count('\r\n0\r\n\r\n') >= n ? true : undefined), { withinMs: AT_ONCE_MS });
+        check(ended, { expected: `stream ${n} ended at its maximum age (50 ms), the connection kept for the next request`, actual: show(raw.received().slice(-300), 300) });
+      }
+      const connections = new Set(responses.map((res) => res.req.socket)).size;
+      check(connections === 1, { expected: 'the five streams on one connection', actual: `${connections} connections` });
+      check(listeners[4] === listeners[1], {
+        expected: "as many 'close' listeners on the connection while its 5th stream is open as while its 2nd was",
+        actual: `'close' listeners while each stream was open: ${show(listeners)}`,
+      });
+    },
+  },
+  {
+    id: 'end-grace',
+    title: 'server: a stream ended at its maximum age whose client never reads the end is cut after endGraceMs, not left open for ever',
+    look: "server.ts TODO 12: end with the given endWithin(res, endGraceMs, …), not res.end() alone: an end the client never reads never finishes, and nothing else would ever close that connection.",
+    timeoutMs: 15_000,
+    async run(ctx) {
+      const maxStreamMs = 200;
+      const endGraceMs = 300;
+      // A catch-up of about 9 MB: more than the kernel's buffers on both ends take, so the
+      // end of the stream cannot leave the server while the client does not read.
+      const count = 6000;
+      const { url, responses } = await serveWatched(ctx, { maxStreamMs, endGraceMs, historyLimit: count, initialMessages: messagesFrom(1, count, () => HEAVY_TEXT) });
+      const started = performance.now();
+      const raw = await rawSocket(ctx, url);
+      raw.socket.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n');
+      // Paused before the first byte arrives: the client reads nothing at all, so the kernel's
+      // buffers fill and the server's own buffer keeps the rest, the end last.
+      raw.socket.pause();
+      // The server's side of the stream, to wait for its close event.
+      const res = await waitUntil(() => responses[0], { withinMs: AT_ONCE_MS });
+      if (!res) fail({ expected: 'GET /events to reach the app', actual: `no request came within ${AT_ONCE_MS} ms` });
+      ctx.step(`waiting for the server to close the stream: its maximum age (${maxStreamMs} ms), then endGraceMs (${endGraceMs} ms)`);
+      const limit = maxStreamMs + endGraceMs + 3000;
+      const closed = res.closed || (await within(new Promise<boolean>((resolve) => res.once('close', () => resolve(true))), limit, false));
+      const ms = Math.round(performance.now() - started);
+      check(closed, {
+        expected: `with maxStreamMs ${maxStreamMs} and endGraceMs ${endGraceMs}, the response to a client that never reads closed by the server within ${limit} ms`,
+        actual: `it is still open after ${ms} ms (writableEnded ${res.writableEnded}, writableFinished ${res.writableFinished}): its end waits for a reader that never comes`,
+      });
+      check(ms >= maxStreamMs, { expected: `the stream open for its maximum age (${maxStreamMs} ms) first`, actual: `it closed after ${ms} ms` });
     },
   },
   {
@@ -1116,9 +1235,61 @@ const tests: GraderTest[] = [
         expected: `the server's RSS to grow by at most ${mb(bound)}: ${clients} × (maxBufferedBytes + one event) and 32 MB for its own work`,
         actual: `it grew by ${mb(after - before)} (from ${mb(before)} to ${mb(after)}) while ${mb(posted)} were posted to each stream`,
       });
-      for (const sleeper of sleepers) sleeper.socket.resume();
+      // The server's close reaches a client only after everything still in the kernel's
+      // buffers: a few MB for each of the 40. Read and drop it (not kept as text, which under
+      // load took longer than the wait below), then wait for every close.
+      for (const sleeper of sleepers) {
+        sleeper.socket.removeAllListeners('data');
+        sleeper.socket.on('data', () => undefined);
+        sleeper.socket.resume();
+      }
       const closed = await within(Promise.all(sleepers.map((s) => s.closed)).then(() => true), 10_000, false);
       check(closed, { expected: 'every cut connection closed by the server', actual: `${sleepers.filter((s) => !s.socket.destroyed).length} still open` });
+    },
+  },
+  {
+    id: 'options-checked',
+    title: 'server: createApp() refuses an option that is not a whole number in its range (NaN, "256k", a timer past 2,147,483,647 ms, historyLimit 0) with a RangeError naming it',
+    look: 'server.ts (given): createApp() checks every numeric option with wholeNumber() before anything runs; restore those lines if you changed them.',
+    async run(ctx) {
+      const create = await loadFunction<(options: Record<string, unknown>) => SseApp>(ctx, 'server.ts', 'createApp');
+      const bad: Array<[string, unknown]> = [
+        ['maxBufferedBytes', Number('256k')],
+        ['maxStreams', Number('2k')],
+        ['retryMs', Number('1s')],
+        ['retryMs', -1],
+        ['maxStreamMs', 2_592_000_000],
+        ['heartbeatMs', 2_147_483_648],
+        ['heartbeatMs', 0],
+        ['endGraceMs', 1.5],
+        ['historyLimit', 0],
+        ['maxBufferedBytes', '1000'],
+      ];
+      for (const [name, value] of bad) {
+        let thrown: unknown;
+        let app: SseApp | undefined;
+        try {
+          app = create({ [name]: value });
+        } catch (error) {
+          thrown = error;
+        }
+        app?.shutdown();
+        check(thrown instanceof RangeError && thrown.message.includes(name), {
+          expected: `createApp({ ${name}: ${show(value)} }) to throw a RangeError whose message names ${name}`,
+          actual: thrown === undefined ? 'it returned an app' : `it threw ${describeError(thrown)}`,
+        });
+      }
+      const app = create({ retryMs: 0, endGraceMs: 0, maxBufferedBytes: 0, historyLimit: 1, maxStreamMs: 2_147_483_647, heartbeatMs: 1 });
+      app.shutdown();
+      // The smallest values are values: retry 0, and a history of one message.
+      const { url } = await serve(ctx, { retryMs: 0, historyLimit: 1, initialMessages: messagesFrom(1, 3) });
+      const stream = await expectStream(ctx, url);
+      const events = await untilMessage(ctx, stream, 3, 'a stream from 0 with retryMs 0 and historyLimit 1 (messages 1 to 3 given)');
+      check(stream.text().startsWith('retry: 0\n\n') && events[0]?.event === 'gap' && show(dataOf(events[0])) === show({ from: 1, to: 2 }), {
+        expected: 'with retryMs 0 and historyLimit 1: "retry: 0", a gap from 1 to 2, then message 3',
+        actual: `${show(stream.text().slice(0, 20))} then ${describeEvents(events)}`,
+      });
+      expectIds(events, [3], 'historyLimit 1: only the newest message kept');
     },
   },
   {
@@ -1139,6 +1310,7 @@ const tests: GraderTest[] = [
       check(how === 'end', { expected: 'the stream ended properly on SIGTERM', actual: how === undefined ? 'still open 3 s later' : 'its connection was cut' });
       const code = await within(exited, 5000, 'still running');
       check(code === 0, { expected: 'the process to exit with code 0 after SIGTERM', actual: show(code) });
+      await checkRefusesFlag(ctx, ['--port', '0', '--max-buffered-bytes', '256k'], '--max-buffered-bytes');
     },
   },
 ];

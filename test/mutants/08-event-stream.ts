@@ -28,6 +28,24 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'framing.ts', find: 'for (const line of fields.data.split(/\\r\\n|\\r|\\n/)) text += `data: ${line}\\n`;', replace: 'text += `data: ${fields.data}\\n`;' }],
   },
   {
+    id: 'id-zero-dropped',
+    mistake: 'writes the id only when it is truthy, so an id of 0 (or \'\') loses its line',
+    caughtBy: 'format-event',
+    edits: [{ file: 'framing.ts', find: 'if (fields.id !== undefined)', replace: 'if (fields.id)' }],
+  },
+  {
+    id: 'retry-zero-refused',
+    mistake: 'refuses a retry of 0, which the text allows',
+    caughtBy: 'format-event',
+    edits: [{ file: 'framing.ts', find: 'fields.retry < 0)', replace: 'fields.retry <= 0)' }],
+  },
+  {
+    id: 'retry-any-integer',
+    mistake: 'accepts any integer as retry, so 1e21 is written "retry: 1e+21", which no client reads',
+    caughtBy: 'format-event',
+    edits: [{ file: 'framing.ts', find: 'Number.isSafeInteger(fields.retry)', replace: 'Number.isInteger(fields.retry)' }],
+  },
+  {
     id: 'id-may-hold-line-ending',
     mistake: 'lets an id or event name hold a line ending, which forges the fields after it',
     caughtBy: 'format-event',
@@ -53,6 +71,18 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'server.ts', find: "parseLastEventId(header ?? querystring.parse(query).lastEventId ?? '0')", replace: "parseLastEventId(querystring.parse(query).lastEventId ?? header ?? '0')" }],
   },
   {
+    id: 'query-checked-with-header',
+    mistake: 'refuses a malformed lastEventId query even when a valid Last-Event-ID header is there (400), though the header wins',
+    caughtBy: 'last-event-id-wins',
+    edits: [
+      {
+        file: 'server.ts',
+        find: "parseLastEventId(header ?? querystring.parse(query).lastEventId ?? '0')",
+        replace: "parseLastEventId(querystring.parse(query).lastEventId ?? '0') === undefined ? undefined : parseLastEventId(header ?? querystring.parse(query).lastEventId ?? '0')",
+      },
+    ],
+  },
+  {
     id: 'loose-id',
     mistake: 'accepts any number JavaScript can read as an id: "", " 1", "1e3", "0x10"',
     caughtBy: 'rejects-bad-id',
@@ -69,6 +99,12 @@ export const mutants: readonly Mutant[] = [
     mistake: 'serves only Accept: text/event-stream exactly, refusing */* and a request without Accept',
     caughtBy: 'accept-406',
     edits: [{ file: 'server.ts', find: 'if (!acceptsEventStream(req.headers.accept)) {', replace: "if (req.headers.accept !== 'text/event-stream') {" }],
+  },
+  {
+    id: 'accept-case-sensitive',
+    mistake: 'compares the Accept header\'s media types case-sensitively, refusing TEXT/EVENT-STREAM',
+    caughtBy: 'accept-406',
+    edits: [{ file: 'server.ts', find: ".split(';')[0]!.trim().toLowerCase())", replace: ".split(';')[0]!.trim())" }],
   },
   {
     id: 'max-streams-off-by-one',
@@ -178,7 +214,22 @@ export const mutants: readonly Mutant[] = [
     id: 'close-not-heard',
     mistake: 'never listens for the response\'s close: a client that left stays in the set and is written to',
     caughtBy: 'cleanup-on-disconnect',
-    edits: [{ file: 'server.ts', find: "    res.on('close', () => forget(stream));\n", replace: '' }],
+    edits: [
+      { file: 'server.ts', find: "    res.on('close', stream.onGone);\n", replace: '' },
+      { file: 'server.ts', find: "    res.req.socket.on('close', stream.onGone);\n", replace: '' },
+    ],
+  },
+  {
+    id: 'connection-close-not-heard',
+    mistake: 'listens only to the response\'s close: streams pipelined behind another on one connection are never forgotten when the client leaves',
+    caughtBy: 'pipelined-streams',
+    edits: [{ file: 'server.ts', find: "    res.req.socket.on('close', stream.onGone);\n", replace: '' }],
+  },
+  {
+    id: 'connection-listener-left',
+    mistake: 'never takes its listener off the connection, so a keep-alive connection gathers one per stream it carried',
+    caughtBy: 'keep-alive-listeners',
+    edits: [{ file: 'server.ts', find: "    stream.res.req.socket.off('close', stream.onGone);\n", replace: '' }],
   },
   {
     id: 'max-age-timer-left',
@@ -196,7 +247,13 @@ export const mutants: readonly Mutant[] = [
     id: 'max-age-destroys',
     mistake: 'cuts the connection at the maximum age instead of ending the response',
     caughtBy: 'max-age',
-    edits: [{ file: 'server.ts', find: "    stream.res.end(': reconnect\\n\\n');", replace: '    stream.res.destroy();' }],
+    edits: [{ file: 'server.ts', find: "    endWithin(stream.res, endGraceMs, ': reconnect\\n\\n');", replace: '    stream.res.destroy();' }],
+  },
+  {
+    id: 'max-age-end-waits-for-ever',
+    mistake: 'ends a stream with res.end() alone: a client that never reads keeps the connection and its buffers for ever',
+    caughtBy: 'end-grace',
+    edits: [{ file: 'server.ts', find: "    endWithin(stream.res, endGraceMs, ': reconnect\\n\\n');", replace: "    stream.res.end(': reconnect\\n\\n');" }],
   },
   {
     id: 'no-slow-reader-cut',
@@ -232,7 +289,7 @@ export const mutants: readonly Mutant[] = [
     id: 'shutdown-leaves-streams',
     mistake: 'shutdown() refuses new streams but leaves the open ones open',
     caughtBy: 'shutdown',
-    edits: [{ file: 'server.ts', find: '      for (const stream of [...streams]) {\n        forget(stream);\n        stream.res.end();\n      }\n', replace: '' }],
+    edits: [{ file: 'server.ts', find: '      for (const stream of [...streams]) {\n        forget(stream);\n        endWithin(stream.res, endGraceMs);\n      }\n', replace: '' }],
   },
   {
     id: 'shutdown-still-serves',
@@ -246,11 +303,29 @@ export const mutants: readonly Mutant[] = [
     caughtBy: 'defaults',
     edits: [{ file: 'server.ts', find: 'retryMs = DEFAULT_RETRY_MS,', replace: 'retryMs = 3000,' }],
   },
+  {
+    id: 'options-unchecked',
+    mistake: 'takes the options as they come, so "256k" (NaN) silently turns the slow-reader cut off',
+    caughtBy: 'options-checked',
+    edits: [{ file: 'server.ts', find: "  wholeNumber('maxBufferedBytes', maxBufferedBytes, 0, Number.MAX_SAFE_INTEGER);\n", replace: '' }],
+  },
+  {
+    id: 'timers-unbounded',
+    mistake: 'checks the times only for being whole numbers, so 30 days overflows Node\'s timers and fires after 1 ms',
+    caughtBy: 'options-checked',
+    edits: [{ file: 'server.ts', find: "const MAX_TIMER_MS = 2_147_483_647;", replace: 'const MAX_TIMER_MS = Number.MAX_SAFE_INTEGER;' }],
+  },
   // ---- main.ts
   {
     id: 'sigterm-without-shutdown',
     mistake: 'on SIGTERM closes the server without ending the streams (they are cut a second later)',
     caughtBy: 'main-process',
     edits: [{ file: 'main.ts', find: '  app.shutdown();\n', replace: '' }],
+  },
+  {
+    id: 'main-ignores-bad-flag',
+    mistake: 'main.ts turns a refused option into a crash with a stack trace instead of a message and exit code 2',
+    caughtBy: 'main-process',
+    edits: [{ file: 'main.ts', find: '  process.exit(2);\n', replace: '  throw error;\n' }],
   },
 ];
