@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -100,18 +100,43 @@ export function pingRedis(port: number, withinMs = 2000): Promise<boolean> {
   });
 }
 
+/**
+ * A running redis-server. It is started by a small `sh` guard that kills it (SIGKILL) when the
+ * guard's stdin closes — that is, when this Node process ends, however it ends, even by
+ * SIGKILL (a grading child stopped by its watchdog): no redis-server outlives its starter.
+ * The guard exits when redis-server does, with its status.
+ */
+interface RedisChild {
+  /** redis-server's own process id (signals go to it, not to the guard). */
+  readonly pid: number;
+  readonly exited: Promise<void>;
+  hasExited(): boolean;
+}
+
+// sh gives a background job /dev/null as its stdin unless it is redirected explicitly: the
+// watcher reads the guard's real stdin through fd 3.
+const GUARD = 'exec 3<&0; cmd=$1; shift; "$cmd" "$@" </dev/null 3<&- & pid=$!; echo "comet-redis-pid $pid" >&2; (cat <&3 >/dev/null; kill -KILL $pid 2>/dev/null) & wait $pid';
+
 /** Every redis-server this process started and that still runs: killed if this process exits first. */
-const running = new Set<ChildProcess>();
+const running = new Set<RedisChild>();
 let exitHookInstalled = false;
-function track(child: ChildProcess): void {
+function track(child: RedisChild): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => {
-      for (const orphan of running) orphan.kill('SIGKILL');
+      for (const orphan of running) signal(orphan, 'SIGKILL');
     });
   }
   running.add(child);
-  child.once('exit', () => running.delete(child));
+  void child.exited.then(() => running.delete(child));
+}
+
+function signal(child: RedisChild, name: NodeJS.Signals): void {
+  try {
+    process.kill(child.pid, name);
+  } catch {
+    // already gone
+  }
 }
 
 class PortTaken extends Error {}
@@ -120,53 +145,65 @@ class PortTaken extends Error {}
  * Starts redis-server on `port` with its AOF in `dir` and resolves once it answers PING.
  * Rejects with `PortTaken` if the port is in use, or an Error with the server's output.
  */
-async function launch(port: number, dir: string, appendfsync: AppendFsync, withinMs: number): Promise<ChildProcess> {
+async function launch(port: number, dir: string, appendfsync: AppendFsync, withinMs: number): Promise<RedisChild> {
   await mkdir(dir, { recursive: true });
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes',
     '--save', '', '--appendonly', 'yes', '--appendfsync', appendfsync,
     '--dir', dir, '--daemonize', 'no', '--logfile', '', '--loglevel', 'notice',
   ];
-  const child = spawn(redisCommand(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  track(child);
+  const guard = spawn('/bin/sh', ['-c', GUARD, 'sh', redisCommand(), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // The guard keeps its stdin open for as long as we live; once it has exited, let go of it.
+  const exited = new Promise<void>((resolve) => guard.once('exit', () => resolve()));
+  void exited.then(() => guard.stdin!.destroy());
+  guard.stdin!.on('error', () => undefined);
   let output = '';
+  let pid: number | undefined;
+  let child: RedisChild | undefined;
   const failure = await new Promise<Error | undefined>((resolve) => {
     const timer = setTimeout(() => resolve(new Error(`redis-server did not answer PING within ${withinMs} ms`)), withinMs);
     const finish = (error: Error | undefined): void => {
       clearTimeout(timer);
       resolve(error);
     };
+    let pinging = false;
     const onOutput = (chunk: Buffer): void => {
       output += chunk.toString();
+      const found = /comet-redis-pid (\d+)/.exec(output);
+      if (found && pid === undefined) {
+        pid = Number(found[1]);
+        child = { pid, exited, hasExited: () => guard.exitCode !== null || guard.signalCode !== null };
+        track(child);
+      }
       // Printed once the AOF is loaded and the port is open; PING confirms it answers.
-      if (/Ready to accept connections/.test(output)) {
-        child.stdout!.off('data', onOutput);
+      if (!pinging && pid !== undefined && /Ready to accept connections/.test(output)) {
+        pinging = true;
         void pingRedis(port).then((ok) => finish(ok ? undefined : new Error('redis-server said it was ready but did not answer PING')));
       }
     };
-    child.stdout!.on('data', onOutput);
-    child.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-    child.once('error', (error) => finish(error));
-    child.once('exit', (code, signal) => finish(new Error(`redis-server exited (${signal ?? `code ${code}`})`)));
+    guard.stdout!.on('data', onOutput);
+    guard.stderr!.on('data', onOutput);
+    guard.once('error', (error) => finish(error));
+    void exited.then(() => finish(new Error(`redis-server exited (${guard.signalCode ?? `code ${guard.exitCode}`})`)));
   });
-  // Keep draining its output so that a full pipe never blocks it.
-  child.stdout!.resume();
-  child.stderr!.resume();
-  if (failure) {
-    await terminate(child, 'SIGKILL');
+  // Keep draining its output, unread, so that a full pipe never blocks it.
+  guard.stdout!.removeAllListeners('data').resume();
+  guard.stderr!.removeAllListeners('data').resume();
+  if (failure || !child) {
+    if (child) await terminate(child, 'SIGKILL');
+    else guard.kill('SIGKILL');
+    await exited;
     if (/Address already in use/i.test(output)) throw new PortTaken(`port ${port} is in use`);
-    throw new Error(`${failure.message}; its output:\n${output.trim().slice(-1000)}`);
+    throw new Error(`${failure?.message ?? 'redis-server did not start'}; its output:\n${output.replace(/comet-redis-pid \d+\n?/, '').trim().slice(-1000)}`);
   }
   return child;
 }
 
-/** Sends `signal` (if the process still runs) and resolves when it has exited. */
-function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
+/** Sends `name` to redis-server (if it still runs) and resolves when it has exited. */
+async function terminate(child: RedisChild, name: NodeJS.Signals): Promise<void> {
+  if (child.hasExited()) return;
+  signal(child, name);
+  await child.exited;
 }
 
 /**
@@ -180,7 +217,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const withinMs = options.readyWithinMs ?? 10_000;
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'comet-redis-')));
-  let child: ChildProcess | undefined;
+  let child: RedisChild | undefined;
   let port = 0;
   for (let attempt = 1; child === undefined; attempt++) {
     port = await freePort();
@@ -200,7 +237,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     child = undefined;
     if (!current) return;
     // SIGTERM makes Redis fsync its AOF and exit; a server that hangs is killed after 10 s.
-    const forced = setTimeout(() => current.kill('SIGKILL'), 10_000);
+    const forced = setTimeout(() => signal(current, 'SIGKILL'), 10_000);
     await terminate(current, 'SIGTERM');
     clearTimeout(forced);
   };

@@ -5,7 +5,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { waitUntil } from '../../shared/grading/wait.ts';
 import { pingRedis, redisAvailable, startRedis, type RedisServer } from '../../shared/redis.ts';
 
 const cleanups: Array<() => unknown> = [];
@@ -74,6 +76,22 @@ describe.skipIf(missing !== undefined)('shared/redis.ts startRedis()', () => {
     expect(redis.pid).toBeUndefined();
     expect(existsSync(redis.dir), 'its temporary folder').toBe(false);
     expect(await pingRedis(redis.port, 500)).toBe(false);
+  });
+});
+
+describe.skipIf(missing !== undefined)('shared/redis.ts and a starter that dies', () => {
+  it('a redis-server does not outlive the process that started it, even one killed with SIGKILL', async () => {
+    const script = "const { startRedis } = await import(process.argv[1]); const redis = await startRedis(); console.log(`pid ${redis.pid}`);";
+    const starter = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, new URL('../../shared/redis.ts', import.meta.url).href], { stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanups.push(() => starter.kill('SIGKILL'));
+    const pid = await new Promise<number>((resolve) => starter.stdout!.on('data', (chunk: Buffer) => {
+      const found = /pid (\d+)/.exec(chunk.toString());
+      if (found) resolve(Number(found[1]));
+    }));
+    expect(isRunning(pid)).toBe(true);
+    starter.kill('SIGKILL');
+    const gone = await waitUntil(() => (isRunning(pid) ? undefined : true), { withinMs: 5000, everyMs: 20 });
+    expect(gone, `redis-server ${pid} still runs after its starter was killed`).toBe(true);
   });
 });
 
