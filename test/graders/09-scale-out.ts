@@ -639,7 +639,12 @@ const tests: GraderTest[] = [
       const slow = startCall(a.url, 'POST', '/messages', { json: { text: 'slow A' } });
       ctx.defer(() => slow.abort());
       ctx.step('waiting for Redis to count the id A asked for');
-      await waitUntil(async () => ((await redis.get(`${DEFAULT_PREFIX}:seq`)) === '1' ? true : undefined), { withinMs: REACH_MS, everyMs: 10 });
+      const counted = await waitUntil(async () => ((await redis.get(`${DEFAULT_PREFIX}:seq`)) === '1' ? true : undefined), { withinMs: REACH_MS, everyMs: 10 });
+      check(counted, {
+        expected: `Redis to count the id of the post to A (${DEFAULT_PREFIX}:seq = "1") while A waits for Redis's answer`,
+        actual: `${DEFAULT_PREFIX}:seq = ${show(await redis.get(`${DEFAULT_PREFIX}:seq`))}`,
+        look: POST_LOOK,
+      });
       const fast = await post(ctx, b, 'fast B');
       check(fast.id === 2, { expected: 'the post to B, after A took id 1, to get id 2', actual: show(fast) });
       service.links.A!.resume();
