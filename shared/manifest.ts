@@ -255,6 +255,25 @@ export const lessons: readonly Lesson[] = [
       'Code (TODOs 10–13): broadcast: const bytes = Buffer.from(messageEvent(message)); for (const s of [...streams]) if (message.id > s.position) { s.position = message.id; send(s, bytes); } — send: if (res.writableLength > maxBufferedBytes) { forget(stream); res.destroy(); return; } res.write(bytes); — forget: if (!streams.delete(stream)) return; clearTimeout(stream.maxAge); stream.res.req.socket.off(\'close\', stream.onGone); if (streams.size === 0) { clearInterval(heartbeat); heartbeat = undefined; } — endStream: forget(stream); endWithin(stream.res, endGraceMs, \': reconnect\\n\\n\'); — shutdown: shuttingDown = true; for each stream forget it and endWithin(stream.res, endGraceMs).',
     ],
   },
+  {
+    number: 9,
+    slug: '09-scale-out',
+    title: 'Scale out through Redis',
+    summary:
+      'Several server processes behind one address share ids, history and every new message through a real Redis: a client moved to another process resumes with nothing lost or repeated.',
+    files: ['broker.ts', 'server.ts'],
+    serve: { holdMs: 4000 },
+    hints: [
+      'Idea (TODOs 1–2, broker.ts): Redis is the one place ids come from and the history lives. Append is ONE call of the given script (INCR and XADD run together, nothing between them), and the message exists only when Redis has answered; the history is the whole stream, read with XRANGE.',
+      "Code (TODOs 1–2): const time = Date.now(); const id = await run(commands, (redis) => redis.eval(APPEND_SCRIPT, 2, seqKey, streamKey, text, time, historyLimit)); return { id: Number(id), text, time }; — readHistory: const entries = await run(connection, (redis) => redis.xrange(streamKey, '-', '+')); return entries.map(toMessage).slice(-historyLimit);",
+      'Idea (TODOs 3–5, broker.ts): follow is a loop that always asks "what comes after the last id I delivered?" (XREAD BLOCK … STREAMS key last-0). That one number makes it survive anything: a reconnect, a Redis restart, a slow process. If the first id it reads is not last + 1, the entries in between were trimmed: reset from the kept history. A failure is caught, waited out (longer each time), and the same question asked again.',
+      "Code (TODOs 3–5): while (!closed) { try { const reply = await run(reader, (redis) => redis.xread('BLOCK', blockMs, 'STREAMS', streamKey, `${last}-0`)); failures = 0; const messages = (reply?.[0]?.[1] ?? []).map(toMessage); if (messages.length > 0 && messages[0].id !== last + 1) { const history = await readHistory(reader); last = history.at(-1)?.id ?? last; onReset(history); continue; } for (const m of messages) { last = m.id; onMessage(m); } } catch { if (closed) return; failures++; await pause(backOff(failures)); } }",
+      'Idea (TODOs 6–9, server.ts): the process keeps a window on the history, as lesson 04 kept its history: loaded at start, then fed ONLY by follow — its own posts too, so that every message enters every window once and in the same order. A poll ahead of the window came from a process that is further along: hold it, it will be answered when the message arrives.',
+      "Code (TODOs 6–9): let history = (await broker.history()).slice(-historyLimit); let lastId = history.at(-1)?.id ?? 0; catchUp: lesson 04's (gap, then history.slice(after - oldestKept + 1), undefined when empty — also when after > lastId). onMessage: push, shift past historyLimit, lastId = message.id, one jsonBytes for every held poll with message.id > poll.after. onReset: history = kept.slice(-historyLimit); lastId = history.at(-1)?.id ?? lastId; answer every held poll for which catchUp(poll.after) is not undefined.",
+      'Idea (TODOs 10–12, server.ts): a 201 is a promise that the message is stored, so it waits for Redis. When Redis cannot be reached, say so at once — 503 and Retry-After — instead of making the client wait: the connection has no offline queue, so append fails at once. Follow from the last id loaded, and close the broker on shutdown.',
+      "Code (TODOs 10–12): try { sendJson(res, 201, await broker.append(text)); } catch (error) { if (!(error instanceof BrokerDown)) throw error; res.setHeader('retry-after', '1'); sendJson(res, 503, { error: '…' }); } — broker.follow(lastId, onMessage, onReset); — /stats: { waiting: waiting.size, process: name, broker: broker.kind }; shutdown: after the cancelled answers, await broker.close().",
+    ],
+  },
 ];
 
 /** Finds a lesson by number (`2`, `"02"`) or slug (`"02-held-requests"`, `"held-requests"`). */

@@ -35,9 +35,17 @@ const goodRequests: Record<string, { path: string; body: string; status?: number
   '07-relay': { path: '/agents/demo/login', body: '{"secret":"demo-agent-secret-for-this-machine-only"}', status: 200 },
 };
 
-/** Options for a lesson's createApp() besides the short hold (the relay needs its demo agent to be reached at all). */
-const appOptions: Record<string, object> = {
-  '07-relay': { demo: true },
+/**
+ * Options for a lesson's createApp() besides the short hold, made for the lesson folder: the
+ * relay needs its demo agent to be reached at all; lesson 09 needs a broker, and gets its own
+ * in-process stand-in (the fuzzing is about HTTP input, which never reaches the broker).
+ */
+const appOptions: Record<string, (folder: string) => Promise<object>> = {
+  '07-relay': async () => ({ demo: true }),
+  '09-scale-out': async (folder) => {
+    const { createStandInBroker } = (await import(pathToFileURL(path.join(folder, 'stand-in.ts')).href)) as { createStandInBroker: () => unknown };
+    return { broker: createStandInBroker() };
+  },
 };
 
 /**
@@ -51,6 +59,7 @@ const acceptedBodies: Record<string, (value: unknown) => boolean> = {
 /** Query parameters a lesson validates, to be fuzzed with odd values (`optional`: leaving it out is a valid request). */
 const validatedQueries: Record<string, { path: string; param: string; valid: RegExp; optional?: boolean }> = {
   '04-resume': { path: '/poll', param: 'after', valid: /^\d{1,15}$/ },
+  '09-scale-out': { path: '/poll', param: 'after', valid: /^\d{1,15}$/ },
   '08-event-stream': { path: '/events', param: 'lastEventId', valid: /^\d{1,15}$/, optional: true },
 };
 
@@ -72,13 +81,17 @@ interface Route {
   methods: string[];
 }
 
+/** Lesson 04's API, which lesson 09 keeps word for word. */
+const resumeRoutes: Route[] = [
+  { path: '/poll', methods: ['GET'] },
+  { path: '/messages', methods: ['POST'] },
+  { path: '/stats', methods: ['GET'] },
+];
+
 /** The routes of the lessons whose server is plain node:http (no router to read them from). */
 const declaredRoutes: Record<string, Route[]> = {
-  '04-resume': [
-    { path: '/poll', methods: ['GET'] },
-    { path: '/messages', methods: ['POST'] },
-    { path: '/stats', methods: ['GET'] },
-  ],
+  '04-resume': resumeRoutes,
+  '09-scale-out': resumeRoutes,
   '06-bayeux': [{ path: '/bayeux', methods: ['POST'] }],
   // The relay's routes with its demo agent's name, so that the fuzzing gets past "no such agent".
   '08-event-stream': [
@@ -226,7 +239,7 @@ describe.concurrent(`fuzz: ${only ? `lesson ${chosen[0]!.slug}` : 'every lesson'
     it(`${lesson.slug}: ${RUNS} malformed requests each get a 4xx JSON error, and the server still works`, async () => {
       const folder = lessonFolder(lesson, target);
       const { createApp } = (await import(pathToFileURL(path.join(folder, 'server.ts')).href)) as { createApp: (o: object) => RequestListener | Promise<RequestListener> };
-      const app = await createApp({ holdMs: 100, ...appOptions[lesson.slug] });
+      const app = await createApp({ holdMs: 100, ...(await appOptions[lesson.slug]?.(folder)) });
       const routes = routesOf(lesson.slug, app);
       expect(routes.length, `the routes of ${lesson.slug}'s server (declaredRoutes in this file, or its express router)`).toBeGreaterThan(0);
       const posts = routes.filter((r) => r.methods.includes('POST')).map((r) => r.path);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RequestListener } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
+import { postAcknowledged, seededRandom } from '../../shared/grading/soak.ts';
 import { lessonFolder } from '../../shared/grading/targets.ts';
 import { waitUntil } from '../../shared/grading/wait.ts';
 import { listen, type Listening } from '../../shared/http.ts';
@@ -39,18 +40,6 @@ const SEED = 20261122;
 /** An idle window after delivery, shorter than the server's hold (500 ms). */
 const QUIET_MS = 300;
 
-/** A small seeded generator (mulberry32), so every run drops the same clients at the same steps. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const lesson = findLesson('04-resume')!;
 const folder = lessonFolder(lesson, process.env.SOAK_TARGET ?? 'solutions');
 const { createApp } = (await import(pathToFileURL(path.join(folder, 'server.ts')).href)) as { createApp: CreateApp };
@@ -63,7 +52,7 @@ describe(`soak: lesson 04 in ${path.relative(process.cwd(), folder)}`, () => {
   });
 
   it(`${CLIENTS} clients × ${MESSAGES} messages, ${RECONNECTS} random reconnects and a server restart: every client gets every message once, in order`, async () => {
-    const rand = random(SEED);
+    const rand = seededRandom(SEED);
     let requests = 0;
     const serve = async (app: RequestListener, port?: number): Promise<Listening> => {
       const counted: RequestListener = (req, res) => {
@@ -104,24 +93,10 @@ describe(`soak: lesson 04 in ${path.relative(process.cwd(), folder)}`, () => {
       }
     };
 
-    /** Posts until the server acknowledges (it may be restarting); an acknowledged message must never be lost. */
-    const postAcknowledged = async (text: string): Promise<Message> => {
-      for (let attempt = 0; attempt < 200; attempt++) {
-        try {
-          const response = await fetch(`${baseUrl}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
-          if (response.status === 201) return (await response.json()) as Message;
-        } catch {
-          // the server is down for its restart: try again
-        }
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      throw new Error(`"${text}" was never acknowledged`);
-    };
-
     const started = performance.now();
     const acknowledged: Message[] = [];
     for (let n = 1; n <= MESSAGES; n++) {
-      acknowledged.push(await postAcknowledged(`message ${n}`));
+      acknowledged.push(await postAcknowledged<Message>(() => baseUrl, `message ${n}`));
       reconnectSome();
       if (n === RESTART_AFTER) {
         // Kill the server (connections dropped, no "cancelled"), and start a new one on the

@@ -1,0 +1,235 @@
+/**
+ * Lesson 09 — everything Redis. Every process of the service talks to one Redis through a
+ * broker: it appends new messages there (Redis gives the ids), reads the kept history from
+ * there, and follows the stream of new messages, whichever process took them.
+ *
+ * Redis layout (with the prefix `comet`, the default):
+ * - `comet:seq` — a counter (INCR): the last id given out;
+ * - `comet:messages` — a Redis Stream, one entry per message, entry id `<message id>-0`,
+ *   fields `text` and `time`, capped at the newest `historyLimit` entries (MAXLEN =).
+ *
+ * Your task: TODOs 1 to 5 (server.ts has 6 to 12). The connections, the error mapping (run),
+ * the script and the reading of stream entries are given. `npm run verify -- 9` grades your work.
+ *
+ * @module
+ */
+import { Redis } from 'ioredis';
+import { DEFAULT_BLOCK_MS, DEFAULT_HISTORY_LIMIT, DEFAULT_MAX_RETRY_MS, DEFAULT_PREFIX, DEFAULT_RETRY_MS, type Message } from './protocol.ts';
+
+export interface Broker {
+  /** `'redis'` for a real Redis, `'stand-in'` for the in-process stand-in (stand-in.ts). */
+  readonly kind: 'redis' | 'stand-in';
+  /** Stores a new message; resolves with it (its id from Redis). Rejects with BrokerDown when Redis cannot be reached. */
+  append(text: string): Promise<Message>;
+  /** The kept history, oldest first (at most historyLimit). Rejects with BrokerDown. */
+  history(): Promise<Message[]>;
+  /**
+   * Calls onMessage for every message with an id greater than `after`, in id order, each once —
+   * also across Redis restarts and reconnects (it resumes from the last id it delivered).
+   * onReset(history) when it finds that messages it never delivered were trimmed meanwhile
+   * (the first id it reads is not last + 1): the caller replaces its window with `history`.
+   */
+  follow(after: number, onMessage: (m: Message) => void, onReset: (history: Message[]) => void): void;
+  /** Stops following and closes the connections. */
+  close(): Promise<void>;
+}
+
+/** Redis cannot be reached: the command did not run, or nobody can tell whether it did. */
+export class BrokerDown extends Error {
+  override name = 'BrokerDown';
+}
+
+export interface BrokerOptions {
+  /** Where Redis is: `redis://127.0.0.1:6379`. */
+  url: string;
+  /** The first part of every key (default `comet`): `<prefix>:seq`, `<prefix>:messages`. */
+  prefix?: string;
+  /** How many of the newest messages the stream keeps (default 1000): the processes' historyLimit. */
+  historyLimit?: number;
+  /** How long one XREAD waits in Redis for a new entry (default 5000 ms). */
+  blockMs?: number;
+  /** The pause after the first failure in a row (default 100 ms); it doubles with each further one… */
+  retryMs?: number;
+  /** …up to this (default 2000 ms). */
+  maxRetryMs?: number;
+}
+
+/**
+ * Appends one message, atomically: a script runs in Redis from start to end with nothing else
+ * in between, so the id taken by INCR enters the stream before any later id, whichever process
+ * asks. KEYS: the counter, the stream. ARGV: the text, the time, historyLimit. Returns the id.
+ */
+export const APPEND_SCRIPT = "local id = redis.call('INCR', KEYS[1]); redis.call('XADD', KEYS[2], 'MAXLEN', '=', ARGV[3], id .. '-0', 'text', ARGV[1], 'time', ARGV[2]); return id";
+
+export function connectBroker(options: BrokerOptions): Broker {
+  const {
+    url,
+    prefix = DEFAULT_PREFIX,
+    historyLimit = DEFAULT_HISTORY_LIMIT,
+    blockMs = DEFAULT_BLOCK_MS,
+    retryMs = DEFAULT_RETRY_MS,
+    maxRetryMs = DEFAULT_MAX_RETRY_MS,
+  } = options;
+  const seqKey = `${prefix}:seq`;
+  const streamKey = `${prefix}:messages`;
+  const backOff = (failures: number): number => Math.min(retryMs * 2 ** (failures - 1), maxRetryMs);
+  let closed = false;
+
+  // Two connections: a blocked XREAD occupies its connection until it returns, so the follow
+  // loop gets one of its own and every other command goes through the other.
+  const commands = connect(url, 'commands', backOff);
+  const reader = connect(url, 'reader', backOff);
+
+  /**
+   * Runs a command on `connection`; a failure to reach Redis (no connection now, or the
+   * connection lost before the answer) becomes BrokerDown. Given: use it for every command.
+   */
+  async function run<T>(connection: Connection, command: (redis: Redis) => Promise<T>): Promise<T> {
+    if (closed) throw new BrokerDown('The broker is closed.');
+    await connection.firstAttempt;
+    try {
+      return await command(connection.redis);
+    } catch (error) {
+      if (closed || isConnectionFailure(error)) throw new BrokerDown(`Redis cannot be reached at ${url}: ${(error as Error).message}`, { cause: error });
+      throw error;
+    }
+  }
+
+  /** The whole kept history, read on `connection`. */
+  async function readHistory(connection: Connection): Promise<Message[]> {
+    // TODO 2: every entry of the stream, oldest first: XRANGE streamKey - + through
+    //   run(connection, …), each entry made a message by toMessage (given), at most the newest
+    //   historyLimit of them.
+    void connection;
+    return [];
+  }
+
+  let wakeUp: (() => void) | undefined;
+  /** Waits `ms`, or less if the broker is closed meanwhile. */
+  function pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  return {
+    kind: 'redis',
+
+    async append(text) {
+      // TODO 1: one call of APPEND_SCRIPT through run(commands, (redis) => redis.eval(...)):
+      //   2 keys (seqKey, streamKey), then the text, the time (Date.now(), taken here) and
+      //   historyLimit. It returns the new id. Resolve with the message { id, text, time } only
+      //   then: the message is in Redis when append resolves, never before. No id of your own.
+      void text;
+      throw new Error('append() is not written yet: broker.ts TODO 1.');
+    },
+
+    history() {
+      return readHistory(commands);
+    },
+
+    follow(after, onMessage, onReset) {
+      // The last id delivered: every XREAD asks for what comes after it, so nothing appended
+      // while this process was not reading (a reconnect, a Redis restart) is skipped.
+      let last = after;
+      let failures = 0;
+      const loop = async (): Promise<void> => {
+        while (!closed) {
+          // TODO 3: wait for entries after `last`: XREAD BLOCK blockMs STREAMS streamKey
+          //   `${last}-0`, through run(reader, …) (the reader connection: a blocked XREAD holds
+          //   its connection). It answers null after blockMs with nothing new (ask again), or
+          //   [[streamKey, entries]]. Deliver each entry (toMessage) with onMessage, in order,
+          //   and move `last` to it: the next XREAD asks for what comes after.
+          // TODO 4: if the first message read is not last + 1, entries were trimmed (MAXLEN)
+          //   before this process read them: read the whole kept history (readHistory(reader)),
+          //   move `last` to its last id, call onReset(history) instead of onMessage, go on.
+          // TODO 5: nothing may be thrown at the event loop: catch every failure (Redis down
+          //   or restarting: BrokerDown), wait backOff(failures in a row) with pause(), and ask
+          //   again from `last` — never from '$' (only what is new from now on), or everything
+          //   appended while this process was cut off is lost. Stop when the broker is closed.
+          void [last, failures, blockMs, onMessage, onReset, pause, backOff];
+          return;
+        }
+      };
+      void loop();
+    },
+
+    async close() {
+      closed = true;
+      wakeUp?.();
+      await Promise.all([commands.close(), reader.close()]);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Given: the connections, and reading stream entries.
+
+interface Connection {
+  readonly redis: Redis;
+  /** Settles when the first attempt to connect has succeeded or failed. */
+  readonly firstAttempt: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * One ioredis connection. It reconnects by itself, after `backOff(n)` ms for the n-th attempt
+ * in a row. With no offline queue, a command sent while it is not connected fails at once
+ * instead of waiting for a reconnect; and a command in flight when the connection drops
+ * fails at once too (no retry per request).
+ */
+function connect(url: string, role: string, backOff: (failures: number) => number): Connection {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: backOff });
+  let up = false;
+  let lost = false;
+  let gone = false;
+  // Connection errors arrive as 'error' events: listened to here (one line when the connection
+  // is lost, one when it is back), never thrown at the event loop.
+  const down = (why: string): void => {
+    if (up && !gone) {
+      console.warn(`[redis ${role}] connection to ${url} lost (${why}); reconnecting`);
+      lost = true;
+    }
+    up = false;
+  };
+  redis.on('error', (error: Error) => down(error.message));
+  redis.on('close', () => down('closed'));
+  redis.on('ready', () => {
+    if (lost && !gone) console.warn(`[redis ${role}] connection to ${url} is back`);
+    up = true;
+    lost = false;
+  });
+  const firstAttempt = new Promise<void>((resolve) => {
+    for (const event of ['ready', 'error', 'close', 'end']) redis.once(event, () => resolve());
+  });
+  return {
+    redis,
+    firstAttempt,
+    close() {
+      gone = true;
+      if (redis.status === 'end') return Promise.resolve();
+      const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
+      redis.disconnect();
+      return ended;
+    },
+  };
+}
+
+/** True for errors that mean Redis could not be reached, not that it refused the command. */
+function isConnectionFailure(error: unknown): boolean {
+  // Redis's own answers are ReplyErrors; only those it gives while it cannot serve yet (still
+  // loading its file after a restart, busy with a script) count as "down".
+  if (error instanceof Error && error.name === 'ReplyError') return /^(LOADING|BUSY|TRYAGAIN|MASTERDOWN)\b/.test(error.message);
+  return true;
+}
+
+/** A stream entry (`['5-0', ['text', 'hi', 'time', '1764500000000']]`) as a message. */
+export function toMessage([entryId, fields]: [string, string[]]): Message {
+  const values = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i]!, fields[i + 1]!);
+  return { id: Number.parseInt(entryId, 10), text: values.get('text') ?? '', time: Number(values.get('time')) };
+}
