@@ -21,11 +21,11 @@ export interface Lesson {
   readonly serve?: Readonly<Record<string, unknown>>;
   /** The lesson's own page, a folder inside the lesson (e.g. the chat's `public/`). */
   readonly page?: string;
-  /** The live demo on the lesson's page: simulated clients, running the lesson's own client code or Faye's, the page as a relay's caller, or the page's own EventSource. */
+  /** The live demo on the lesson's page: simulated clients, running the lesson's own client code or Faye's, the page as a relay's caller, the page's own EventSource, or several server processes. */
   readonly demo?: Demo;
 }
 
-export type Demo = ClientDemo | BayeuxDemo | RelayDemo | SseDemo;
+export type Demo = ClientDemo | BayeuxDemo | RelayDemo | SseDemo | ScaleDemo;
 
 /** Simulated clients running the lesson's own client code (client.ts). */
 export interface ClientDemo {
@@ -81,6 +81,20 @@ export interface SseDemo {
   readonly eventsPath: string;
   /** A long-polling lesson shown beside it (its demo client polls its own server; the page posts each message to both). */
   readonly compareWith: string;
+}
+
+/**
+ * Several server processes (lesson 09): the workshop runs the lesson's `main.ts` once per name,
+ * on a private redis-server when one is installed (shared/redis.ts), otherwise as apps in its own
+ * process on one stand-in broker (the lesson's stand-in.ts), and says which. Each process is
+ * reachable at `/<root>/<slug>/p/<name>/api`, and `POST /<root>/<slug>/p/<name>/kill` kills it
+ * (SIGKILL) and starts it again a few seconds later. The page's clients are lesson 04's,
+ * each on one process, moved to another when theirs dies.
+ */
+export interface ScaleDemo {
+  readonly kind: 'scale';
+  /** The processes' names, e.g. `['A', 'B', 'C']`. */
+  readonly processes: readonly string[];
 }
 
 export const lessons: readonly Lesson[] = [
