@@ -24,6 +24,14 @@
  * workshop adds no buffering of its own to a stream: no compression, and no time limit on a
  * response (the server's limits are on receiving requests).
  *
+ * A scale demo (lesson 09) runs the lesson's server as several processes on one broker
+ * (shared/scale-demo.ts): on a private redis-server when one is installed, otherwise as apps in
+ * this process on the lesson's stand-in broker. Each process is at
+ * `/<root>/<slug>/p/<name>/api`, `POST /<root>/<slug>/p/<name>/kill` kills it (it is started
+ * again a few seconds later), `GET /<root>/<slug>/processes` tells their state, and the lesson's
+ * usual API prefixes reach the running processes in turn. They start on first use (or
+ * {@link Workshop.startProcesses}) and stop with the workshop.
+ *
  * @module
  */
 import { existsSync } from 'node:fs';
@@ -37,6 +45,7 @@ import { lessonFolder } from './grading/targets.ts';
 import { lessons, type Lesson } from './manifest.ts';
 import { projectRoot } from './paths.ts';
 import { readProgress } from './progress.ts';
+import { ScaleCluster, SharedRedis } from './scale-demo.ts';
 import { devServable, fayeBrowserClient, hostCheck, hostName, notFound, pageGate, shippedFiles, shippedGate, viteDeny } from './serving.ts';
 
 export interface MountedLesson {
@@ -75,6 +84,10 @@ export interface WorkshopOptions {
 export interface Workshop {
   readonly app: express.Express;
   readonly mounted: readonly MountedLesson[];
+  /** A scale demo's processes, by slug: those running the target's code (`lessons`) and the reference's. */
+  readonly clusters: ReadonlyMap<string, Readonly<Record<'lessons' | 'solutions', ScaleCluster>>>;
+  /** Starts the processes of every scale demo's `lessons` root now rather than on first use (npm start). */
+  startProcesses(): Promise<void>;
   /** Ends held polls ("cancelled"), finishes the lessons' writes, stops Vite. */
   close(): Promise<void>;
 }
@@ -452,8 +465,24 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     return kept.length;
   };
 
+  // The scale demos' processes, on one redis-server for the workshop (or the stand-in): started on first use.
+  const redis = new SharedRedis();
+  const clusters = new Map<string, Record<'lessons' | 'solutions', ScaleCluster>>();
+
   for (const lesson of lessons) {
     const apiPath = `/lessons/${lesson.slug}/api`;
+    if (lesson.demo?.kind === 'scale') {
+      const { demo } = lesson;
+      const pair = {
+        lessons: new ScaleCluster(lesson, demo, 'lessons', target, redis, log),
+        solutions: new ScaleCluster(lesson, demo, 'solutions', 'solutions', redis, log),
+      };
+      clusters.set(lesson.slug, pair);
+      app.use(`/lessons/${lesson.slug}`, pair.lessons.router);
+      app.use(`/solutions/${lesson.slug}`, pair.solutions.router);
+      mounted.push({ lesson, apiPath, referencePath: `/solutions/${lesson.slug}/api` });
+      continue;
+    }
     const where = {
       ...(lesson.page ? { pagePath: `/lessons/${lesson.slug}/${lesson.page}` } : {}),
       ...(lesson.demo ? { referencePath: `/solutions/${lesson.slug}/api` } : {}),
@@ -544,8 +573,14 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
   return {
     app,
     mounted,
+    clusters,
+    async startProcesses() {
+      await Promise.all([...clusters.values()].map((pair) => pair.lessons.ensure()));
+    },
     async close() {
       closing = true;
+      await Promise.all([...clusters.values()].flatMap((pair) => [pair.lessons.close(), pair.solutions.close()]));
+      await redis.close();
       await agentsStarted;
       for (const agent of agents.splice(0)) {
         try {
