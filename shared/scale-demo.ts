@@ -273,6 +273,8 @@ class ChildMember implements Member {
     const child = spawn(process.execPath, ['--import', 'tsx', '--import', parentGuard, main, '--port', '0', '--name', this.name, ...this.args], {
       cwd: projectRoot,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // A group of its own: Ctrl+C in the terminal reaches the workshop, which stops it (rather than it exiting first, and being started again).
+      detached: true,
     });
     track(child);
     this.#child = child;
@@ -363,7 +365,7 @@ class ChildMember implements Member {
     const child = this.#child;
     if (child) {
       // SIGTERM: main.ts shuts down (held polls "cancelled") and exits; one that hangs is killed.
-      const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const forced = setTimeout(() => child.kill('SIGKILL'), 3000);
       await this.#end(child, 'SIGTERM');
       clearTimeout(forced);
     }
@@ -596,7 +598,7 @@ export class ScaleCluster {
       await this.#withFallback((from) => this.#startStandIn(from));
     } else {
       this.#mode = 'redis';
-      this.#broker = `a private redis-server at ${redis.url} (append-only file, appendfsync always), keys under comet-workshop-${this.root}:`;
+      this.#broker = `a private redis-server at ${redis.url} (append-only file, appendfsync always), its keys prefixed comet-workshop-${this.root}`;
       const args = ['--redis', redis.url, '--prefix', `comet-workshop-${this.root}`, ...mainFlags(this.lesson.serve)];
       await this.#withFallback((from) => this.#startChildren(lessonFolder(this.lesson, from), args));
     }
