@@ -5,7 +5,9 @@
  * timeouts draw bars that end at the hold limit. Requests that are answered at once and are
  * not polls (Bayeux's handshake, subscribe, publish) are ticks at the moment of their answer.
  * A relay demo's rows are lanes (caller, relay, agent) rather than clients. An event stream
- * (lesson 08) is one long bar per connection, with a tick for each event it carries.
+ * (lesson 08) is one long bar per connection, with a tick for each event it carries. Several
+ * server processes (lesson 09) have a timeline each; a client that moves to another process
+ * leaves a tick on the row of the process it moved to.
  */
 
 export type Outcome = 'message' | 'empty' | 'timeout' | 'cancelled' | 'gap' | 'error' | 'aborted' | 'refused';
@@ -42,7 +44,10 @@ export type RelayTickKind = 'login' | 'queued' | 'answered' | 'answer' | 'proble
 /** What arrived on an event stream: a tick on the stream's row. */
 export type SseTickKind = 'event' | 'gap';
 
-export type TickKind = BayeuxTickKind | RelayTickKind | SseTickKind;
+/** What happened to a client of several processes: it moved to this process (from one that died). */
+export type ScaleTickKind = 'moved';
+
+export type TickKind = BayeuxTickKind | RelayTickKind | SseTickKind | ScaleTickKind;
 
 export interface Tick {
   client: number;
@@ -73,6 +78,10 @@ export const relayTickKinds: Record<RelayTickKind, string> = {
 export const sseTickKinds: Record<SseTickKind, string> = {
   event: 'an event: a message',
   gap: 'a gap: messages no longer kept',
+};
+
+export const scaleTickKinds: Record<ScaleTickKind, string> = {
+  moved: 'a client moved here: its process died',
 };
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -107,8 +116,9 @@ export class Timeline {
     const count = (o: Outcome) => done.filter((b) => b.outcome === o).length;
     const open = this.bars.length - done.length;
     const text = `${this.bars.length} ${polls}: ${count('message')} with news, ${count('empty')} with nothing new, ${count('timeout')} timed out, ${count('error')} failed, ${open} open now.`;
-    if (this.ticks.length === 0) return text;
     const kinds = Object.keys(tickKinds) as BayeuxTickKind[];
+    // Only Bayeux's requests answered at once are counted here; other demos say what their ticks mean.
+    if (!this.ticks.some((t) => (kinds as string[]).includes(t.kind))) return text;
     const each = kinds.map((kind) => `${this.ticks.filter((t) => t.kind === kind).length} ${kind}`).join(', ');
     return `${text} Answered at once: ${each}; ${this.ticks.filter((t) => !t.ok).length} of them failed.`;
   }
