@@ -3,7 +3,8 @@
  * and for lessons 01–04 and 06 a live demo whose request timeline shows the difference between
  * polling and held requests (for 06, Faye's browser client over Bayeux), for 07 the page as a
  * relay's caller with a three-lane timeline (caller, relay, agent), for 08 the page's own
- * EventSource beside lesson 04's long polls, and the benchmark results.
+ * EventSource beside lesson 04's long polls, for 09 three server processes on one broker with
+ * lesson 04's clients moving between them when one is killed, and the benchmark results.
  * Routes: `#/`, `#/lessons/<slug>` and `#/benchmarks`.
  */
 import type { BayeuxDemo, ClientDemo } from '../shared/manifest.ts';
@@ -13,6 +14,7 @@ import { startDemo, type RunningDemo } from './demo.ts';
 import { chosenRoot, clientFolder, demoFrame, el, timelineSvg, whoseCode } from './dom.ts';
 import { renderMarkdown } from './markdown.ts';
 import { relaySection } from './relay.ts';
+import { CLIENT_LESSON, scaleSection } from './scale.ts';
 import { sseSection } from './sse.ts';
 import { outcomes, tickKinds } from './timeline.ts';
 
@@ -20,7 +22,7 @@ const view = document.getElementById('view') as HTMLElement;
 const nav = document.getElementById('lesson-nav') as HTMLElement;
 let running: RunningDemo | undefined;
 let redraw: ReturnType<typeof setInterval> | undefined;
-/** Stops the relay or event-stream demo of the page shown, if it has one. */
+/** Stops the relay, event-stream or scale demo of the page shown, if it has one. */
 let stopSection: (() => void) | undefined;
 
 const STORY =
@@ -174,6 +176,7 @@ async function showLesson(lesson: MountedLesson, target: string, lessons: readon
   const keepStop = (stop: () => void) => (stopSection = stop);
   if (demo?.kind === 'relay') parts.push(relaySection(lesson.slug, demo, target, keepStop));
   else if (demo?.kind === 'sse') parts.push(sseSection(lesson, demo, target, lessons.find((l) => l.slug === demo.compareWith), keepStop));
+  else if (demo?.kind === 'scale') parts.push(scaleSection(lesson, demo, target, lessons.find((l) => l.slug === CLIENT_LESSON), keepStop));
   else if (demo) parts.push(demoSection(lesson, demo, target));
   view.replaceChildren(...parts, text);
 }
