@@ -73,6 +73,8 @@ try {
   await workshop.close();
   process.exit(1);
 }
+// A scale demo's processes (lesson 09) start now, so that its page answers at once and the list below says what they run on.
+await workshop.startProcesses();
 console.log(`Comet Workshop: ${base}/  (the site; lessons run the code in ${values.target}/)\n`);
 if (values.host) {
   console.warn(
@@ -80,8 +82,16 @@ if (values.host) {
       `can use the lessons' APIs and read the chat. Requests must name the server as ${[...localHosts, values.host].join(', ')}.\n`,
   );
 }
+/** For a scale demo: what its processes run on, and whose code. */
+function processesNote(slug: string): string {
+  const view = workshop.clusters.get(slug)?.lessons.view();
+  if (!view) return '';
+  if (view.problem) return `  (its processes did not start: ${view.problem.split('\n')[0]})`;
+  const on = view.mode === 'redis' ? `${view.processes.length} processes on a private redis-server` : `${view.processes.length} apps on a stand-in — ${view.note}`;
+  return `  (${on}${view.fallback ? `; the reference solution: your code did not start: ${view.fallback.split('\n')[0]}` : ''})`;
+}
 for (const { lesson, apiPath, pagePath, problem, fallback } of mounted) {
-  const note = problem ? `  (not loaded: ${problem})` : fallback ? `  (the reference solution: your code did not start: ${fallback})` : '';
+  const note = problem ? `  (not loaded: ${problem})` : fallback ? `  (the reference solution: your code did not start: ${fallback})` : processesNote(lesson.slug);
   const where = `${base}${problem ? apiPath : (pagePath ?? apiPath)}${note}`;
   console.log(`  ${String(lesson.number).padStart(2, '0')} ${lesson.title.padEnd(46)} ${where}`);
 }
