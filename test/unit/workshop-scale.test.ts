@@ -11,14 +11,15 @@
  * - Without it (COMET_REDIS_SERVER pointing nowhere): three apps in the workshop's process on
  *   the stand-in, labelled so, that share messages and can be killed and come back.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { listen } from '../../shared/http.ts';
 import { findLesson } from '../../shared/manifest.ts';
-import { workRoot } from '../../shared/paths.ts';
+import { projectRoot, workRoot } from '../../shared/paths.ts';
 import { redisAvailable } from '../../shared/redis.ts';
 import { RESTART_MS, STAND_IN_NOTE, type ClusterView } from '../../shared/scale-demo.ts';
 import { createWorkshop } from '../../shared/workshop-server.ts';
@@ -106,10 +107,10 @@ function withHost(base: string, method: string, route: string, host: string): Pr
   });
 }
 
+/** True while `pid` runs (a zombie, dead but not yet reaped by its new parent, does not). */
 const alive = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
@@ -245,6 +246,39 @@ describe.skipIf(missing !== undefined)('closing the workshop', () => {
     expect(left, `processes A, B, C still running after close(). Look at ${WHERE}.`).toEqual([]);
     const added = children().filter((pid) => !before.has(pid));
     expect(added.map((pid) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim()), `children of this process left after close(). Look at ${WHERE}.`).toEqual([]);
+  });
+});
+
+describe.skipIf(missing !== undefined)('a workshop that dies without closing (kill -9 of npm start)', () => {
+  test('its lesson processes end by themselves within seconds (shared/parent-guard.ts)', { timeout: 60_000 }, async () => {
+    const dataRoot = path.join(workRoot, `scale-killed-${randomUUID().slice(0, 8)}`);
+    const workshop = spawn(process.execPath, ['--import', 'tsx', 'shared/cli/start.ts', '--target', 'solutions', '--port', '0', '--data', dataRoot], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let redisPid: number | undefined;
+    try {
+      let output = '';
+      const base = await new Promise<string>((resolve, reject) => {
+        workshop.stdout!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /Comet Workshop: (http:\/\/\S+?)\/ /.exec(output);
+          if (match) resolve(match[1]!);
+        });
+        workshop.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+        workshop.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${output}`)));
+      });
+      const view = await processes(base, 'lessons');
+      const pids = view.processes.map((p) => p.pid!);
+      const redisPort = /redis:\/\/127\.0\.0\.1:(\d+)/.exec(view.broker)?.[1];
+      redisPid = Number(execFileSync('pgrep', ['-f', `^redis-server 127\\.0\\.0\\.1:${redisPort}$`], { encoding: 'utf8' }).trim());
+      expect(pids.every(alive), `processes A, B, C run: ${pids.join(', ')}`).toBe(true);
+      workshop.kill('SIGKILL');
+      const deadline = Date.now() + 10_000;
+      while (pids.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(pids.filter(alive), `lesson processes still running 10 s after their workshop was killed. Look at shared/parent-guard.ts and where ${WHERE} spawns main.ts.`).toEqual([]);
+    } finally {
+      workshop.kill('SIGKILL');
+      // The redis-server is shared/redis.ts's: its exit hook cannot run when its process is killed, so the test ends it.
+      if (redisPid && alive(redisPid)) process.kill(redisPid, 'SIGKILL');
+    }
   });
 });
 
