@@ -100,9 +100,9 @@ export interface SseResult {
   stream: SseStreamRow[];
 }
 
-const BODY = JSON.stringify({ text: 'the same message for everyone, about as long as a chat line' });
+export const BODY = JSON.stringify({ text: 'the same message for everyone, about as long as a chat line' });
 /** New connections opened at once: enough to be quick, few enough for the listen backlog. */
-const BATCH = 250;
+export const BATCH = 250;
 /** Heartbeats and the maximum stream age of lesson 08's server: beyond any run. */
 const HOUR_MS = String(3_600_000);
 /**
@@ -133,8 +133,11 @@ export class Tally {
     this.next = new Int32Array(clients).fill(1);
   }
 
-  /** Client `client` has message `id` since `at` (performance.now()). */
-  deliver(client: number, id: number, at: number): void {
+  /**
+   * Client `client` has message `id` since `at` (performance.now()); the message was posted at
+   * `posted` (by default, what `postedAt` says for `id`).
+   */
+  deliver(client: number, id: number, at: number, posted = this.postedAt[id]): void {
     const expected = this.next[client]!;
     if (id !== expected) {
       this.problem(id < expected ? `client ${client} got message ${id} again (it has every one up to ${expected - 1})` : `client ${client} got message ${id}, but never ${expected}`);
@@ -144,7 +147,6 @@ export class Tally {
     this.deliveries++;
     const heard = (this.heard[id] ?? 0) + 1;
     this.heard[id] = heard;
-    const posted = this.postedAt[id];
     if (this.latencies && posted !== undefined) this.latencies.push(at - posted);
     if (heard === this.clients) {
       this.lastAt[id] = at;
@@ -208,7 +210,7 @@ async function startServer(kind: SseKind, messages: number): Promise<Server> {
   return { url: started.match[1]!, pid: started.child.pid!, stop: () => stopProcess(started.child) };
 }
 
-interface Subscriber {
+export interface Subscriber {
   bytes(): number;
   close(): void;
 }
@@ -225,6 +227,15 @@ async function subscribe(kind: SseKind, url: string, index: number, tally: Tally
       onEnd: (error) => tally.problem(`client ${index}: ${error.message}`),
     });
   }
+  return heldPoller(url, index, tally);
+}
+
+/**
+ * Client `index` of lesson 04's API (lesson 09 has the same): a keep-alive connection asking
+ * `GET /poll?after=<the last id it has>` again at once, each message into `tally`. `postedAt`,
+ * when given, says from a message when it was posted (else the tally knows it by id).
+ */
+export async function heldPoller(url: string, index: number, tally: Tally, postedAt?: (message: { id: number; text: string }) => number | undefined): Promise<Subscriber> {
   const connection = await leanConnection(url);
   let after = 0;
   let stopped = false;
@@ -232,10 +243,10 @@ async function subscribe(kind: SseKind, url: string, index: number, tally: Tally
     while (!stopped) {
       const answer = await connection.send(requestBytes('GET', `/poll?after=${after}`));
       const at = performance.now();
-      const body = JSON.parse(answer.body) as { status: string; messages?: Array<{ id: number }> };
+      const body = JSON.parse(answer.body) as { status: string; messages?: Array<{ id: number; text: string }> };
       if (answer.status !== 200 || (body.status !== 'messages' && body.status !== 'timeout')) throw new Error(`a poll was answered ${answer.status} ${answer.body.slice(0, 200)}`);
       for (const message of body.messages ?? []) {
-        tally.deliver(index, message.id, at);
+        tally.deliver(index, message.id, at, postedAt?.(message));
         after = message.id;
       }
     }
@@ -247,8 +258,16 @@ async function subscribe(kind: SseKind, url: string, index: number, tally: Tally
   };
 }
 
+/** Opens clients 0 … count − 1 with `open`, BATCH at a time, each into `into` as soon as its batch is open (so that a failure can close them). */
+export async function connectAll(count: number, open: (index: number) => Promise<Subscriber>, into: Subscriber[]): Promise<void> {
+  for (let started = 0; started < count; started += BATCH) {
+    const batch = Array.from({ length: Math.min(BATCH, count - started) }, (_, n) => open(started + n));
+    into.push(...(await Promise.all(batch)));
+  }
+}
+
 /** One keep-alive connection for the posts and /stats, opened again if the server closed it while idle. */
-function control(url: string) {
+export function control(url: string) {
   let connection: LeanConnection | undefined;
   return {
     async send(request: Buffer): Promise<LeanAnswer> {
@@ -258,7 +277,7 @@ function control(url: string) {
     close: () => connection?.close(),
   };
 }
-type Control = ReturnType<typeof control>;
+export type Control = ReturnType<typeof control>;
 
 /** Everything one measurement has open; `close` ends it all, the server last. */
 interface Setup {
@@ -287,10 +306,7 @@ async function setUp(kind: SseKind, clients: number, messages: number, stepLimit
   };
   try {
     const rssAtStart = rssKb(server.pid);
-    for (let started = 0; started < clients; started += BATCH) {
-      const batch = Array.from({ length: Math.min(BATCH, clients - started) }, (_, n) => subscribe(kind, server.url, started + n, tally));
-      subscribers.push(...(await Promise.all(batch)));
-    }
+    await connectAll(clients, (index) => subscribe(kind, server.url, index, tally), subscribers);
     const field = kind === 'lesson04' ? 'waiting' : 'streams';
     const ready = () =>
       waitUntil(
@@ -351,6 +367,26 @@ async function broadcastRun(kind: SseKind, settings: SseSettings, stepLimitMs: n
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Sends `count` messages at a steady pace, `send(0)` … `send(count − 1)`, each due 1/perSecond
+ * after the one before whatever the server does: none waits for the answer to the ones before.
+ * `check` runs before each (it throws to stop). Resolves, once the last is sent, with their
+ * answers to come and the seconds the sending took.
+ */
+export async function paced(count: number, perSecond: number, send: (n: number) => Promise<void>, check: () => void): Promise<{ posts: Array<Promise<void>>; seconds: number }> {
+  const started = performance.now();
+  const posts: Array<Promise<void>> = [];
+  for (let n = 0; n < count; n++) {
+    const early = started + (n * 1000) / perSecond - performance.now();
+    if (early > 0) await sleep(early);
+    check();
+    const post = send(n);
+    post.catch(() => undefined); // the caller awaits them all
+    posts.push(post);
+  }
+  return { posts, seconds: (performance.now() - started) / 1000 };
+}
+
 async function streamRun(kind: SseKind, settings: SseSettings, stepLimitMs: number) {
   const messages = Math.round(settings.perSecond * settings.streamSeconds);
   const setup = await setUp(kind, settings.streamClients, settings.settleRounds + messages, stepLimitMs);
@@ -363,20 +399,8 @@ async function streamRun(kind: SseKind, settings: SseSettings, stepLimitMs: numb
     const bytesBefore = setup.bytes();
     const cpuBefore = cpuNs(server.pid);
     const clientCpuBefore = cpuNs(process.pid);
-    const started = performance.now();
-    const posts: Array<Promise<void>> = [];
-    for (let id = first; id <= last; id++) {
-      // The pace of the posts, not a wait for anything: each is due 1/perSecond after the one
-      // before, whether the server has answered the ones before or not (they are pipelined on
-      // one connection, so the server numbers them in the order they were sent).
-      const early = started + ((id - first) * 1000) / settings.perSecond - performance.now();
-      if (early > 0) await sleep(early);
-      tally.throwIfWrong();
-      const post = setup.post(id);
-      post.catch(() => undefined); // awaited below, with the others
-      posts.push(post);
-    }
-    const seconds = (performance.now() - started) / 1000;
+    // Pipelined on one connection, so the server numbers the posts in the order they were sent.
+    const { posts, seconds } = await paced(messages, settings.perSecond, (n) => setup.post(first + n), () => tally.throwIfWrong());
     await Promise.all(posts);
     await tally.everyone(last, stepLimitMs);
     await setup.ready();
