@@ -11,6 +11,7 @@ import type { GradingResult } from './grading.ts';
 import type { PollingResult } from './polling.ts';
 import { RELAY_IN_FLIGHT, type RelayPath, type RelayRow } from './relay.ts';
 import type { ServerKind } from './servers/serve.ts';
+import { deploymentName, type ScaleResult } from './scale.ts';
 import type { SseKind, SseResult } from './sse.ts';
 
 /** The servers of measure 6, in the order of its table: the lesson, the peer, the reference. */
@@ -32,6 +33,7 @@ export interface Results {
   bayeux?: FanoutResult[];
   relay?: RelayRow[];
   sse?: SseResult;
+  scale?: ScaleResult;
 }
 
 const fixed = (value: number, digits = 0) => value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -286,6 +288,79 @@ ${table(
 ${table(['goal', 'measured', 'met'], goals)}`;
 }
 
+/** The paper estimate for a million held clients, each getting one message a second, from measure 9's figures, with the arithmetic. */
+export function millionEstimate({ processes, kbPerHeldClient, deliveriesPerSecondPerCore, redisRequestsPerMessage, redisCpuUsPerMessage }: Extract<ScaleResult, { estimate: unknown }>['estimate']): string {
+  const clients = 1_000_000;
+  const cores = Math.ceil(clients / deliveriesPerSecondPerCore);
+  const perProcess = Math.ceil(clients / cores);
+  const gb = (clients * kbPerHeldClient) / 1024 / 1024;
+  const requests = 1 + cores;
+  return `A million held clients, each getting one message a second (one broadcast a second to all of them), would need **${fixed(cores)} cores**: 1,000,000 deliveries/s ÷ ${fixed(deliveriesPerSecondPerCore)} deliveries/s per core (10⁶ ÷ the ${fixed(1e6 / deliveriesPerSecondPerCore, 1)} µs of CPU per delivery measured at ${processes} processes, Redis included), so ${fixed(cores)} processes, one per core, of ${fixed(perProcess)} clients each; **${fixed(gb, 1)} GB** of memory for the held polls (1,000,000 × ${fixed(kbPerHeldClient, 1)} KB per held client, ${fixed((perProcess * kbPerHeldClient) / 1024)} MB per process); and Redis would get **1 + ${fixed(cores)} = ${fixed(requests)} requests per message** (the append, then one read by each process; ${fixed(redisRequestsPerMessage, 2)} measured at ${processes} processes, where a read can carry several messages), ${fixed(requests)} requests a second at one message a second. Redis spent ${fixed(redisCpuUsPerMessage)} µs of CPU per message at ${processes} processes, the append's fsync included: its work grows with the processes reading, not with the clients. A paper estimate: it assumes the figures measured at ${processes} processes on this machine hold at any scale.`;
+}
+
+function scaleSection(result: ScaleResult): string {
+  const heading = '## 9. Scale-out through Redis: several processes, one redis-server';
+  if ('skipped' in result) return `${heading}\n\nSkipped: ${result.skipped}.`;
+  const { broadcast, hop, stream, estimate } = result;
+  const alone = broadcast.find((r) => r.kind === 'lesson04')!;
+  const [hop04, hop09] = [hop.find((r) => r.kind === 'lesson04')!, hop.find((r) => r.kind === 'lesson09')!];
+  const scaled = stream.find((r) => r.kind === 'lesson09')!;
+  const added = hop09.p50Ms - hop04.p50Ms;
+  const goals: string[][] = [
+    ['the Redis hop adds ≤ 1 ms at p50 (one client, one post at a time)', `${fixed(hop09.p50Ms, 2)} − ${fixed(hop04.p50Ms, 2)} = ${fixed(added, 2)} ms`, yes(added <= 1)],
+    [`latency p99 ≤ 50 ms at ${fixed(scaled.targetPerSecond)} messages/s, ${fixed(scaled.clients)} clients over ${scaled.processes} processes`, `${fixed(scaled.p99Ms, 1)} ms`, yes(scaled.p99Ms <= 50)],
+    ...broadcast
+      .filter((r) => r.kind === 'lesson09')
+      .map((r) => [`CPU per delivery within 1.5× of lesson 04 alone: ${deploymentName(r)}`, `${fixed(r.warm.cpuUs, 1)} µs ÷ ${fixed(alone.warm.cpuUs, 1)} µs = ${ratio(r.warm.cpuUs, alone.warm.cpuUs)}`, yes(r.warm.cpuUs <= 1.5 * alone.warm.cpuUs)]),
+  ];
+  const calls = (r: (typeof stream)[number]) =>
+    r.kind === 'lesson04'
+      ? '—'
+      : `${fixed(r.redisRequestsPerMessage, 2)} (${Object.entries(r.redisCallsPerMessage)
+          .map(([command, count]) => `${command.toUpperCase()} ${fixed(count, 2)}`)
+          .join(', ')})`;
+  const runs = alone.runs;
+  return `${heading}
+
+The lesson 09 solution (\`main.ts\`) as 1, 2 and 3 processes of their own on one private redis-server (\`shared/redis.ts\`: AOF on, \`appendfsync always\`, its folder on the project's disk, so every 201 waited for an fsync), against the lesson 04 solution alone (one process, no Redis) as the reference. The clients are measure 8's lean held polls in the bench's process, client *i* held at process *i* mod *P* (the API is lesson 04's); the posts go through each process in turn. Every delivery is checked: each client gets each message once, in order, or the measure stops with an error. A fresh redis-server and fresh processes for every run; ${runs} run${runs > 1 ? 's' : ''} each, taking turns, median over the runs. CPU is read from /proc as in 2–3 for **every lesson process and redis-server together** (Redis's part in brackets), from the post until every client is held again, per delivery; memory is the lesson processes' RSS (with every client held − at start) ÷ clients. On 2 cores, 3 processes, redis-server and the clients share the machine.
+
+### One broadcast to ${fixed(alone.clients)} held clients
+
+${table(
+  ['server', 'µs CPU per delivery, cold / warm (Redis, warm)', 'ms post → last, cold / warm', 'KB RSS per held client', "÷ lesson 04 alone's: CPU · post → last · RSS"],
+  broadcast.map((r) => [
+    deploymentName(r),
+    `${fixed(r.cold.cpuUs, 1)} / ${fixed(r.warm.cpuUs, 1)} (${fixed(r.warm.redisCpuUs, 2)})`,
+    `${fixed(r.cold.lastMs)} / ${fixed(r.warm.lastMs)}`,
+    fixed(r.rssPerClientKb, 1),
+    r === alone ? '—' : [ratio(r.warm.cpuUs, alone.warm.cpuUs), ratio(r.warm.lastMs, alone.warm.lastMs), ratio(r.rssPerClientKb, alone.rssPerClientKb)].join(' · '),
+  ]),
+)}
+
+### The Redis hop: one client, one post at a time
+
+Each post waits for the client to have it and to be held again. For lesson 09 the post is appended in Redis (a script: INCR and XADD, fsynced) before the 201, and the message reaches the process's held poll through its blocked XREAD.
+
+${table(['server', 'posts', 'post → delivery p50', 'p99'], hop.map((r) => [deploymentName(r), fixed(r.posts), `${fixed(r.p50Ms, 2)} ms`, `${fixed(r.p99Ms, 2)} ms`]))}
+
+### ${fixed(scaled.messages)} messages, ${fixed(scaled.targetPerSecond)} a second, to ${fixed(scaled.clients)} clients
+
+After a few unmeasured broadcasts, posts at a steady pace whatever the servers do, each through the next process in turn, pipelined on that process's connection (none waits for its 201). Latency from writing a post to each client having it, over every delivery. Redis's calls per message are from INFO commandstats (the bench's own INFO left out); the requests are every call but those the append script makes (INCR, XADD).
+
+${table(
+  ['server', 'messages/s posted', 'deliveries', 'latency p50', 'p99', 'max', 'µs CPU per delivery: servers (Redis) / clients', 'Redis requests per message (calls)'],
+  stream.map((r) => [deploymentName(r), fixed(r.perSecond), fixed(r.messages * r.clients), `${fixed(r.p50Ms, 1)} ms`, `${fixed(r.p99Ms, 1)} ms`, `${fixed(r.maxMs, 1)} ms`, `${fixed(r.cpuUs, 1)} (${fixed(r.redisCpuUs, 2)}) / ${fixed(r.clientCpuUs, 1)}`, calls(r)]),
+)}
+
+### Goals (issue 18)
+
+${table(['goal', 'measured', 'met'], goals)}
+
+### A million held clients, on paper
+
+${millionEstimate(estimate)}`;
+}
+
 export function resultsMarkdown(results: Results): string {
   const sections = [
     results.polling && pollingSection(results.polling),
@@ -296,6 +371,7 @@ export function resultsMarkdown(results: Results): string {
     results.bayeux && bayeuxSection(results.bayeux),
     results.relay && relaySection(results.relay),
     results.sse && sseSection(results.sse),
+    results.scale && scaleSection(results.scale),
   ].filter((section): section is string => Boolean(section));
   return `# Benchmark results
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only polling,fanout,chat,grading,bayeux,relay,sse] [--render]`
+ * `npm run bench [-- --quick] [--only polling,fanout,chat,grading,bayeux,relay,sse,scale] [--render]`
  *
  * Runs the workshop's benchmarks, all on 127.0.0.1, each bounded in clients and time, and
  * writes the figures as JSON, as Markdown and as an SVG chart: a full run of everything to
@@ -22,10 +22,11 @@ import { measureGrading } from './grading.ts';
 import { machine } from './lib/proc.ts';
 import { measurePolling } from './polling.ts';
 import { measureRelay, RELAY_IN_FLIGHT } from './relay.ts';
+import { measureScale } from './scale.ts';
 import { measureSse } from './sse.ts';
 import { bayeuxKinds, resultsMarkdown, type Results } from './report.ts';
 
-const measures = ['polling', 'fanout', 'chat', 'grading', 'bayeux', 'relay', 'sse'] as const;
+const measures = ['polling', 'fanout', 'chat', 'grading', 'bayeux', 'relay', 'sse', 'scale'] as const;
 type Measure = (typeof measures)[number];
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, render: { type: 'boolean', default: false } } });
@@ -33,8 +34,8 @@ const only = (values.only?.split(',') ?? measures) as Measure[];
 for (const name of only) if (!measures.includes(name)) throw new Error(`--only: unknown measure "${name}"; the measures are ${measures.join(', ')}`);
 const quick = values.quick;
 const settings = quick
-  ? { polling: [{ clients: 50, messages: 5, messageEveryMs: 1000 }], counts: [1000], runs: 1, settleRounds: 3, warmRounds: 3, chatHistories: [0, 20_000], chatSends: { 1: 500, 8: 1000, 64: 2000 }, floodLogins: 200, quietSends: 20, gradingBatch: 0, bayeuxClients: 500, relay: { queries: { 1: 500, 8: 2000, 64: 4000 }, warmQueries: 500 }, sse: { clients: 500, streamClients: 200, perSecond: 100, streamSeconds: 3 } }
-  : { polling: [{ clients: 100, messages: 20, messageEveryMs: 1000 }, { clients: 100, messages: 4, messageEveryMs: 5000 }], counts: [1000, 5000, 10_000], runs: 3, settleRounds: 3, warmRounds: 5, chatHistories: [0, 100_000, 1_000_000], chatSends: { 1: 5000, 8: 10_000, 64: 20_000 }, floodLogins: 200, quietSends: 100, gradingBatch: 4, bayeuxClients: 5000, relay: { queries: { 1: 5000, 8: 20_000, 64: 40_000 }, warmQueries: 2000 }, sse: { clients: 5000, streamClients: 1000, perSecond: 100, streamSeconds: 10 } };
+  ? { polling: [{ clients: 50, messages: 5, messageEveryMs: 1000 }], counts: [1000], runs: 1, settleRounds: 3, warmRounds: 3, chatHistories: [0, 20_000], chatSends: { 1: 500, 8: 1000, 64: 2000 }, floodLogins: 200, quietSends: 20, gradingBatch: 0, bayeuxClients: 500, relay: { queries: { 1: 500, 8: 2000, 64: 4000 }, warmQueries: 500 }, sse: { clients: 500, streamClients: 200, perSecond: 100, streamSeconds: 3 }, scale: { clients: 600, processes: [1, 2, 3], hopPosts: 200, streamClients: 300, streamProcesses: 3, perSecond: 100, streamSeconds: 3 } }
+  : { polling: [{ clients: 100, messages: 20, messageEveryMs: 1000 }, { clients: 100, messages: 4, messageEveryMs: 5000 }], counts: [1000, 5000, 10_000], runs: 3, settleRounds: 3, warmRounds: 5, chatHistories: [0, 100_000, 1_000_000], chatSends: { 1: 5000, 8: 10_000, 64: 20_000 }, floodLogins: 200, quietSends: 100, gradingBatch: 4, bayeuxClients: 5000, relay: { queries: { 1: 5000, 8: 20_000, 64: 40_000 }, warmQueries: 2000 }, sse: { clients: 5000, streamClients: 1000, perSecond: 100, streamSeconds: 10 }, scale: { clients: 6000, processes: [1, 2, 3], hopPosts: 1000, streamClients: 3000, streamProcesses: 3, perSecond: 100, streamSeconds: 10 } };
 
 const log = (line: string) => console.log(line);
 
@@ -104,6 +105,11 @@ async function measure(): Promise<Results> {
     const { clients, streamClients, perSecond, streamSeconds } = settings.sse;
     log(`8. Server-Sent Events: lesson 08's streams, lesson 04's held polls and a bare SSE server; one broadcast to ${clients} clients, then ${perSecond} messages/s to ${streamClients} clients for ${streamSeconds} s; ${settings.runs} run(s) each`);
     results.sse = await measureSse({ ...settings.sse, runs: settings.runs, settleRounds: settings.settleRounds, warmRounds: settings.warmRounds }, log);
+  }
+  if (only.includes('scale')) {
+    const { clients, processes, hopPosts, streamClients, streamProcesses, perSecond, streamSeconds } = settings.scale;
+    log(`9. scale-out through Redis: lesson 09 on ${processes.join(', ')} processes and one redis-server against lesson 04 alone; one broadcast to ${clients} clients, ${hopPosts} posts one at a time to one client (the Redis hop), then ${perSecond} messages/s to ${streamClients} clients over ${streamProcesses} processes for ${streamSeconds} s; ${settings.runs} run(s) each`);
+    results.scale = await measureScale({ ...settings.scale, runs: settings.runs, settleRounds: settings.settleRounds, warmRounds: settings.warmRounds }, log);
   }
   results.seconds = Math.round((Date.now() - started) / 1000);
   return results;
