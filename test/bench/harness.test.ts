@@ -12,6 +12,8 @@ import { bayeuxKinds, resultsMarkdown } from '../../bench/report.ts';
 import type { ServerKind } from '../../bench/servers/serve.ts';
 import { openEventStream, type StreamEvent } from '../../bench/lib/lean-sse.ts';
 import { measureSse, sseKinds, Tally } from '../../bench/sse.ts';
+import { measureScale, type ScaleSettings } from '../../bench/scale.ts';
+import { redisAvailable } from '../../shared/redis.ts';
 
 const kinds: ServerKind[] = ['ours', 'lesson03', 'bare', 'socketio', 'faye'];
 
@@ -106,6 +108,57 @@ describe('bench: measure 8 (Server-Sent Events)', () => {
       ]);
     } finally {
       server.close();
+    }
+  });
+});
+
+describe('bench: measure 9 (scale-out through Redis)', () => {
+  const settings: ScaleSettings = { clients: 30, processes: [1, 2, 3], hopPosts: 10, streamClients: 12, streamProcesses: 3, perSecond: 100, streamSeconds: 0.3, runs: 1, settleRounds: 1, warmRounds: 2, stepLimitMs: 15_000 };
+  const noRedis = redisAvailable();
+
+  it.skipIf(noRedis !== undefined && process.env.CI !== 'true')('runs a broadcast over 1, 2 and 3 lesson 09 processes and lesson 04 alone, the Redis hop and a short stream, every delivery checked, and reports the goals and the estimate', async () => {
+    const log: string[] = [];
+    const scale = await measureScale(settings, (line) => log.push(line));
+    if ('skipped' in scale) throw new Error(`measure 9 was skipped: ${scale.skipped}`);
+    expect(scale.broadcast.map((r) => `${r.kind}×${r.processes}`)).toEqual(['lesson04×1', 'lesson09×1', 'lesson09×2', 'lesson09×3']);
+    for (const row of scale.broadcast) {
+      expect(row.warm.cpuUs, `${row.kind}×${row.processes}: CPU per delivery`).toBeGreaterThan(0);
+      expect(row.warm.lastMs, `${row.kind}×${row.processes}: post → last delivery`).toBeGreaterThan(0);
+      if (row.kind === 'lesson09') expect(row.warm.redisCpuUs, 'redis-server is among the processes measured').toBeGreaterThan(0);
+    }
+    expect(scale.hop.map((r) => `${r.kind}×${r.processes}`)).toEqual(['lesson04×1', 'lesson09×1']);
+    for (const row of scale.hop) expect(row.p99Ms).toBeGreaterThanOrEqual(row.p50Ms);
+    expect(scale.stream.map((r) => `${r.kind}×${r.processes}`)).toEqual(['lesson04×1', 'lesson09×3']);
+    const [, streamed] = scale.stream;
+    expect(streamed!.messages).toBe(30);
+    expect(streamed!.redisCallsPerMessage.incr, 'one INCR per message, in the append script').toBe(1);
+    expect(streamed!.redisRequestsPerMessage, 'the append, and at least one read').toBeGreaterThan(1);
+    expect(scale.estimate.deliveriesPerSecondPerCore).toBeGreaterThan(0);
+    expect(log).toHaveLength(4 + 2 + 2);
+    const markdown = resultsMarkdown({ command: 'test', date: '2026-11-30', machine: 'test', node: process.version, commit: 'test', settings: {}, scale });
+    expect(markdown).toContain('## 9. Scale-out through Redis');
+    expect(markdown.match(/ \| (yes|\*\*no\*\*) \|$/gm)?.length, 'goals: the hop, the p99, and CPU at 1, 2 and 3 processes').toBe(5);
+    expect(markdown).toMatch(/A million held clients, .* would need \*\*[\d,]+ cores\*\*/);
+  }, 180_000);
+
+  it('without redis-server it says so and is skipped, except under CI=true, where that is a failure', async () => {
+    const saved = { command: process.env.COMET_REDIS_SERVER, ci: process.env.CI };
+    process.env.COMET_REDIS_SERVER = '/nonexistent/redis-server';
+    try {
+      process.env.CI = 'false';
+      const log: string[] = [];
+      const scale = await measureScale(settings, (line) => log.push(line));
+      expect(scale).toEqual({ skipped: expect.stringMatching(/not on the PATH .* install it/) });
+      expect(log).toEqual([expect.stringMatching(/skipped: /)]);
+      const markdown = resultsMarkdown({ command: 'test', date: '2026-11-30', machine: 'test', node: process.version, commit: 'test', settings: {}, scale });
+      expect(markdown).toMatch(/## 9\. .*\n\nSkipped: .*install it/);
+      process.env.CI = 'true';
+      await expect(measureScale(settings, () => undefined)).rejects.toThrow(/needs redis-server.*Under CI=true that is a failure/);
+    } finally {
+      for (const [name, value] of [['COMET_REDIS_SERVER', saved.command], ['CI', saved.ci]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
   });
 });
