@@ -142,7 +142,7 @@ async function cleanUp(steps: Array<() => Promise<void> | void>): Promise<void> 
   if (failure) throw failure;
 }
 
-async function startServers({ kind, processes }: Deployment, messages: number): Promise<Servers> {
+async function startServers({ kind, processes }: Deployment, messages: number, stepLimitMs: number): Promise<Servers> {
   if (kind === 'lesson04') {
     const child = await startChild<{ url: string }>('servers/serve.ts', ['ours']);
     return { urls: [child.ready.url], pids: [child.pid], redisPid: undefined, commandCalls: async () => ({}), stop: () => child.stop() };
@@ -163,7 +163,7 @@ async function startServers({ kind, processes }: Deployment, messages: number): 
     const historyLimit = String(Math.max(1000, messages));
     const started = await Promise.allSettled(
       Array.from({ length: processes }, (_, n) =>
-        startProcess(mainTs, ['--port', '0', '--redis', redis.url, '--name', String.fromCharCode(65 + n), '--hold-ms', HOLD_MS, '--history-limit', historyLimit], listening),
+        startProcess(mainTs, ['--port', '0', '--redis', redis.url, '--name', String.fromCharCode(65 + n), '--hold-ms', HOLD_MS, '--history-limit', historyLimit], listening, process.env, stepLimitMs),
       ),
     );
     for (const result of started) if (result.status === 'fulfilled') steps.push(() => stopProcess(result.value.child));
@@ -202,7 +202,7 @@ interface Setup {
 }
 
 async function setUp(deployment: Deployment, clients: number, messages: number, stepLimitMs: number): Promise<Setup> {
-  const servers = await startServers(deployment, messages);
+  const servers = await startServers(deployment, messages, stepLimitMs);
   const tally = new Tally(clients);
   const subscribers: Subscriber[] = [];
   const controls: Control[] = servers.urls.map(control);

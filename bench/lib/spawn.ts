@@ -18,8 +18,11 @@ export interface Started {
   readonly seconds: number;
 }
 
-/** Runs `script` (a path) with `args` from the project's folder, until a line of its stdout matches `ready`. */
-export function startProcess(script: string, args: readonly string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<Started> {
+/**
+ * Runs `script` (a path) with `args` from the project's folder, until a line of its stdout
+ * matches `ready`; a process that has not said so within `withinMs` is killed, and that is a failure.
+ */
+export function startProcess(script: string, args: readonly string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env, withinMs = 120_000): Promise<Started> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'inherit'] });
   // Should this process end first (a failure nobody caught), the program under test ends with it.
@@ -30,6 +33,10 @@ export function startProcess(script: string, args: readonly string[], ready: Reg
   return new Promise<Started>((resolve, reject) => {
     let partial = '';
     let found = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} printed no line matching ${ready} within ${withinMs} ms; its last lines: ${lines.slice(-5).join(' | ') || '(none)'}`));
+    }, withinMs);
     child.stdout!.on('data', (chunk: Buffer) => {
       const text = partial + chunk.toString();
       const complete = text.split('\n');
@@ -38,9 +45,10 @@ export function startProcess(script: string, args: readonly string[], ready: Reg
       const match = found ? undefined : complete.map((line) => ready.exec(line)).find((m): m is RegExpExecArray => m !== null);
       if (!match) return;
       found = true;
+      clearTimeout(timer);
       resolve({ child, lines, match, seconds: (performance.now() - started) / 1000 });
     });
-    child.once('exit', (code, signal) => reject(new Error(`${script} exited (${signal ?? code}) before printing a line matching ${ready}`)));
+    child.once('exit', (code, signal) => (clearTimeout(timer), reject(new Error(`${script} exited (${signal ?? code}) before printing a line matching ${ready}`))));
   });
 }
 
