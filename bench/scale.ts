@@ -9,8 +9,9 @@
  * loss or a duplicate stops the measure with an error). A fresh redis-server and fresh
  * processes for every run.
  *
- * (a) One broadcast to N held clients: a cold one, a few unmeasured, then the measured (warm)
- * ones, posted through the processes in turn. CPU from /proc (all threads) of every lesson
+ * (a) One broadcast to N held clients: a cold one, a few unmeasured (as many for each process
+ * as lesson 04 alone gets: each process answers 1/P of the polls, and the JIT counts calls),
+ * then the measured (warm) ones, posted through the processes in turn. CPU from /proc (all threads) of every lesson
  * process plus redis-server, from the post until every client is held again, per delivery;
  * post → the last client has it; memory per held client (the processes' RSS, summed).
  * (b) The Redis hop: one client, one post at a time (each waits for the delivery and the
@@ -262,14 +263,23 @@ async function broadcast(setup: Setup, n: number, stepLimitMs: number): Promise<
   return { lastMs: lastAt - tally.postedAt[n]!, cpuUs: (after.lesson - before.lesson + redis) / 1000 / tally.clients, redisCpuUs: redis / 1000 / tally.clients };
 }
 
+/**
+ * Unmeasured broadcasts for `deployment`: settleRounds for each process. The JIT optimises a
+ * function after so many calls, and each of P processes answers 1/P of the polls: with the
+ * same number of broadcasts as lesson 04 alone, the processes would be measured while their
+ * JIT is still at work.
+ */
+const settleRounds = (deployment: Deployment, settings: ScaleSettings) => settings.settleRounds * deployment.processes;
+
 async function broadcastRun(deployment: Deployment, settings: ScaleSettings, stepLimitMs: number) {
-  const rounds = 1 + settings.settleRounds + settings.warmRounds;
+  const settle = settleRounds(deployment, settings);
+  const rounds = 1 + settle + settings.warmRounds;
   const setup = await setUp(deployment, settings.clients, rounds, stepLimitMs);
   try {
     const measured: ScaleRound[] = [];
     for (let n = 1; n <= rounds; n++) measured.push(await broadcast(setup, n, stepLimitMs));
     setup.tally.check(rounds);
-    return { cold: measured[0]!, warm: medianRound(measured.slice(1 + settings.settleRounds)), rssPerClientKb: setup.rssPerClientKb };
+    return { cold: measured[0]!, warm: medianRound(measured.slice(1 + settle)), rssPerClientKb: setup.rssPerClientKb };
   } finally {
     await setup.close();
   }
@@ -277,13 +287,14 @@ async function broadcastRun(deployment: Deployment, settings: ScaleSettings, ste
 
 /** The Redis hop: one client, `hopPosts` posts one at a time after the unmeasured ones, post → delivery. */
 async function hopRun(deployment: Deployment, settings: ScaleSettings, stepLimitMs: number) {
-  const posts = settings.settleRounds + settings.hopPosts;
+  const settle = settleRounds(deployment, settings);
+  const posts = settle + settings.hopPosts;
   const setup = await setUp(deployment, 1, posts, stepLimitMs);
   try {
     const latencies: number[] = [];
     for (let n = 1; n <= posts; n++) {
       const { lastMs } = await broadcast(setup, n, stepLimitMs);
-      if (n > settings.settleRounds) latencies.push(lastMs);
+      if (n > settle) latencies.push(lastMs);
     }
     setup.tally.check(posts);
     return { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
@@ -294,12 +305,13 @@ async function hopRun(deployment: Deployment, settings: ScaleSettings, stepLimit
 
 async function streamRun(deployment: Deployment, settings: ScaleSettings, stepLimitMs: number) {
   const messages = Math.round(settings.perSecond * settings.streamSeconds);
-  const setup = await setUp(deployment, settings.streamClients, settings.settleRounds + messages, stepLimitMs);
+  const settle = settleRounds(deployment, settings);
+  const setup = await setUp(deployment, settings.streamClients, settle + messages, stepLimitMs);
   const { tally, servers } = setup;
   try {
-    for (let n = 1; n <= settings.settleRounds; n++) await broadcast(setup, n, stepLimitMs);
-    const first = settings.settleRounds + 1;
-    const last = settings.settleRounds + messages;
+    for (let n = 1; n <= settle; n++) await broadcast(setup, n, stepLimitMs);
+    const first = settle + 1;
+    const last = settle + messages;
     tally.latencies = [];
     const callsBefore = await servers.commandCalls();
     const cpuBefore = setup.cpu();
