@@ -295,7 +295,13 @@ export function millionEstimate({ processes, kbPerHeldClient, deliveriesPerSecon
   const perProcess = Math.ceil(clients / cores);
   const gb = (clients * kbPerHeldClient) / 1024 / 1024;
   const requests = 1 + cores;
-  return `A million held clients, each getting one message a second (one broadcast a second to all of them), would need **${fixed(cores)} cores**: 1,000,000 deliveries/s ÷ ${fixed(deliveriesPerSecondPerCore)} deliveries/s per core (10⁶ ÷ the ${fixed(1e6 / deliveriesPerSecondPerCore, 1)} µs of CPU per delivery measured at ${processes} processes, Redis included), so ${fixed(cores)} processes, one per core, of ${fixed(perProcess)} clients each; **${fixed(gb, 1)} GB** of memory for the held polls (1,000,000 × ${fixed(kbPerHeldClient, 1)} KB per held client, ${fixed((perProcess * kbPerHeldClient) / 1024)} MB per process); and Redis would get **1 + ${fixed(cores)} = ${fixed(requests)} requests per message** (the append, then one read by each process; ${fixed(redisRequestsPerMessage, 2)} measured at ${processes} processes, where a read can carry several messages), ${fixed(requests)} requests a second at one message a second. Redis spent ${fixed(redisCpuUsPerMessage)} µs of CPU per message at ${processes} processes, the append's fsync included: its work grows with the processes reading, not with the clients. A paper estimate: it assumes the figures measured at ${processes} processes on this machine hold at any scale.`;
+  return `A million held clients, one message a second each (one broadcast a second to all of them), would need:
+
+- **${fixed(cores)} cores**: 1,000,000 deliveries/s ÷ ${fixed(deliveriesPerSecondPerCore)} per core (10⁶ ÷ the ${fixed(1e6 / deliveriesPerSecondPerCore, 1)} µs of CPU per delivery at ${processes} processes, Redis included), so ${fixed(cores)} processes of ${fixed(perProcess)} clients;
+- **${fixed(gb, 1)} GB** for the held polls: 1,000,000 × ${fixed(kbPerHeldClient, 1)} KB per held client (${fixed((perProcess * kbPerHeldClient) / 1024)} MB per process);
+- at Redis, **1 + ${fixed(cores)} = ${fixed(requests)} requests per message** (the append, then one read by each process; ${fixed(redisRequestsPerMessage, 2)} measured at ${processes} processes, where a read may carry several messages): ${fixed(requests)} requests a second. Redis spent ${fixed(redisCpuUsPerMessage)} µs of CPU per message at ${processes} processes, the fsync included; its work grows with the processes, not with the clients.
+
+A paper estimate: the figures measured at ${processes} processes on this machine, assumed to hold at any scale.`;
 }
 
 function scaleSection(result: ScaleResult): string {

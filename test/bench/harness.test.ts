@@ -138,7 +138,7 @@ describe('bench: measure 9 (scale-out through Redis)', () => {
     const markdown = resultsMarkdown({ command: 'test', date: '2026-11-30', machine: 'test', node: process.version, commit: 'test', settings: {}, scale });
     expect(markdown).toContain('## 9. Scale-out through Redis');
     expect(markdown.match(/ \| (yes|\*\*no\*\*) \|$/gm)?.length, 'goals: the hop, the p99, and CPU at 1, 2 and 3 processes').toBe(5);
-    expect(markdown).toMatch(/A million held clients, .* would need \*\*[\d,]+ cores\*\*/);
+    expect(markdown).toMatch(/A million held clients, .* would need:\n\n- \*\*[\d,]+ cores\*\*: 1,000,000 deliveries\/s ÷ /);
   }, 180_000);
 
   it('without redis-server it says so and is skipped, except under CI=true, where that is a failure', async () => {
