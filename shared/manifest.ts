@@ -277,6 +277,7 @@ export const lessons: readonly Lesson[] = [
       'Several server processes behind one address share ids, history and every new message through a real Redis: a client moved to another process resumes with nothing lost or repeated.',
     files: ['broker.ts', 'server.ts'],
     serve: { holdMs: 4000 },
+    demo: { kind: 'scale', processes: ['A', 'B', 'C'] },
     hints: [
       'Idea (TODOs 1–2, broker.ts): Redis is the one place ids come from and the history lives. Append is ONE call of the given script (INCR and XADD run together, nothing between them), and the message exists only when Redis has answered; the history is the whole stream, read with XRANGE.',
       "Code (TODOs 1–2): const time = Date.now(); const id = await run(commands, (redis) => redis.eval(APPEND_SCRIPT, 2, seqKey, streamKey, text, time, historyLimit)); return { id: Number(id), text, time }; — readHistory: const entries = await run(connection, (redis) => redis.xrange(streamKey, '-', '+')); return entries.map(toMessage).slice(-historyLimit);",
