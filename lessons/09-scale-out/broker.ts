@@ -214,7 +214,10 @@ function connect(url: string, role: string, backOff: (failures: number) => numbe
       if (redis.status === 'end') return Promise.resolve();
       const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
       redis.disconnect();
-      return ended;
+      // Between two attempts to reconnect there is no socket to close, and ioredis never says
+      // 'end': there is nothing left to wait for (waiting would hang a shutdown while Redis is down).
+      const status: string = redis.status; // disconnect() changed it: TypeScript cannot know
+      return status === 'end' || status === 'reconnecting' ? Promise.resolve() : ended;
     },
   };
 }

@@ -965,6 +965,29 @@ const tests: GraderTest[] = [
     },
   },
   {
+    id: 'shutdown-while-redis-down',
+    title: 'shutdown() also finishes while Redis cannot be reached (a process told to stop while Redis is down stops)',
+    look: 'server.ts TODO 12: shutdown() answers the held polls and awaits broker.close(); broker.ts close() (given) must not wait for a connection that is between two attempts to reconnect.',
+    timeoutMs: 15_000,
+    async run(ctx) {
+      const redis = await privateRedis(ctx);
+      const { url, app } = await serveApp(ctx, await lessonBroker(ctx, { url: redis.url }), { holdMs: LONG_MS });
+      const polls = await hold(ctx, { name: 'A', url }, 0, 1);
+      ctx.step('killing redis-server (kill -9), and waiting until the app notices (a post gets 503)');
+      await redis.kill();
+      const noticed = await waitUntil(async () => ((await call(url, 'POST', '/messages', { json: { text: 'down' }, withinMs: 5000 })).status === 503 ? true : undefined), { withinMs: RECOVER_MS, everyMs: 20 });
+      check(noticed, { expected: 'a post answered 503 once Redis is gone', actual: 'it never was' });
+      ctx.step('calling shutdown() while Redis is down');
+      const finished = await Promise.race([app.shutdown().then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 3000).unref())]);
+      check(finished, {
+        expected: 'shutdown() resolved within 3 s while Redis is down',
+        actual: 'it had not: a process asked to stop (SIGTERM) while Redis is down would never exit',
+      });
+      const body = await answerOf(ctx, polls[0]!, AT_ONCE_MS, 'the held poll, after shutdown()');
+      check(body.status === 'cancelled', { expected: 'the held poll answered { "status": "cancelled" }', actual: describePoll(body) });
+    },
+  },
+  {
     id: 'shutdown-cancels-and-closes',
     title: 'shutdown() answers held polls "cancelled" (and every later poll), and closes the connections to Redis',
     look: 'server.ts TODO 12: shutdown() answers the held polls, then awaits broker.close(); broker.ts close() (given) disconnects both connections.',

@@ -185,4 +185,10 @@ export const mutants: readonly Mutant[] = [
     caughtBy: 'defaults',
     edits: [{ file: 'server.ts', find: '{ waiting: waiting.size, process: name, broker: broker.kind } satisfies Stats', replace: '{ waiting: waiting.size }' }],
   },
+  {
+    id: 'close-waits-for-end',
+    mistake: "closes a connection by waiting for ioredis's 'end', which never comes while it is between two attempts to reconnect: a shutdown while Redis is down never finishes",
+    caughtBy: 'shutdown-while-redis-down',
+    edits: [{ file: 'broker.ts', find: "      return status === 'end' || status === 'reconnecting' ? Promise.resolve() : ended;", replace: '      void status;\n      return ended;' }],
+  },
 ];
