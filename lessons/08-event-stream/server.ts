@@ -249,8 +249,10 @@ export function parseLastEventId(raw: unknown): number | undefined {
 /** True when an Accept header is absent or names text/event-stream, text/* or *\/*. */
 export function acceptsEventStream(accept: string | undefined): boolean {
   // TODO 5: no Accept header: true. Otherwise the header is a list of media ranges
-  //   separated by commas, each maybe with ;parameters (text/event-stream;q=0.9): true if one
-  //   of them is text/event-stream, text/* or */*.
+  //   separated by commas, each maybe with ;parameters (text/event-stream;q=0.9), compared in
+  //   lower case. The most specific of text/event-stream, text/* and */* that the list names
+  //   decides: true if it is there with no q, or with a q above 0 (q=0 means "not this").
+  //   None of the three named: false.
   void accept;
   return true;
 }

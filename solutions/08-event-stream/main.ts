@@ -3,6 +3,7 @@
  *
  *     npx tsx main.ts [--port 4008] [--retry-ms N] [--heartbeat-ms N] [--max-stream-ms N]
  *                     [--max-buffered-bytes N] [--history-limit N] [--max-streams N]
+ *                     [--end-grace-ms N]
  *
  * It prints `listening http://127.0.0.1:<port>` once it accepts connections, on 127.0.0.1
  * only (`--port 0` picks a free port, and the line names it). Try it with curl:
@@ -22,7 +23,8 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createApp } from './server.ts';
 
-const { values } = parseArgs({
+const usage = 'usage: npx tsx main.ts [--port N] [--retry-ms N] [--heartbeat-ms N] [--max-stream-ms N] [--max-buffered-bytes N] [--history-limit N] [--max-streams N] [--end-grace-ms N]';
+const { values } = parseCommandLine({
   options: {
     port: { type: 'string', default: '0' },
     'retry-ms': { type: 'string' },
@@ -31,8 +33,19 @@ const { values } = parseArgs({
     'max-buffered-bytes': { type: 'string' },
     'history-limit': { type: 'string' },
     'max-streams': { type: 'string' },
+    'end-grace-ms': { type: 'string' },
   },
 });
+
+/** parseArgs, with an unknown flag told in one line (and exit 2) rather than a stack trace. */
+function parseCommandLine(config: { options: Record<string, { type: 'string'; default?: string }> }) {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+}
 const number = (text: string | undefined) => (text === undefined ? undefined : Number(text));
 
 // Each option of createApp and the flag that sets it.
@@ -43,6 +56,7 @@ const flags = {
   maxBufferedBytes: 'max-buffered-bytes',
   historyLimit: 'history-limit',
   maxStreams: 'max-streams',
+  endGraceMs: 'end-grace-ms',
 } as const;
 
 let app: ReturnType<typeof createApp>;

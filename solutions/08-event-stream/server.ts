@@ -248,13 +248,21 @@ export function parseLastEventId(raw: unknown): number | undefined {
   return Number(raw);
 }
 
-/** True when an Accept header is absent or names text/event-stream, text/* or *\/*. */
+/**
+ * True when there is no Accept header, or when it accepts text/event-stream. The most specific
+ * range it names decides (text/event-stream, then text/*, then *\/*), and q=0 means "not this":
+ * `text/event-stream;q=0, *\/*` refuses the stream although *\/* alone would take it.
+ */
 export function acceptsEventStream(accept: string | undefined): boolean {
   if (accept === undefined) return true;
-  return accept
-    .split(',')
-    .map((range) => range.split(';')[0]!.trim().toLowerCase())
-    .some((type) => type === 'text/event-stream' || type === 'text/*' || type === '*/*');
+  const quality = new Map<string, number>();
+  for (const range of accept.split(',')) {
+    const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
+    const q = parameters.find((parameter) => parameter.startsWith('q='));
+    quality.set(type, q === undefined ? 1 : Number(q.slice(2)));
+  }
+  const decisive = ['text/event-stream', 'text/*', '*/*'].find((type) => quality.has(type));
+  return decisive !== undefined && quality.get(decisive)! > 0;
 }
 
 /** Says what is wrong with a new message's body, or returns undefined when it is fine. */

@@ -848,18 +848,18 @@ const tests: GraderTest[] = [
   },
   {
     id: 'accept-406',
-    title: 'server: an Accept header that names neither text/event-stream, text/* nor */* gets 406 and a JSON error; no Accept header is served',
-    look: 'server.ts TODO 5: if req.headers.accept is there and names none of text/event-stream, text/*, */* (split on commas, drop ;parameters, compare in lower case: media types ignore case), answer 406.',
+    title: 'server: an Accept header that names neither text/event-stream, text/* nor */*, or refuses the stream with q=0, gets 406 and a JSON error; no Accept header is served',
+    look: 'server.ts TODO 5: split req.headers.accept on commas, read each range\'s type and q in lower case; the most specific of text/event-stream, text/*, */* decides, and q=0 means "not this". None of them, or q=0: answer 406.',
     async run(ctx) {
       const { url } = await serve(ctx);
-      for (const accept of ['application/json', 'text/html', 'image/png, application/xml;q=0.9']) {
+      for (const accept of ['application/json', 'text/html', 'image/png, application/xml;q=0.9', 'text/event-stream;q=0', 'text/event-stream; q=0, */*']) {
         const answer = await answerOf(ctx, url, '/events', { accept });
         check(answer.status === 406 && isErrorBody(answer.body), {
           expected: `GET /events with Accept: ${accept} answered 406 with a JSON { "error": "..." }`,
           actual: describeAnswer(answer),
         });
       }
-      for (const accept of ['text/event-stream', 'text/*', '*/*', 'application/json, text/event-stream;q=0.9', 'TEXT/EVENT-STREAM', undefined]) {
+      for (const accept of ['text/event-stream', 'text/*', '*/*', 'application/json, text/event-stream;q=0.9', 'TEXT/EVENT-STREAM', 'text/event-stream;q=0.001', 'text/*;q=0, text/event-stream', undefined]) {
         const stream = await expectStream(ctx, url, '/events', accept === undefined ? {} : { accept });
         stream.close();
       }

@@ -95,6 +95,12 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'server.ts', find: 'if (!acceptsEventStream(req.headers.accept)) {', replace: 'if (false) {' }],
   },
   {
+    id: 'accept-ignores-q',
+    mistake: 'drops the ;parameters of each range, q included, so text/event-stream;q=0 ("anything but a stream") is served',
+    caughtBy: 'accept-406',
+    edits: [{ file: 'server.ts', find: 'return decisive !== undefined && quality.get(decisive)! > 0;', replace: 'return decisive !== undefined;' }],
+  },
+  {
     id: 'accept-exact',
     mistake: 'serves only Accept: text/event-stream exactly, refusing */* and a request without Accept',
     caughtBy: 'accept-406',
@@ -104,7 +110,7 @@ export const mutants: readonly Mutant[] = [
     id: 'accept-case-sensitive',
     mistake: 'compares the Accept header\'s media types case-sensitively, refusing TEXT/EVENT-STREAM',
     caughtBy: 'accept-406',
-    edits: [{ file: 'server.ts', find: ".split(';')[0]!.trim().toLowerCase())", replace: ".split(';')[0]!.trim())" }],
+    edits: [{ file: 'server.ts', find: "range.split(';').map((part) => part.trim().toLowerCase())", replace: "range.split(';').map((part) => part.trim())" }],
   },
   {
     id: 'max-streams-off-by-one',
