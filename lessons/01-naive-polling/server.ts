@@ -1,7 +1,7 @@
 /**
  * Lesson 01 — the server of naive polling: a message board that answers at once.
  *
- * Your task: the three TODOs below. The lesson text (README.md) gives the contract;
+ * Your task: TODOs 1 to 4 below. The lesson text (README.md) gives the contract;
  * `npm run verify -- 1` grades your work.
  *
  * @module
