@@ -1,6 +1,7 @@
 /**
  * `npm run grade -- [--target lessons|solutions|DIR] [--lesson N] [--format text|json|exercism|gradescope|junit] [--out FILE]`
  * `npm run grade -- --batch DIR [--out FOLDER] [--jobs N] [--lesson N]`
+ * `npm run grade -- --help [--lang en|zh-CN]`
  *
  * Grades every lesson (or one) of one target and writes a report in the chosen format; or,
  * with --batch, every submission folder in DIR (each a copy of a learner's lessons/), a few
@@ -13,12 +14,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { score, toExercism, toGradescope, toJson, toText, type GradeRun } from '../grading/formats.ts';
 import { styleFor } from '../grading/report.ts';
 import { gradeSubmission } from '../grading/submission.ts';
 import { findLesson, lessons, type Lesson } from '../manifest.ts';
 import { projectRoot } from '../paths.ts';
+import { parseCommand } from './args.ts';
 
 const formats = ['text', 'json', 'exercism', 'gradescope', 'junit'] as const;
 type Format = (typeof formats)[number];
@@ -79,17 +80,21 @@ async function batch(dir: string, out: string, jobs: number, only: readonly Less
   console.log(`\nGradebook: ${path.join(out, 'gradebook.csv')}`);
 }
 
+// --help, --lang and wrong options (one line and the usage, exit 2) as every CLI: see args.ts.
+const command = parseCommand(process.argv.slice(2), {
+  options: {
+    target: { type: 'string', default: 'lessons' },
+    lesson: { type: 'string' },
+    format: { type: 'string', default: 'text' },
+    out: { type: 'string' },
+    batch: { type: 'string' },
+    jobs: { type: 'string', default: '2' },
+  },
+  usage: (t) => t('cli:grade.usage', { formats: formats.join(', ') }),
+});
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      target: { type: 'string', default: 'lessons' },
-      lesson: { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      out: { type: 'string' },
-      batch: { type: 'string' },
-      jobs: { type: 'string', default: '2' },
-    },
-  });
+  const { values } = command;
   const lesson = values.lesson === undefined ? undefined : findLesson(values.lesson);
   if (values.lesson !== undefined && !lesson) {
     console.error(`No lesson "${values.lesson}". Lessons: ${lessons.map((l) => l.number).join(', ')}`);
