@@ -21,7 +21,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { lessonHints, lessonText, type Translate } from '../i18n/index.ts';
 import { lessonFolder } from '../grading/targets.ts';
-import { styleFor } from '../grading/report.ts';
+import { localizeMessage, styleFor } from '../grading/report.ts';
 import { findLesson, lessons, type Lesson } from '../manifest.ts';
 import { lessonsRoot, projectRoot, solutionsRoot, workRoot } from '../paths.ts';
 import { isLessonText, pristineFile, restoreStarter } from '../pristine.ts';
@@ -85,7 +85,7 @@ function hint(lesson: Lesson, which: string | undefined): void {
   const shown = readHintsShown()[lesson.slug] ?? 0;
   const failure = readProgress()[lesson.slug]?.lastFailure;
   if (which === undefined && shown === 0 && failure) {
-    console.log(`${t('cli:hint.lastFailure', { number: lesson.number })}\n\n${failure}\n`);
+    console.log(`${t('cli:hint.lastFailure', { number: lesson.number })}\n\n${localizeMessage(failure, t)}\n`);
     console.log(style.dim(t('cli:hint.again', { number: lesson.number })));
     recordHintsShown(lesson.slug, 0.5);
     return;
