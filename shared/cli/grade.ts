@@ -1,7 +1,7 @@
 /**
  * `npm run grade -- [--target lessons|solutions|DIR] [--lesson N] [--format text|json|exercism|gradescope|junit] [--out FILE]`
  * `npm run grade -- --batch DIR [--out FOLDER] [--jobs N] [--lesson N]`
- * `npm run grade -- --help [--lang en|zh-CN]`
+ * `npm run grade -- --help [--lang en|zh-CN]`: the usage (so does -h); a wrong option: one line, the usage, exit 2 (args.ts)
  *
  * Grades every lesson (or one) of one target and writes a report in the chosen format; or,
  * with --batch, every submission folder in DIR (each a copy of a learner's lessons/), a few
@@ -80,21 +80,18 @@ async function batch(dir: string, out: string, jobs: number, only: readonly Less
   console.log(`\nGradebook: ${path.join(out, 'gradebook.csv')}`);
 }
 
-// --help, --lang and wrong options (one line and the usage, exit 2) as every CLI: see args.ts.
-const command = parseCommand(process.argv.slice(2), {
-  options: {
-    target: { type: 'string', default: 'lessons' },
-    lesson: { type: 'string' },
-    format: { type: 'string', default: 'text' },
-    out: { type: 'string' },
-    batch: { type: 'string' },
-    jobs: { type: 'string', default: '2' },
-  },
-  usage: (t) => t('cli:grade.usage', { formats: formats.join(', ') }),
-});
-
 async function main(): Promise<number> {
-  const { values } = command;
+  const { values } = parseCommand(process.argv.slice(2), {
+    options: {
+      target: { type: 'string', default: 'lessons' },
+      lesson: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      out: { type: 'string' },
+      batch: { type: 'string' },
+      jobs: { type: 'string', default: '2' },
+    },
+    usage: (t) => t('cli:grade.usage', { formats: formats.join(', ') }),
+  });
   const lesson = values.lesson === undefined ? undefined : findLesson(values.lesson);
   if (values.lesson !== undefined && !lesson) {
     console.error(`No lesson "${values.lesson}". Lessons: ${lessons.map((l) => l.number).join(', ')}`);
