@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { score, toExercism, toGradescope, toJson, toText, type GradeRun } from '../grading/formats.ts';
 import { styleFor } from '../grading/report.ts';
 import { gradeSubmission } from '../grading/submission.ts';
