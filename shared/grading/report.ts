@@ -13,8 +13,8 @@
  * @module
  */
 import { lessonText, testText, translator, type Translate } from '../i18n/index.ts';
-import type { Lesson } from '../manifest.ts';
 import { parseLoadError } from './engine.ts';
+import type { Lesson } from '../manifest.ts';
 import type { TestResult } from './types.ts';
 
 export interface Style {
@@ -76,11 +76,10 @@ export function localizeMessage(message: string, t: Translate | undefined, slug?
 const loggedHeading = 'Your code logged this while the test ran (console.error):';
 
 export function resultLine(result: TestResult, style: Style, t?: Translate, slug?: string, test?: TestInfo): string {
-  const passed = result.status === 'passed';
-  const mark = passed ? style.green(t ? t('grading:pass') : '✔ pass') : style.red(t ? t('grading:fail') : '✘ FAIL');
-  const title = t && slug && test ? testText(t, slug, test, 'title') : result.title;
-  let line = `  ${mark}  ${title} ${style.dim(t ? t('grading:duration', { ms: result.durationMs }) : `(${result.durationMs} ms)`)}`;
-  if (result.message) line += `\n${localizeMessage(result.message, t, slug, test).replace(/^/gm, '          ')}`;
+  if (t && result.message) result = { ...result, message: localizeMessage(result.message, t, slug, test) };
+  const mark = result.status === 'passed' ? style.green(t ? t('grading:pass') : '✔ pass') : style.red(t ? t('grading:fail') : '✘ FAIL');
+  let line = `  ${mark}  ${t && slug && test ? testText(t, slug, test, 'title') : result.title} ${style.dim(t ? t('grading:duration', { ms: result.durationMs }) : `(${result.durationMs} ms)`)}`;
+  if (result.message) line += `\n${result.message.replace(/^/gm, '          ')}`;
   return line;
 }
 
