@@ -68,12 +68,15 @@ export function localizeMessage(message: string, t: Translate | undefined, slug?
         return `${t(`grading:${key}`)}${rest}`;
       }
       if (line === loggedHeading) return t('grading:logged');
+      if (line === lastOutputHeading) return t('grading:lastOutput');
       return line;
     })
     .join('\n');
 }
 
 const loggedHeading = 'Your code logged this while the test ran (console.error):';
+/** runner.ts's heading over the output of a grading process that died. */
+const lastOutputHeading = 'Last output of the process:';
 
 export function resultLine(result: TestResult, style: Style, t?: Translate, slug?: string, test?: TestInfo): string {
   if (t && result.message) result = { ...result, message: localizeMessage(result.message, t, slug, test) };

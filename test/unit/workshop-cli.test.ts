@@ -135,6 +135,15 @@ describe('the report frame', () => {
   it('in Chinese: the Chinese summary, then the English machine line last; labels translated, details kept', () => {
     expect(summaryLines(results, 1, translator('zh-CN'))).toEqual(['通过 1 项，失败 1 项，1 项在本机无法运行、未评测', '1 passed, 1 failed, 1 left out on this machine']);
     expect(localizeMessage(results[1]!.message!, translator('zh-CN'))).toBe('预期：x\n实际：y\n检查：z');
+    const logged = 'Expected: x\nGot:      y\nLook at:  the test\'s own look\nYour code logged this while the test ran (console.error):\n  boom\nLast output of the process:\nbye';
+    const test = { id: 'post-stores', title: 'server: POST', look: "the test's own look" };
+    expect(localizeMessage(logged, translator('zh-CN'), '01-naive-polling', test).split('\n').slice(2)).toEqual([
+      `检查：${translator('zh-CN')('graders:01-naive-polling.post-stores.look')}`,
+      '测试运行期间，你的代码输出了这些内容（console.error）：',
+      '  boom',
+      '进程最后的输出：',
+      'bye',
+    ]);
   });
 });
 
