@@ -28,7 +28,7 @@ export interface CommandSpec<O extends Record<string, OptionSpec>> {
   readonly options: O;
   /** How many positional arguments the command takes at most (default 0). */
   readonly maxPositionals?: number;
-  /** A first positional `help` asks for the usage too (commands with verbs, or with lesson arguments). */
+  /** A first positional `help` asks for the usage too (the default; false where `help` could be a real argument). */
   readonly helpVerb?: boolean;
   /** The usage, in the chosen language. */
   usage(t: Translate): string;
@@ -83,7 +83,7 @@ export function parseCommand<O extends Record<string, OptionSpec>>(
   const { values, positionals, tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
 
   // Help comes first: `verify 3 --help --nonsense` still shows the usage.
-  if (values.help === true || (spec.helpVerb && positionals[0] === 'help')) {
+  if (values.help === true || ((spec.helpVerb ?? true) && positionals[0] === 'help')) {
     process.stdout.write(`${usage()}\n`);
     process.exit(0);
   }

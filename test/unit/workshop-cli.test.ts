@@ -67,6 +67,8 @@ describe('help, in every CLI', () => {
     ['verify', ['help'], /Usage: npm run verify/],
     ['grade', ['--help'], /Usage: npm run grade/],
     ['grade', ['-h'], /Usage: npm run grade/],
+    ['grade', ['help'], /Usage: npm run grade/],
+    ['start', ['help'], /Usage: npm start/],
     ['mutation', ['--help'], /Usage: npm run mutation/],
     ['pristine', ['--help'], /Usage: npm run pristine/],
   ])('%s %j: the usage on stdout, exit 0, no stack', (name, args, usage) => {
