@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lessonText, translator, type Translate } from '../i18n/index.ts';
@@ -23,6 +24,13 @@ import { parseCommand, runMain } from './args.ts';
 /** The lessons, one a line, for usages. */
 export function lessonList(t: Translate): string {
   return lessons.map((l) => `  ${l.number}  ${l.slug}  ${lessonText(t, l, 'title')}`).join('\n');
+}
+
+/** The lesson's text in the learner's language when it has one (README.<lang>.md), else README.md. */
+export function lessonReadme(lesson: Lesson, t: Translate): string {
+  const language = t('cli:languageTag');
+  const translated = `lessons/${lesson.slug}/README.${language}.md`;
+  return language !== 'en' && existsSync(path.join(projectRoot, translated)) ? translated : `lessons/${lesson.slug}/README.md`;
 }
 
 /** Grades one lesson of `target`, printing as it goes; true when every test passed. */
@@ -52,7 +60,7 @@ export async function verify(lesson: Lesson, target = 'lessons', bail = false, t
 /** After `lesson` passed: the next lesson, or — after the last — what is still open, if anything. */
 export function whatNext(lesson: Lesson, t: Translate = translator('en')): string {
   const next = lessons.find((l) => l.number === lesson.number + 1);
-  if (next) return t('cli:verify.next', { number: lesson.number, slug: next.slug });
+  if (next) return t('cli:verify.next', { number: lesson.number, readme: lessonReadme(next, t) });
   const progress = readProgress();
   const open = lessons.filter((l) => progress[l.slug]?.status !== 'passed');
   if (open.length === 0) return t('cli:verify.allDone');

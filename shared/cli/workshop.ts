@@ -27,7 +27,7 @@ import { lessonsRoot, projectRoot, solutionsRoot, workRoot } from '../paths.ts';
 import { isLessonText, pristineFile, restoreStarter } from '../pristine.ts';
 import { clearProgress, readHintsShown, readProgress, recordHintsShown } from '../progress.ts';
 import { padColumns, parseCommand, runMain, UsageError } from './args.ts';
-import { verify } from './verify.ts';
+import { lessonReadme, verify } from './verify.ts';
 
 const style = styleFor(process.stdout);
 
@@ -50,13 +50,6 @@ function lessonArgument(raw: string | undefined): Lesson {
   const lesson = findLesson(raw);
   if (!lesson) throw new UsageError(t('cli:noLessonList', { key: raw, lessons: lessons.map((l) => `${l.number} (${l.slug})`).join(', ') }));
   return lesson;
-}
-
-/** The lesson's text in the learner's language when it has one. */
-function lessonReadme(lesson: Lesson, tr: Translate): string {
-  const language = tr('cli:languageTag');
-  const translated = `lessons/${lesson.slug}/README.${language}.md`;
-  return language !== 'en' && existsSync(path.join(projectRoot, translated)) ? translated : `lessons/${lesson.slug}/README.md`;
 }
 
 const title = (lesson: Lesson): string => lessonText(t, lesson, 'title');

@@ -11,7 +11,8 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sym
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localizeMessage, summaryLines } from '../../shared/grading/report.ts';
+import { leftOutLine, lessonHeading, localizeMessage, resultLine, summaryLines, type Style } from '../../shared/grading/report.ts';
+import { lessons } from '../../shared/manifest.ts';
 import type { TestResult } from '../../shared/grading/types.ts';
 import { translator } from '../../shared/i18n/index.ts';
 import { projectRoot, workRoot } from '../../shared/paths.ts';
@@ -125,6 +126,7 @@ describe('wrong arguments: one line saying what, the usage, exit 2, never a stac
 });
 
 describe('the report frame', () => {
+  const plain: Style = { bold: String, dim: String, green: String, red: String };
   const results: TestResult[] = [
     { id: 'a', title: 'a', points: 1, status: 'passed', durationMs: 1 },
     { id: 'b', title: 'b', points: 1, status: 'failed', durationMs: 1, message: 'Expected: x\nGot:      y\nLook at:  z' },
@@ -133,6 +135,17 @@ describe('the report frame', () => {
     expect(summaryLines(results, 0, translator('en'))).toEqual(['1 passed, 1 failed']);
     expect(summaryLines(results, 2, translator('en'))).toEqual(['1 passed, 1 failed, 2 left out on this machine']);
     expect(localizeMessage(results[1]!.message!, translator('en'))).toBe(results[1]!.message);
+  });
+  it('in English, with the English catalog: every line exactly as without a translator', () => {
+    const en = translator('en');
+    const lesson = lessons[0]!;
+    for (const result of results) {
+      const test = { id: result.id, title: result.title, look: 'z' };
+      expect(resultLine(result, plain, en, lesson.slug, test)).toBe(resultLine(result, plain));
+    }
+    expect(lessonHeading(lesson, 'lessons/01-naive-polling', plain, en)).toBe(lessonHeading(lesson, 'lessons/01-naive-polling', plain));
+    expect(leftOutLine({ id: 'x', why: 'y' }, en)).toBe(leftOutLine({ id: 'x', why: 'y' }));
+    expect(resultLine(results[1]!, plain)).toBe('  ✘ FAIL  b (1 ms)\n          Expected: x\n          Got:      y\n          Look at:  z');
   });
   it('in Chinese: the Chinese summary, then the English machine line last; labels translated, details kept', () => {
     expect(summaryLines(results, 1, translator('zh-CN'))).toEqual(['通过 1 项，失败 1 项，1 项在本机无法运行、未评测', '1 passed, 1 failed, 1 left out on this machine']);
