@@ -87,8 +87,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     try {
       lessonFolder(lesson, values.target);
     } catch (error) {
-      console.error((error as Error).message);
-      return 2;
+      command.fail((error as Error).message);
     }
     return (await verify(lesson, values.target, values.bail, t)) ? 0 : 1;
   }, command);
