@@ -58,6 +58,20 @@ export function recordHintsShown(slug: string, count: number): void {
   writeJson(hintsFile, { ...readHintsShown(), [slug]: count });
 }
 
+/** Forgets a lesson's verify and the hints seen: after a reset it starts again from nothing. */
+export function clearProgress(slug: string): void {
+  const progress = readProgress();
+  if (slug in progress) {
+    delete progress[slug];
+    writeJson(progressFile, progress);
+  }
+  const hints = readHintsShown();
+  if (slug in hints) {
+    delete hints[slug];
+    writeJson(hintsFile, hints);
+  }
+}
+
 /** Writes atomically: a temporary file, then a rename. */
 function writeJson(file: string, value: unknown): void {
   mkdirSync(workRoot, { recursive: true });

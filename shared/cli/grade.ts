@@ -1,6 +1,7 @@
 /**
  * `npm run grade -- [--target lessons|solutions|DIR] [--lesson N] [--format text|json|exercism|gradescope|junit] [--out FILE]`
  * `npm run grade -- --batch DIR [--out FOLDER] [--jobs N] [--lesson N]`
+ * `npm run grade -- --help [--lang en|zh-CN]`: the usage (so does -h); a wrong option: one line, the usage, exit 2 (args.ts)
  *
  * Grades every lesson (or one) of one target and writes a report in the chosen format; or,
  * with --batch, every submission folder in DIR (each a copy of a learner's lessons/), a few
@@ -19,6 +20,7 @@ import { styleFor } from '../grading/report.ts';
 import { gradeSubmission } from '../grading/submission.ts';
 import { findLesson, lessons, type Lesson } from '../manifest.ts';
 import { projectRoot } from '../paths.ts';
+import { parseCommand } from './args.ts';
 
 const formats = ['text', 'json', 'exercism', 'gradescope', 'junit'] as const;
 type Format = (typeof formats)[number];
@@ -80,7 +82,7 @@ async function batch(dir: string, out: string, jobs: number, only: readonly Less
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommand(process.argv.slice(2), {
     options: {
       target: { type: 'string', default: 'lessons' },
       lesson: { type: 'string' },
@@ -89,6 +91,7 @@ async function main(): Promise<number> {
       batch: { type: 'string' },
       jobs: { type: 'string', default: '2' },
     },
+    usage: (t) => t('cli:grade.usage', { formats: formats.join(', ') }),
   });
   const lesson = values.lesson === undefined ? undefined : findLesson(values.lesson);
   if (values.lesson !== undefined && !lesson) {

@@ -1,5 +1,5 @@
 /**
- * `npm run mutation [-- N ...]`: StrykerJS mutation testing of the graders. For each lesson it
+ * `npm run mutation [-- N ...] [--lang en|zh-CN]`: StrykerJS mutation testing of the graders. For each lesson it
  * mutates the reference solution's files and grades every mutant with `npm run verify`; a
  * mutant the grader does not fail has survived, and shows a gap in the grader (or is
  * equivalent: a change no contract can see). Reports go to .workshop/mutation/.
@@ -13,9 +13,21 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { Stryker } from '@stryker-mutator/core';
 import { findLesson, lessons } from '../manifest.ts';
 import { projectRoot, workRoot } from '../paths.ts';
+import { parseCommand } from './args.ts';
+import { lessonList } from './verify.ts';
+
+// Before Stryker loads (a second or two): --help and wrong arguments answer at once.
+const command = parseCommand(process.argv.slice(2), {
+  options: {},
+  maxPositionals: lessons.length,
+  helpVerb: true,
+  usage: (t) => t('cli:mutation.usage', { lessons: lessonList(t) }),
+});
+const { t } = command;
+const chosen = command.positionals.map((key) => findLesson(key) ?? command.fail(t('cli:noLesson', { key })));
+const { Stryker } = await import('@stryker-mutator/core');
 
 /**
  * What to mutate in a solution file: the learner's part only — the lines of the solution
@@ -36,7 +48,6 @@ function learnersLines(slug: string, file: string): string[] {
   return ranges;
 }
 
-const chosen = process.argv.slice(2).map((key) => findLesson(key) ?? (console.error(`No lesson "${key}".`), process.exit(2)));
 const summary: string[] = [];
 
 for (const lesson of chosen.length > 0 ? chosen : lessons) {
@@ -62,6 +73,6 @@ for (const lesson of chosen.length > 0 ? chosen : lessons) {
   const detected = results.filter((m) => m.status === 'Killed' || m.status === 'Timeout').length;
   const counted = results.filter((m) => m.status !== 'Ignored' && m.status !== 'CompileError').length;
   const minutes = ((performance.now() - started) / 60_000).toFixed(1);
-  summary.push(`${lesson.slug}: ${detected}/${counted} mutants detected (${((detected / counted) * 100).toFixed(1)}%), ${minutes} min`);
+  summary.push(t('cli:mutation.line', { slug: lesson.slug, detected, counted, percent: ((detected / counted) * 100).toFixed(1), minutes }));
 }
-console.log(`\nMutation score of the graders on the reference solutions:\n${summary.join('\n')}`);
+console.log(`\n${t('cli:mutation.heading')}\n${summary.join('\n')}`);

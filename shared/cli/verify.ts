@@ -1,92 +1,94 @@
 /**
- * `npm run verify -- <N|slug> [--target lessons|solutions|DIR] [--bail]`
+ * `npm run verify -- <N|slug> [--target lessons|solutions|DIR] [--bail] [--lang en|zh-CN]`
  *
  * Grades one lesson: each test with pass or fail and, for a failure, what was expected,
  * what happened and where to look; then `N passed, N failed`. Exits 0 only when every
- * test passed.
+ * test passed. In another language than English the frame is translated and the last line
+ * is still the English `N passed, N failed`, for scripts (see grading/report.ts).
  *
  * @module
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { lessonText, translator, type Translate } from '../i18n/index.ts';
 import { findLesson, lessons, type Lesson } from '../manifest.ts';
 import { projectRoot } from '../paths.ts';
-import { leftOutLine, lessonHeading, resultLine, styleFor, summaryLine } from '../grading/report.ts';
+import { leftOutLine, lessonHeading, resultPrinter, styleFor, summaryLines } from '../grading/report.ts';
+import { loadGrader } from '../grading/graders.ts';
 import { gradeLesson } from '../grading/runner.ts';
 import { lessonFolder } from '../grading/targets.ts';
 import { readProgress, recordProgress } from '../progress.ts';
+import { parseCommand, runMain } from './args.ts';
 
-const usage = `Usage: npm run verify -- <lesson number or slug> [--target lessons|solutions|DIR] [--bail]
+/** The lessons, one a line, for usages. */
+export function lessonList(t: Translate): string {
+  return lessons.map((l) => `  ${l.number}  ${l.slug}  ${lessonText(t, l, 'title')}`).join('\n');
+}
 
-  --bail   stop at the first failed test
-
-Lessons:
-${lessons.map((l) => `  ${l.number}  ${l.slug}  ${l.title}`).join('\n')}`;
+/** The lesson's text in the learner's language when it has one (README.<lang>.md), else README.md. */
+export function lessonReadme(lesson: Lesson, t: Translate): string {
+  const language = t('cli:languageTag');
+  const translated = `lessons/${lesson.slug}/README.${language}.md`;
+  return language !== 'en' && existsSync(path.join(projectRoot, translated)) ? translated : `lessons/${lesson.slug}/README.md`;
+}
 
 /** Grades one lesson of `target`, printing as it goes; true when every test passed. */
-export async function verify(lesson: Lesson, target = 'lessons', bail = false): Promise<boolean> {
+export async function verify(lesson: Lesson, target = 'lessons', bail = false, t: Translate = translator('en')): Promise<boolean> {
   const folder = lessonFolder(lesson, target);
   const style = styleFor(process.stdout);
-  console.log(lessonHeading(lesson, path.relative(projectRoot, folder) || folder, style));
-  const report = await gradeLesson(lesson, folder, { bail, onResult: (result) => console.log(resultLine(result, style)) });
-  for (const test of report.leftOut) console.log(style.dim(leftOutLine(test)));
-  const summary = summaryLine(report.results, report.leftOut.length);
+  console.log(lessonHeading(lesson, path.relative(projectRoot, folder) || folder, style, t));
+  const grader = await loadGrader(lesson.slug);
+  const print = resultPrinter(style, t, lesson.slug, grader.tests);
+  const report = await gradeLesson(lesson, folder, { bail, onResult: (result) => console.log(print(result)) });
+  for (const test of report.leftOut) console.log(style.dim(leftOutLine(test, t)));
   const allPassed = report.results.every((r) => r.status === 'passed');
-  console.log(`\n${allPassed ? style.green(summary) : style.red(summary)}`);
+  const colour = allPassed ? style.green : style.red;
+  const [first, ...rest] = summaryLines(report.results, report.leftOut.length, t);
+  console.log(`\n${colour(first!)}`);
+  for (const line of rest) console.log(line);
   // A bailed run graded only part of the lesson: it is not progress to record.
   if (target === 'lessons' && !bail) {
     const failing = report.results.filter((r) => r.status === 'failed');
     recordProgress(lesson.slug, report.results.length - failing.length, failing.length, failing[0]?.message);
-    if (!allPassed) console.log(style.dim(`Stuck? npm run hint -- ${lesson.number}`));
-    else console.log(whatNext(lesson));
+    if (!allPassed) console.log(style.dim(t('cli:verify.stuck', { number: lesson.number })));
+    else console.log(whatNext(lesson, t));
   }
   return allPassed;
 }
 
 /** After `lesson` passed: the next lesson, or — after the last — what is still open, if anything. */
-export function whatNext(lesson: Lesson): string {
+export function whatNext(lesson: Lesson, t: Translate = translator('en')): string {
   const next = lessons.find((l) => l.number === lesson.number + 1);
-  if (next) return `Lesson ${lesson.number} done. Next: lessons/${next.slug}/README.md`;
+  if (next) return t('cli:verify.next', { number: lesson.number, readme: lessonReadme(next, t) });
   const progress = readProgress();
   const open = lessons.filter((l) => progress[l.slug]?.status !== 'passed');
-  if (open.length === 0) return 'That was the last lesson, and every lesson passes. Well done.';
-  const state = (l: Lesson) => (progress[l.slug] ? `failing, ${progress[l.slug]!.passed}/${progress[l.slug]!.passed + progress[l.slug]!.failed}` : 'not verified yet');
-  return (
-    `That was the last lesson. Still open:\n${open.map((l) => `  ${l.number}  ${l.title} (${state(l)}): npm run verify -- ${l.number}`).join('\n')}`
-  );
-}
-
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { target: { type: 'string', default: 'lessons' }, bail: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help || positionals.length !== 1) {
-    console.log(usage);
-    return values.help ? 0 : 2;
-  }
-  const lesson = findLesson(positionals[0]!);
-  if (!lesson) {
-    console.error(`No lesson "${positionals[0]}".\n\n${usage}`);
-    return 2;
-  }
-  try {
-    lessonFolder(lesson, values.target);
-  } catch (error) {
-    console.error((error as Error).message);
-    return 2;
-  }
-  return (await verify(lesson, values.target, values.bail)) ? 0 : 1;
+  if (open.length === 0) return t('cli:verify.allDone');
+  const state = (l: Lesson) => {
+    const p = progress[l.slug];
+    return p ? t('cli:verify.failingState', { passed: p.passed, total: p.passed + p.failed }) : t('cli:verify.notVerified');
+  };
+  const lines = open.map((l) => t('cli:verify.openLine', { number: l.number, title: lessonText(t, l, 'title'), state: state(l) }));
+  return `${t('cli:verify.stillOpen')}\n${lines.join('\n')}`;
 }
 
 // Run as a script (npm run verify), not when imported by the workshop CLI.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 70;
-    },
-  );
+  const command = parseCommand(process.argv.slice(2), {
+    options: { target: { type: 'string', default: 'lessons' }, bail: { type: 'boolean', default: false } },
+    maxPositionals: 1,
+    helpVerb: true,
+    usage: (t) => t('cli:verify.usage', { lessons: lessonList(t) }),
+  });
+  const { values, positionals, t } = command;
+  runMain(async () => {
+    if (positionals.length !== 1) command.fail(t('cli:verify.needsLesson'));
+    const lesson = findLesson(positionals[0]!) ?? command.fail(t('cli:noLesson', { key: positionals[0] }));
+    try {
+      lessonFolder(lesson, values.target);
+    } catch (error) {
+      command.fail((error as Error).message);
+    }
+    return (await verify(lesson, values.target, values.bail, t)) ? 0 : 1;
+  }, command);
 }

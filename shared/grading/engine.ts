@@ -19,6 +19,21 @@ const CLEANUP_LIMIT_MS = 1000;
 /** Thrown by `ctx.load` when a lesson file cannot be imported. */
 class LoadFailure extends Error {}
 
+const LOAD_PREFIX = 'Could not load ';
+const LOAD_LOOK = '\nLook at: ';
+
+/**
+ * The file and the error of a load failure's message (as `ctx.load` words it), or undefined
+ * for any other message. Reports use it to show a load error once, not under every test it fails.
+ */
+export function parseLoadError(message: string): { file: string; error: string } | undefined {
+  if (!message.startsWith(LOAD_PREFIX)) return undefined;
+  const colon = message.indexOf(': ', LOAD_PREFIX.length);
+  const look = message.indexOf(LOAD_LOOK);
+  if (colon < 0 || look < colon) return undefined;
+  return { file: message.slice(LOAD_PREFIX.length, colon), error: message.slice(colon + 2, look) };
+}
+
 function loader(lessonDir: string): (file: string) => Promise<unknown> {
   const cache = new Map<string, Promise<unknown>>();
   return (file) => {
@@ -27,8 +42,7 @@ function loader(lessonDir: string): (file: string) => Promise<unknown> {
       const url = pathToFileURL(path.join(lessonDir, file)).href;
       loaded = import(url).catch((error: unknown) => {
         throw new LoadFailure(
-          `Could not load ${file}: ${describeError(error)}\n` +
-            `Look at: ${file} — it must compile and must not throw while it is imported.`,
+          `${LOAD_PREFIX}${file}: ${describeError(error)}${LOAD_LOOK}${file} — it must compile and must not throw while it is imported.`,
         );
       });
       cache.set(file, loaded);

@@ -166,7 +166,7 @@ test.describe('without redis-server', () => {
       });
     });
     // A second workshop, the reference, where no redis-server can be found: it runs the stand-in.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'shared/cli/start.ts', '--target', 'solutions', '--port', String(port), '--data', '.workshop/e2e-data-stand-in'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'shared/cli/start.ts', '--lang', 'en', '--target', 'solutions', '--port', String(port), '--data', '.workshop/e2e-data-stand-in'], {
       env: { ...process.env, COMET_REDIS_SERVER: '/nonexistent/redis-server' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -252,7 +252,7 @@ describe.skipIf(missing !== undefined)('closing the workshop', () => {
 describe.skipIf(missing !== undefined)('a workshop that dies without closing (kill -9 of npm start)', () => {
   test('its lesson processes end by themselves within seconds (shared/parent-guard.ts)', { timeout: 60_000 }, async () => {
     const dataRoot = path.join(workRoot, `scale-killed-${randomUUID().slice(0, 8)}`);
-    const workshop = spawn(process.execPath, ['--import', 'tsx', 'shared/cli/start.ts', '--target', 'solutions', '--port', '0', '--data', dataRoot], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const workshop = spawn(process.execPath, ['--import', 'tsx', 'shared/cli/start.ts', '--lang', 'en', '--target', 'solutions', '--port', '0', '--data', dataRoot], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let redisPid: number | undefined;
     try {
       let output = '';
