@@ -95,6 +95,16 @@ describe('every lesson has its text in 简体中文', () => {
   it.each(lessons.map((l) => [l.slug]))('lessons/%s/README.zh-CN.md', (slug) => {
     expect(existsSync(path.join(lessonsRoot, slug, 'README.zh-CN.md'))).toBe(true);
   });
+
+  // A line break inside a paragraph is a soft break, which a browser shows as a space: between
+  // two Chinese characters that space is a visible gap. Chinese paragraphs are one line each.
+  it.each(lessons.map((l) => [l.slug]))('lessons/%s/README.zh-CN.md breaks no line between two Chinese characters', (slug) => {
+    const file = path.join(lessonsRoot, slug, 'README.zh-CN.md');
+    const prose = readFileSync(file, 'utf8').replace(/^```[^]*?^```/gm, '');
+    const cjk = '[\\u3000-\\u303f\\u3400-\\u9fff\\uff00-\\uffef\\u2014\\u2026\\u201c\\u201d]';
+    const breaks = prose.match(new RegExp(`${cjk}\\n[ \\t]*${cjk}`, 'g')) ?? [];
+    expect(breaks.map((b) => b.replace('\n', '⏎')), `${file}: join these lines`).toEqual([]);
+  });
 });
 
 describe('zh-CN lessons: every lesson, nothing else', () => {
