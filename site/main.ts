@@ -40,6 +40,14 @@ let redraw: ReturnType<typeof setInterval> | undefined;
 /** Stops the relay, event-stream or scale demo of the page shown, if it has one. */
 let stopSection: (() => void) | undefined;
 
+/** A lesson's title or summary as text, marked `lang="en"` while it has no translation in the language shown (for screen readers and fonts). */
+function lessonSpan(lesson: MountedLesson, field: 'title' | 'summary'): HTMLElement {
+  const text = lessonField(lesson, field);
+  const span = el('span', {}, text);
+  if (language() !== 'en' && text === lesson[field]) span.lang = 'en';
+  return span;
+}
+
 function stopDemo(): void {
   running?.stop();
   running = undefined;
@@ -59,10 +67,10 @@ async function showHome(lessons: MountedLesson[], docs: boolean): Promise<void> 
       el(
         'li',
         {},
-        el('a', { href: `#/lessons/${lesson.slug}` }, lessonField(lesson, 'title')),
+        el('a', { href: `#/lessons/${lesson.slug}` }, lessonSpan(lesson, 'title')),
         ' ',
         el('span', { className: `badge ${state?.status ?? 'new'}` }, badge),
-        el('p', {}, lessonField(lesson, 'summary')),
+        el('p', {}, lessonSpan(lesson, 'summary')),
       ),
     );
   }
@@ -251,7 +259,7 @@ async function route(focus = true): Promise<void> {
   };
   nav.replaceChildren(
     ...lessons.map((l) =>
-      link(`#/lessons/${l.slug}`, l === lesson, el('span', { className: 'number' }, String(l.number).padStart(2, '0')), ' ', lessonField(l, 'title')),
+      link(`#/lessons/${l.slug}`, l === lesson, el('span', { className: 'number' }, String(l.number).padStart(2, '0')), ' ', lessonSpan(l, 'title')),
     ),
     link('#/benchmarks', benchmarks, t('nav.benchmarks')),
   );
