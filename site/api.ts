@@ -1,6 +1,7 @@
 /** What the workshop server tells the site (see shared/workshop-server.ts). */
 import type { Lesson } from '../shared/manifest.ts';
 import type { Progress } from '../shared/progress.ts';
+import { t } from './i18n.ts';
 
 export interface MountedLesson extends Lesson {
   apiPath: string;
@@ -18,7 +19,7 @@ export interface MountedLesson extends Lesson {
 
 async function json<T>(path: string): Promise<T> {
   const response = await fetch(path);
-  if (!response.ok) throw new Error(`${path}: ${response.status}`);
+  if (!response.ok) throw new Error(t('errors.status', { what: path, status: response.status }));
   return (await response.json()) as T;
 }
 
@@ -29,7 +30,7 @@ export const fetchProgress = () => json<Progress>('/api/progress');
 /** A lesson's text in `language` (README.<language>.md) when it has been translated, else in English: `language` says which came. */
 export async function fetchLessonText(slug: string, language: string): Promise<{ text: string; language: string }> {
   const response = await fetch(`/api/lessons/${slug}/text?lang=${encodeURIComponent(language)}`);
-  if (!response.ok) throw new Error(`the text of ${slug}: ${response.status}`);
+  if (!response.ok) throw new Error(t('errors.textStatus', { slug, status: response.status }));
   return { text: await response.text(), language: response.headers.get('content-language') ?? 'en' };
 }
 

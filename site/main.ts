@@ -235,7 +235,7 @@ function scrollableTables(root: HTMLElement): void {
     if (table.parentElement?.classList.contains('table-box')) continue;
     const box = el('div', { className: 'table-box', tabIndex: 0 });
     box.setAttribute('role', 'region');
-    box.setAttribute('aria-label', table.querySelector('th')?.textContent?.trim() || 'table');
+    box.setAttribute('aria-label', table.querySelector('th')?.textContent?.trim() || t('table'));
     table.replaceWith(box);
     box.append(table);
   }

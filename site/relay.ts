@@ -99,7 +99,7 @@ class Lanes {
 
   add(event: DemoEvent): void {
     const at = pageTime(event);
-    const failed = event.status !== undefined && event.status >= 500 ? `status ${event.status}` : undefined;
+    const failed = event.status !== undefined && event.status >= 500 ? t('errors.statusOnly', { status: event.status }) : undefined;
     switch (`${event.lane} ${event.kind}`) {
       case 'relay poll-held':
         this.#endPoll('timeout', at);
@@ -121,22 +121,22 @@ class Lanes {
       case 'relay query-answered':
         return this.#tick(RELAY, 'answered', at, failed);
       case 'relay query-refused':
-        return this.#tick(RELAY, 'problem', at, `the relay refused a query: ${event.status}`);
+        return this.#tick(RELAY, 'problem', at, t('relay.problems.queryRefused', { status: event.status }));
       case 'relay query-deadline':
-        return this.#tick(RELAY, 'problem', at, 'a query’s deadline passed: 504');
+        return this.#tick(RELAY, 'problem', at, t('relay.problems.deadline'));
       case 'relay answer-refused':
-        return this.#tick(RELAY, 'problem', at, `the relay refused an answer: ${event.status}`);
+        return this.#tick(RELAY, 'problem', at, t('relay.problems.answerRefused', { status: event.status }));
       case 'relay agent-offline':
         this.#endPoll('error', at);
-        return this.#tick(RELAY, 'problem', at, 'the agent went offline');
+        return this.#tick(RELAY, 'problem', at, t('relay.problems.offline'));
       case 'agent connected':
         return this.#tick(AGENT, 'login', at);
       case 'agent answer':
         return this.#tick(AGENT, 'answer', at, failed);
       case 'agent retry':
-        return this.#tick(AGENT, 'problem', at, `the agent waits ${event.count} ms before trying again`);
+        return this.#tick(AGENT, 'problem', at, t('relay.problems.retry', { ms: event.count }));
       case 'agent error':
-        return this.#tick(AGENT, 'problem', at, `the agent: ${event.problem ?? 'an error'}`);
+        return this.#tick(AGENT, 'problem', at, t('relay.problems.agent', { problem: event.problem ?? t('relay.problems.anError') }));
       default:
         return; // work, and anything a lesson adds: nothing to draw
     }
@@ -150,7 +150,7 @@ async function follow(url: string, lanes: Lanes, onTrouble: (problem: string | u
     try {
       const response = await plainFetch(`${url}&after=${after}`, { signal });
       const body = (await response.json()) as { events?: DemoEvent[]; last?: number; error?: string };
-      if (!response.ok || !Array.isArray(body.events) || typeof body.last !== 'number') throw new Error(body.error ?? `status ${response.status}`);
+      if (!response.ok || !Array.isArray(body.events) || typeof body.last !== 'number') throw new Error(body.error ?? t('errors.statusOnly', { status: response.status }));
       for (const event of body.events) lanes.add(event);
       after = body.last;
       onTrouble(undefined);
@@ -172,14 +172,14 @@ interface RunningRelay {
 async function startRelayDemo(slug: string, root: Root, from: Root, onTrouble: (problem: string | undefined) => void): Promise<RunningRelay> {
   const load = async (modules: typeof callerModules, file: string) => {
     const loader = modules[`/${from}/${slug}/${file}`];
-    if (!loader) throw new Error(`no ${file} in ${from}/${slug}`);
+    if (!loader) throw new Error(t('errors.noFile', { file, folder: `${from}/${slug}` }));
     return loader();
   };
   const [callerModule, protocol] = await Promise.all([load(callerModules, 'caller.ts'), load(protocolModules, 'protocol.ts')]);
   const createCaller = callerModule.createCaller as CreateCaller | undefined;
-  if (typeof createCaller !== 'function') throw new Error(`${from}/${slug}/caller.ts does not export createCaller()`);
+  if (typeof createCaller !== 'function') throw new Error(t('errors.noExport', { file: `${from}/${slug}/caller.ts`, name: 'createCaller()' }));
   const { DEMO_AGENT: agent, DEMO_CALLER_KEY: apiKey } = protocol;
-  if (typeof agent !== 'string' || typeof apiKey !== 'string') throw new Error(`${from}/${slug}/protocol.ts does not export DEMO_AGENT and DEMO_CALLER_KEY`);
+  if (typeof agent !== 'string' || typeof apiKey !== 'string') throw new Error(t('errors.noExport', { file: `${from}/${slug}/protocol.ts`, name: 'DEMO_AGENT, DEMO_CALLER_KEY' }));
   const relayUrl = `/${root}/${slug}/api`;
   const timeline = new Timeline();
   const lanes = new Lanes(timeline);

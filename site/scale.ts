@@ -60,7 +60,7 @@ interface Lane {
 
 async function answer<T>(response: Response): Promise<T> {
   const body = (await response.json().catch(() => ({}))) as T & { error?: string };
-  if (!response.ok) throw new Error(body.error ?? `status ${response.status}`);
+  if (!response.ok) throw new Error(body.error ?? t('errors.statusOnly', { status: response.status }));
   return body;
 }
 

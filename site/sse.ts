@@ -131,7 +131,7 @@ function messageText(data: string): string {
 
 async function postTo(url: string, text: string): Promise<void> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
-  if (!response.ok) throw new Error(((await response.json().catch(() => ({}))) as { error?: string }).error ?? `status ${response.status}`);
+  if (!response.ok) throw new Error(((await response.json().catch(() => ({}))) as { error?: string }).error ?? t('errors.statusOnly', { status: response.status }));
 }
 
 /** A legend: bars by outcome, then ticks. */
@@ -274,7 +274,7 @@ export function sseSection(lesson: MountedLesson, demo: SseDemo, target: string,
     try {
       const response = await fetch(`/api/lessons/${slug}/restart`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ root }) });
       const body = (await response.json().catch(() => ({}))) as { kept?: number; error?: string };
-      if (!response.ok) throw new Error(body.error ?? `status ${response.status}`);
+      if (!response.ok) throw new Error(body.error ?? t('errors.statusOnly', { status: response.status }));
       // Unless the stream has reconnected already, and the page said so.
       if (stream?.connections === connections) status.textContent = t('sse.restarted', { kept: body.kept ?? 0 });
     } catch (error) {
