@@ -6,6 +6,10 @@
  * EventSource beside lesson 04's long polls, for 09 three server processes on one broker with
  * lesson 04's clients moving between them when one is killed, and the benchmark results.
  * Routes: `#/`, `#/lessons/<slug>` and `#/benchmarks`.
+ *
+ * Every page speaks English or 简体中文 (site/i18n.ts: the switch in the header, remembered);
+ * a lesson's text is its README.zh-CN.md in Chinese once it exists, the English one until then.
+ * On a narrow screen the lessons' nav is a menu behind a button.
  */
 import type { BayeuxDemo, ClientDemo } from '../shared/manifest.ts';
 import { benchChartUrl, fetchBenchResults, fetchLessonText, fetchLessons, fetchProgress, type MountedLesson } from './api.ts';
@@ -28,6 +32,11 @@ const menu = el('button', { type: 'button', className: 'menu-toggle', id: 'menu-
 menu.setAttribute('aria-expanded', 'false');
 menu.setAttribute('aria-controls', nav.id);
 menu.addEventListener('click', () => setMenu(menu.getAttribute('aria-expanded') !== 'true'));
+top.addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape' || menu.getAttribute('aria-expanded') !== 'true') return;
+  setMenu(false);
+  menu.focus();
+});
 top.insertBefore(menu, nav);
 top.append(languageSwitch(() => void route(false)));
 
