@@ -366,7 +366,9 @@ async function pageServer(built: boolean | string, hosts: readonly string[]): Pr
     return { handler: pageGate({ allow: [folder], virtual: [], pending: [] }, folder, false, statics), close: async () => undefined };
   }
   const { createServer } = await import('vite');
-  const servable = devServable();
+  // The pages also load the message catalog (shared/i18n: public text only).
+  const base = devServable();
+  const servable = { ...base, allow: [...base.allow, path.join(projectRoot, 'shared', 'i18n')] };
   const vite: ViteDevServer = await createServer({
     root: projectRoot,
     configFile: false,
@@ -384,11 +386,12 @@ async function pageServer(built: boolean | string, hosts: readonly string[]): Pr
   return { handler: pageGate(servable, projectRoot, true, vite.middlewares), close: () => vite.close() };
 }
 
-/** The lesson's text in `lang` (README.<lang>.md) if there is one, else in English. */
-async function lessonText(lesson: Lesson, lang: string | undefined): Promise<string> {
+/** The lesson's text in `lang` (README.<lang>.md) if there is one, else in English; with the language it is in. */
+async function lessonText(lesson: Lesson, lang: string | undefined): Promise<{ text: string; language: string }> {
   const folder = lessonFolder(lesson, 'lessons');
   const translated = lang && /^[a-z]{2}(-[A-Za-z]{2,4})?$/.test(lang) ? path.join(folder, `README.${lang}.md`) : undefined;
-  return readFile(translated && existsSync(translated) ? translated : path.join(folder, 'README.md'), 'utf8');
+  const found = translated !== undefined && existsSync(translated);
+  return { text: await readFile(found ? translated : path.join(folder, 'README.md'), 'utf8'), language: found ? lang! : 'en' };
 }
 
 export async function createWorkshop(options: WorkshopOptions = {}): Promise<Workshop> {
@@ -508,15 +511,18 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     }
   }
 
-  app.get('/api/lessons', (_req, res) => void res.json({ target, lessons: mounted.map(({ lesson, ...rest }) => ({ ...lesson, ...rest })) }));
+  // `docs`: whether `npm run docs` has built the reference documentation (the site hides its link otherwise).
+  app.get('/api/lessons', (_req, res) =>
+    void res.json({ target, docs: existsSync(path.join(docsFolder, 'index.html')), lessons: mounted.map(({ lesson, ...rest }) => ({ ...lesson, ...rest })) }),
+  );
   app.get('/api/progress', (_req, res) => void res.set('Cache-Control', 'no-store').json(readProgress()));
   app.get('/api/lessons/:slug/text', async (req, res) => {
     const lesson = lessons.find((l) => l.slug === req.params.slug);
     if (!lesson) return void res.status(404).json({ error: `There is no lesson ${req.params.slug}.` });
     const lang = typeof req.query.lang === 'string' ? req.query.lang : undefined;
-    const text = await lessonText(lesson, lang).catch(() => undefined);
-    if (text === undefined) return void res.status(404).json({ error: `Lesson ${lesson.slug} has no text in lessons/${lesson.slug}/README.md.` });
-    res.type('text/markdown; charset=utf-8').send(text);
+    const found = await lessonText(lesson, lang).catch(() => undefined);
+    if (found === undefined) return void res.status(404).json({ error: `Lesson ${lesson.slug} has no text in lessons/${lesson.slug}/README.md.` });
+    res.type('text/markdown; charset=utf-8').set('Content-Language', found.language).send(found.text);
   });
   app.get('/api/lessons/:slug/events', (req, res) => {
     const feed = feeds.get(req.params.slug);

@@ -1,6 +1,7 @@
 /** What the workshop server tells the site (see shared/workshop-server.ts). */
 import type { Lesson } from '../shared/manifest.ts';
 import type { Progress } from '../shared/progress.ts';
+import { t } from './i18n.ts';
 
 export interface MountedLesson extends Lesson {
   apiPath: string;
@@ -18,17 +19,19 @@ export interface MountedLesson extends Lesson {
 
 async function json<T>(path: string): Promise<T> {
   const response = await fetch(path);
-  if (!response.ok) throw new Error(`${path}: ${response.status}`);
+  if (!response.ok) throw new Error(t('errors.status', { what: path, status: response.status }));
   return (await response.json()) as T;
 }
 
-export const fetchLessons = () => json<{ target: string; lessons: MountedLesson[] }>('/api/lessons');
+/** The lessons as mounted; `docs` says whether the reference documentation has been built (npm run docs). */
+export const fetchLessons = () => json<{ target: string; docs: boolean; lessons: MountedLesson[] }>('/api/lessons');
 export const fetchProgress = () => json<Progress>('/api/progress');
 
-export async function fetchLessonText(slug: string): Promise<string> {
-  const response = await fetch(`/api/lessons/${slug}/text?lang=${encodeURIComponent(navigator.language)}`);
-  if (!response.ok) throw new Error(`the text of ${slug}: ${response.status}`);
-  return response.text();
+/** A lesson's text in `language` (README.<language>.md) when it has been translated, else in English: `language` says which came. */
+export async function fetchLessonText(slug: string, language: string): Promise<{ text: string; language: string }> {
+  const response = await fetch(`/api/lessons/${slug}/text?lang=${encodeURIComponent(language)}`);
+  if (!response.ok) throw new Error(t('errors.textStatus', { slug, status: response.status }));
+  return { text: await response.text(), language: response.headers.get('content-language') ?? 'en' };
 }
 
 /** bench/RESULTS.md, the last full benchmark run; undefined when there is none. */

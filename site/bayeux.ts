@@ -12,6 +12,7 @@
  */
 import type { BayeuxDemo } from '../shared/manifest.ts';
 import type { RunningDemo } from './demo.ts';
+import { t } from './i18n.ts';
 import { Timeline, type Outcome, type TickKind } from './timeline.ts';
 
 /** Two, not three: a browser keeps at most six connections to one server, and each held connect takes one. */
@@ -149,11 +150,11 @@ function loadFaye(src: string): Promise<Faye> {
     script.addEventListener('load', () => {
       const loaded = (window as unknown as { Faye?: Faye }).Faye;
       if (loaded) resolve(loaded);
-      else reject(new Error(`${src} defined no Faye`));
+      else reject(new Error(t('errors.noFaye', { src })));
     });
     script.addEventListener('error', () => {
       faye = undefined;
-      reject(new Error(`${src} did not load`));
+      reject(new Error(t('errors.notLoaded', { src })));
     });
     document.head.append(script);
   });
@@ -162,7 +163,7 @@ function loadFaye(src: string): Promise<Faye> {
 
 /** A Faye deferred (a subscription, a publication) as a promise. */
 function settled(deferred: FayeDeferred): Promise<void> {
-  return new Promise((resolve, reject) => deferred.then(resolve, (error) => reject(new Error(error?.message ?? 'refused by the server'))));
+  return new Promise((resolve, reject) => deferred.then(resolve, (error) => reject(new Error(error?.message ?? t('errors.refused')))));
 }
 
 /** What a message says, for the page: its `text`, or its data as JSON. */
@@ -185,7 +186,7 @@ export async function startBayeuxDemo(
   script: string | undefined,
   onReceive: (client: number, text: string) => void,
 ): Promise<RunningDemo> {
-  if (!script) throw new Error('the workshop names no Faye browser client for this lesson');
+  if (!script) throw new Error(t('errors.noFayeClient'));
   const Faye = await loadFaye(script);
   const timeline = new Timeline();
   const session: Recording = { endpoint: new RegExp(`^/${root}/${escapeRegExp(slug)}/c/(\\d+)/api${escapeRegExp(demo.endpoint)}$`), timeline, timeoutMs: 0 };
@@ -210,7 +211,7 @@ export async function startBayeuxDemo(
         delivered[index]!++;
         onReceive(index + 1, textOf(data));
       }),
-    ).catch((error: Error) => Promise.reject(new Error(`client ${index + 1} could not subscribe to ${demo.channel}: ${error.message}`))),
+    ).catch((error: Error) => Promise.reject(new Error(t('errors.notSubscribed', { client: index + 1, channel: demo.channel, error: error.message })))),
   );
   return {
     timeline,

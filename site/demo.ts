@@ -10,6 +10,7 @@
  * for its client, drawn on that process's timeline.
  */
 import type { ClientDemo } from '../shared/manifest.ts';
+import { t } from './i18n.ts';
 import { Timeline, type Outcome } from './timeline.ts';
 
 const CLIENTS = 3;
@@ -118,10 +119,10 @@ window.fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Res
  */
 export async function startDemo(slug: string, demo: ClientDemo, root: 'lessons' | 'solutions', clientFrom: 'lessons' | 'solutions', options: DemoOptions = {}): Promise<RunningDemo> {
   const load = clientModules[`/${clientFrom}/${slug}/client.ts`];
-  if (!load) throw new Error(`no client.ts for ${clientFrom}/${slug}`);
+  if (!load) throw new Error(t('errors.noFile', { file: 'client.ts', folder: `${clientFrom}/${slug}` }));
   const module = await load();
   const start = module[demo.start];
-  if (typeof start !== 'function') throw new Error(`${clientFrom}/${slug}/client.ts does not export ${demo.start}()`);
+  if (typeof start !== 'function') throw new Error(t('errors.noExport', { file: `${clientFrom}/${slug}/client.ts`, name: `${demo.start}()` }));
   const timeline = new Timeline();
   const server = options.server ?? slug;
   active = { server, demo, timeline, listLengths: new Map(), options };
@@ -156,7 +157,7 @@ export async function startDemo(slug: string, demo: ClientDemo, root: 'lessons' 
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ text }),
       });
-      if (!response.ok) throw new Error(((await response.json().catch(() => ({}))) as { error?: string }).error ?? `status ${response.status}`);
+      if (!response.ok) throw new Error(((await response.json().catch(() => ({}))) as { error?: string }).error ?? t('errors.statusOnly', { status: response.status }));
     },
   };
 }

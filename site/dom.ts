@@ -1,4 +1,5 @@
 /** What the site's pages build with: elements made safely, and the parts every live demo has. */
+import { t } from './i18n.ts';
 
 /** Builds an element; text goes in as text, never as HTML. */
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
@@ -12,8 +13,8 @@ export type Root = 'lessons' | 'solutions';
 
 /** The switch between your code (the workshop's target) and the reference solution. */
 export function whoseCode(target: string): HTMLFieldSetElement {
-  const whose = el('fieldset', {}, el('legend', {}, 'Run'));
-  for (const [value, label] of [['lessons', target === 'lessons' ? 'your code' : `the code in ${target}/`], ['solutions', 'the reference solution']] as const) {
+  const whose = el('fieldset', {}, el('legend', {}, t('whose.legend')));
+  for (const [value, label] of [['lessons', target === 'lessons' ? t('whose.yourCode') : t('whose.codeIn', { target })], ['solutions', t('whose.reference')]] as const) {
     const input = el('input', { type: 'radio', name: 'root', value, checked: value === 'lessons', id: `root-${value}` });
     whose.append(el('label', { htmlFor: input.id }, input, ` ${label}`));
   }
@@ -35,11 +36,11 @@ export function timelineSvg(): SVGSVGElement {
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   svg.setAttribute('class', 'timeline');
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', 'Request timeline');
+  svg.setAttribute('aria-label', t('timeline.label'));
   return svg;
 }
 
 /** A live demo's section: what it shows, whose code it runs, its controls and status line, then the rest (timeline, legend…). */
 export function demoFrame(intro: string, whose: HTMLElement, controls: readonly HTMLElement[], status: HTMLElement, ...rest: Element[]): HTMLElement {
-  return el('section', { className: 'demo', ariaLabel: 'Live demo' }, el('h2', {}, 'Live demo'), el('p', {}, intro), whose, el('div', { className: 'controls' }, ...controls), status, ...rest);
+  return el('section', { className: 'demo', ariaLabel: t('demo.sectionLabel') }, el('h2', {}, t('demo.heading')), el('p', {}, intro), whose, el('div', { className: 'controls' }, ...controls), status, ...rest);
 }

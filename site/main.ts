@@ -6,12 +6,17 @@
  * EventSource beside lesson 04's long polls, for 09 three server processes on one broker with
  * lesson 04's clients moving between them when one is killed, and the benchmark results.
  * Routes: `#/`, `#/lessons/<slug>` and `#/benchmarks`.
+ *
+ * Every page speaks English or 简体中文 (site/i18n.ts: the switch in the header, remembered);
+ * a lesson's text is its README.zh-CN.md in Chinese once it exists, the English one until then.
+ * On a narrow screen the lessons' nav is a menu behind a button.
  */
 import type { BayeuxDemo, ClientDemo } from '../shared/manifest.ts';
 import { benchChartUrl, fetchBenchResults, fetchLessonText, fetchLessons, fetchProgress, type MountedLesson } from './api.ts';
 import { startBayeuxDemo } from './bayeux.ts';
 import { startDemo, type RunningDemo } from './demo.ts';
 import { chosenRoot, clientFolder, demoFrame, el, timelineSvg, whoseCode } from './dom.ts';
+import { language, languageSwitch, lessonField, t } from './i18n.ts';
 import { renderMarkdown } from './markdown.ts';
 import { relaySection } from './relay.ts';
 import { CLIENT_LESSON, scaleSection } from './scale.ts';
@@ -20,18 +25,37 @@ import { outcomes, tickKinds } from './timeline.ts';
 
 const view = document.getElementById('view') as HTMLElement;
 const nav = document.getElementById('lesson-nav') as HTMLElement;
+const top = document.querySelector('header.top') as HTMLElement;
+const brand = top.querySelector('.brand') as HTMLAnchorElement;
+/** On a narrow screen the nav is a menu: this button opens and closes it. */
+const menu = el('button', { type: 'button', className: 'menu-toggle', id: 'menu-toggle' });
+menu.setAttribute('aria-expanded', 'false');
+menu.setAttribute('aria-controls', nav.id);
+menu.addEventListener('click', () => setMenu(menu.getAttribute('aria-expanded') !== 'true'));
+top.addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape' || menu.getAttribute('aria-expanded') !== 'true') return;
+  setMenu(false);
+  menu.focus();
+});
+top.insertBefore(menu, nav);
+top.append(languageSwitch(() => void route(false)));
+
+function setMenu(open: boolean): void {
+  menu.setAttribute('aria-expanded', String(open));
+  top.classList.toggle('menu-open', open);
+}
 let running: RunningDemo | undefined;
 let redraw: ReturnType<typeof setInterval> | undefined;
 /** Stops the relay, event-stream or scale demo of the page shown, if it has one. */
 let stopSection: (() => void) | undefined;
 
-const STORY =
-  'HTTP lets the browser ask and the server answer, never the other way round. Around 2006 people ' +
-  'found ways to make the server "push" anyway — they called it Comet, or reverse Ajax: the browser ' +
-  'asks, and the server simply does not answer until it has news, holding the request open like a ' +
-  'comet dragging its long tail. Chats, live scores and web IM were built this way, in ASP.NET and ' +
-  'everywhere else, with a waiting list of requests on the server and a loop in the page that asks ' +
-  'again after every answer. This workshop rebuilds that idea from the first naive poll to a full chat.';
+/** A lesson's title or summary as text, marked `lang="en"` while it has no translation in the language shown (for screen readers and fonts). */
+function lessonSpan(lesson: MountedLesson, field: 'title' | 'summary'): HTMLElement {
+  const text = lessonField(lesson, field);
+  const span = el('span', {}, text);
+  if (language() !== 'en' && text === lesson[field]) span.lang = 'en';
+  return span;
+}
 
 function stopDemo(): void {
   running?.stop();
@@ -41,36 +65,48 @@ function stopDemo(): void {
   stopSection = undefined;
 }
 
-async function showHome(lessons: MountedLesson[]): Promise<void> {
+async function showHome(lessons: MountedLesson[], docs: boolean): Promise<void> {
   const progress = await fetchProgress().catch(() => ({}) as Awaited<ReturnType<typeof fetchProgress>>);
   const done = lessons.filter((l) => progress[l.slug]?.status === 'passed').length;
   const list = el('ol', { className: 'lessons' });
   for (const lesson of lessons) {
     const state = progress[lesson.slug];
-    const badge = state ? (state.status === 'passed' ? 'passed' : `failing (${state.passed}/${state.passed + state.failed})`) : 'not started';
+    const badge = state ? (state.status === 'passed' ? t('home.passed') : t('home.failing', { passed: state.passed, total: state.passed + state.failed })) : t('home.notStarted');
     list.append(
-      el('li', {}, el('a', { href: `#/lessons/${lesson.slug}` }, lesson.title), ' ', el('span', { className: `badge ${state?.status ?? 'new'}` }, badge), el('p', {}, lesson.summary)),
+      el(
+        'li',
+        {},
+        el('a', { href: `#/lessons/${lesson.slug}` }, lessonSpan(lesson, 'title')),
+        ' ',
+        el('span', { className: `badge ${state?.status ?? 'new'}` }, badge),
+        el('p', {}, lessonSpan(lesson, 'summary')),
+      ),
     );
   }
+  // The reference documentation exists once npm run docs has built it: until then, no link (it would be a 404) but how to build it.
+  const reference = docs
+    ? el('p', {}, t('home.docsLead'), el('a', { href: '/docs/' }, t('home.docsLink')))
+    : el('p', { className: 'note', id: 'docs-missing' }, t('home.docsMissing'));
   view.replaceChildren(
-    el('h1', {}, 'Server push, built by hand'),
-    el('p', { className: 'story' }, STORY),
-    el('h2', {}, 'The lessons'),
-    el('p', {}, el('progress', { max: lessons.length, value: done, ariaLabel: 'lessons passed' }), ` ${done} of ${lessons.length} passed (from your last npm run verify)`),
+    el('h1', {}, t('home.title')),
+    el('p', { className: 'story' }, t('home.story')),
+    el('h2', {}, t('home.lessons')),
+    el('p', {}, el('progress', { max: lessons.length, value: done, ariaLabel: t('home.progressLabel') }), t('home.progress', { done, total: lessons.length })),
     list,
-    el('p', {}, 'How far does one process go? ', el('a', { href: '#/benchmarks' }, 'The benchmarks'), ': polling against held requests, 10,000 held clients against Socket.IO, Faye and bare Node, and lesson 06’s Bayeux server against Faye’s own.'),
-    el('p', {}, 'Reference documentation: ', el('a', { href: '/docs/' }, 'the workshop library and the lessons’ contracts'), ' (after npm run docs).'),
+    el('p', {}, t('home.benchLead'), el('a', { href: '#/benchmarks' }, t('home.benchLink')), t('home.benchTail')),
+    reference,
   );
 }
 
 /** The legend: what a bar's colour means (only the endings this demo can have), and for Bayeux the ticks. */
 function legendItems(bayeux: boolean): HTMLElement[] {
   const endings = Object.entries(outcomes).filter(([key]) => key !== 'refused' && (!bayeux || !['cancelled', 'gap'].includes(key)));
-  const bars = endings.map(([key, label]) => el('li', { className: key }, label));
-  if (!bayeux) return bars;
+  const bars = [el('li', { className: 'open' }, t('legend.open')), ...endings.map(([key, label]) => el('li', { className: key }, label))];
+  const post = el('li', { className: 'mark post' }, t('legend.post'));
+  if (!bayeux) return [...bars, post];
   const ticks = Object.entries(tickKinds).map(([key, label]) => el('li', { className: `mark ${key}` }, label));
   const heading = (text: string) => el('li', { className: 'heading' }, text);
-  return [heading('Bars, /meta/connect:'), ...bars, heading('Ticks, answered at once:'), ...ticks, el('li', { className: 'mark failed' }, 'refused or failed')];
+  return [heading(t('legend.barsBayeux')), ...bars, heading(t('legend.ticksBayeux')), ...ticks, el('li', { className: 'mark failed' }, t('legend.refusedOrFailed')), post];
 }
 
 function demoSection(lesson: MountedLesson, demo: ClientDemo | BayeuxDemo, target: string): HTMLElement {
@@ -78,17 +114,15 @@ function demoSection(lesson: MountedLesson, demo: ClientDemo | BayeuxDemo, targe
   const svg = timelineSvg();
   const summary = el('p', { className: 'summary', id: 'timeline-summary' });
   const status = el('p', { className: 'status', role: 'status' });
-  const legend = el('ul', { className: 'legend' }, ...legendItems(bayeux));
-  const received = el('ol', { className: 'received', ariaLabel: 'Messages received' });
+  const legend = el('ul', { className: 'legend', ariaLabel: t('legend.label') }, ...legendItems(bayeux));
+  const received = el('ol', { className: 'received', ariaLabel: t('demo.receivedLabel'), tabIndex: 0 });
   const whose = whoseCode(target);
-  const toggle = el('button', { type: 'button', id: 'demo-toggle' }, 'Start the demo');
+  const toggle = el('button', { type: 'button', id: 'demo-toggle' }, t('demo.start'));
   const text = el('input', { id: 'demo-text', value: 'hello', maxLength: 500, required: true });
-  const postForm = el('form', { className: 'post' }, el('label', { htmlFor: 'demo-text' }, 'Message'), text, el('button', { type: 'submit' }, bayeux ? 'Publish' : 'Post'));
-  const stalled = bayeux
-    ? 'No /meta/connect after 3 seconds: the handshake or the subscription did not succeed (red ticks). If your server is not written yet, stop, choose the reference solution, and start again.'
-    : 'No request after 2 seconds: this client may not be written yet. Stop, choose the reference solution, and start again.';
+  const postForm = el('form', { className: 'post' }, el('label', { htmlFor: 'demo-text' }, t('demo.message')), text, el('button', { type: 'submit' }, bayeux ? t('demo.publish') : t('demo.post')));
+  const stalled = bayeux ? t('demo.stalledBayeux') : t('demo.stalled');
   const show = (client: number, message: string): void => {
-    received.prepend(el('li', {}, `client ${client}: ${message}`));
+    received.prepend(el('li', {}, t('demo.receivedLine', { client, text: message })));
     while (received.children.length > 20) received.lastElementChild!.remove();
   };
 
@@ -97,29 +131,29 @@ function demoSection(lesson: MountedLesson, demo: ClientDemo | BayeuxDemo, targe
   const draw = (): void => {
     if (!running) return;
     running.timeline.render(svg, running.clients);
-    summary.textContent = `${running.timeline.summary(bayeux ? '/meta/connect requests' : 'requests')} Delivered per client: ${running.delivered.join(', ')}.`;
+    summary.textContent = t('demo.summary', { summary: running.timeline.summary(t(bayeux ? 'timeline.connects' : 'timeline.requests')), counts: running.delivered.join(', ') });
     if (!refused && running.timeline.bars.length === 0 && performance.now() - startedAt > (bayeux ? 3000 : 2000)) {
       const refusal = running.timeline.ticks.findLast((tick) => !tick.ok)?.problem;
-      status.textContent = refusal ? `${stalled} The last refusal: ${refusal}.` : stalled;
+      status.textContent = refusal ? t('demo.lastRefusal', { stalled, refusal }) : stalled;
     }
   };
   toggle.addEventListener('click', async () => {
     if (running) {
       stopDemo();
-      toggle.textContent = 'Start the demo';
+      toggle.textContent = t('demo.start');
       return;
     }
     const root = chosenRoot(whose);
-    const whom = root === 'lessons' ? 'your' : 'the reference';
+    const whom = root === 'lessons' ? t('whose.your') : t('whose.theReference');
     try {
       let subscribed: string | undefined;
       if (demo.kind === 'bayeux') {
         running = await startBayeuxDemo(lesson.slug, demo, root, lesson.clientScript, show);
-        status.textContent = `${running.clients} Faye clients subscribing to ${demo.channel} on ${whom} server…`;
-        subscribed = `${running.clients} Faye clients subscribed to ${demo.channel} on ${whom} server.`;
+        status.textContent = t('demo.subscribing', { count: running.clients, channel: demo.channel, whom });
+        subscribed = t('demo.subscribed', { count: running.clients, channel: demo.channel, whom });
       } else {
         running = await startDemo(lesson.slug, demo, root, clientFolder(root, target));
-        status.textContent = `${running.clients} clients running ${whom} client against ${whom} server.`;
+        status.textContent = t('demo.running', { count: running.clients, whom });
       }
       const started = running;
       refused = false;
@@ -135,43 +169,45 @@ function demoSection(lesson: MountedLesson, demo: ClientDemo | BayeuxDemo, targe
       );
       startedAt = performance.now();
       (window as unknown as { __timeline: unknown }).__timeline = running.timeline;
-      toggle.textContent = 'Stop the demo';
+      toggle.textContent = t('demo.stop');
       redraw = setInterval(draw, 100);
     } catch (error) {
-      status.textContent = `The demo could not start: ${(error as Error).message}`;
+      status.textContent = t('demo.couldNotStart', { error: (error as Error).message });
     }
   });
   postForm.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!running) {
-      status.textContent = 'Start the demo first.';
+      status.textContent = t('demo.startFirst');
       return;
     }
     try {
       await running.post(text.value);
-      status.textContent = `${bayeux ? 'Published' : 'Posted'} "${text.value}".`;
+      status.textContent = t(bayeux ? 'demo.published' : 'demo.posted', { text: text.value });
     } catch (error) {
-      status.textContent = `The ${bayeux ? 'publish' : 'post'} failed: ${(error as Error).message}`;
+      status.textContent = t(bayeux ? 'demo.publishFailed' : 'demo.postFailed', { error: (error as Error).message });
     }
   });
-  const intro = bayeux
-    ? `Two clients in this page run Faye’s own browser client (faye-browser-min.js, as npm ships it), WebSocket and EventSource turned off so that it long-polls, each subscribed to ${demo.channel} through this lesson’s server; the box publishes with the first. Each /meta/connect is a bar from sent to answered; every other request is a tick when its answer comes. Open the page in a second window to publish from there. Two clients, not three: a browser keeps at most six connections to one server, and each held /meta/connect keeps one busy.`
-    : 'Three clients run this lesson’s client code in this page. Each bar is one request, from sent to answered. If your code is not written yet, run the reference solution.';
-  return demoFrame(intro, whose, [toggle, postForm], status, svg, legend, summary, ...(bayeux ? [el('h3', {}, 'Received'), received] : []));
+  const intro = bayeux ? t('demo.introBayeux', { channel: demo.channel }) : t('demo.intro');
+  return demoFrame(intro, whose, [toggle, postForm], status, svg, legend, summary, ...(bayeux ? [el('h3', {}, t('demo.receivedHeading')), received] : []));
 }
 
 async function showLesson(lesson: MountedLesson, target: string, lessons: readonly MountedLesson[]): Promise<void> {
   const text = el('article', { className: 'lesson-text' });
-  // The project's own Markdown; without it, the page and its demo still show.
-  const markdown = await fetchLessonText(lesson.slug).catch((error: Error) => error);
-  if (typeof markdown === 'string') text.innerHTML = renderMarkdown(markdown);
-  else text.append(el('p', { className: 'note' }, `The text of this lesson could not be read (${markdown.message}).`));
+  // The project's own Markdown, in the language shown when it has been translated; without it, the page and its demo still show.
+  const found = await fetchLessonText(lesson.slug, language()).catch((error: Error) => error);
+  if (found instanceof Error) text.append(el('p', { className: 'note' }, t('lesson.textMissing', { error: found.message })));
+  else {
+    text.lang = found.language;
+    text.innerHTML = renderMarkdown(found.text);
+    if (found.language !== language()) text.prepend(el('p', { className: 'note', id: 'not-translated', lang: language() }, t('lesson.notTranslated')));
+  }
   const parts: HTMLElement[] = [];
-  if (lesson.fallback) parts.push(el('p', { className: 'note' }, `Your code for this lesson did not start when npm start began (${lesson.fallback}), so the workshop serves the reference solution. It loads server code only when it starts: once your code is fixed, restart it (Ctrl+C, then npm start) and this notice goes.`));
-  if (lesson.problem) parts.push(el('p', { className: 'note' }, `This lesson’s server could not be loaded: ${lesson.problem}`));
-  if (lesson.pagePath) parts.push(el('p', { className: 'open-page' }, el('a', { href: lesson.pagePath, target: '_blank' }, 'Open the chat'), ' — in two tabs, as the two demo users.'));
-  if (lesson.agentFallback) parts.push(el('p', { className: 'note' }, `Your agent.ts did not start when npm start began (${lesson.agentFallback}), so the demo agent runs the reference solution’s. Once it is fixed, restart npm start and this notice goes.`));
-  if (lesson.agentProblem) parts.push(el('p', { className: 'note' }, `No demo agent could be started against this lesson’s relay: ${lesson.agentProblem}`));
+  if (lesson.fallback) parts.push(el('p', { className: 'note' }, t('lesson.fallback', { problem: lesson.fallback })));
+  if (lesson.problem) parts.push(el('p', { className: 'note' }, t('lesson.problem', { problem: lesson.problem })));
+  if (lesson.pagePath) parts.push(el('p', { className: 'open-page' }, el('a', { href: lesson.pagePath, target: '_blank' }, t('lesson.openChat')), t('lesson.openChatTail')));
+  if (lesson.agentFallback) parts.push(el('p', { className: 'note' }, t('lesson.agentFallback', { problem: lesson.agentFallback })));
+  if (lesson.agentProblem) parts.push(el('p', { className: 'note' }, t('lesson.agentProblem', { problem: lesson.agentProblem })));
   const { demo } = lesson;
   const keepStop = (stop: () => void) => (stopSection = stop);
   if (demo?.kind === 'relay') parts.push(relaySection(lesson.slug, demo, target, keepStop));
@@ -184,27 +220,64 @@ async function showLesson(lesson: MountedLesson, target: string, lessons: readon
 async function showBenchmarks(): Promise<void> {
   const markdown = await fetchBenchResults();
   if (!markdown) {
-    view.replaceChildren(el('h1', {}, 'Benchmarks'), el('p', {}, 'No results yet: run npm run bench (a few minutes; npm run bench -- --quick for a first look).'));
+    view.replaceChildren(el('h1', {}, t('bench.title')), el('p', {}, t('bench.none')));
     return;
   }
-  const text = el('article', { className: 'lesson-text benchmarks' });
+  const text = el('article', { className: 'lesson-text benchmarks', lang: 'en' });
   text.innerHTML = renderMarkdown(markdown); // the project's own Markdown
-  for (const image of text.querySelectorAll('img')) if (image.getAttribute('src') === 'chart.svg') image.src = benchChartUrl;
-  view.replaceChildren(text);
+  for (const image of text.querySelectorAll('img')) {
+    if (image.getAttribute('src') !== 'chart.svg') continue;
+    image.src = benchChartUrl;
+    // The chart keeps a readable size on a narrow screen: it scrolls inside its own box.
+    const box = el('div', { className: 'chart-box', tabIndex: 0, ariaLabel: image.alt || t('bench.title') });
+    box.setAttribute('role', 'group');
+    image.replaceWith(box);
+    box.append(image);
+  }
+  const parts: HTMLElement[] = language() === 'en' ? [] : [el('p', { className: 'note' }, t('bench.englishOnly'))];
+  view.replaceChildren(...parts, text);
 }
 
-async function route(): Promise<void> {
+/** Wide tables scroll inside their own box, which a keyboard can reach and scroll. */
+function scrollableTables(root: HTMLElement): void {
+  for (const table of root.querySelectorAll('table')) {
+    if (table.parentElement?.classList.contains('table-box')) continue;
+    const box = el('div', { className: 'table-box', tabIndex: 0 });
+    box.setAttribute('role', 'region');
+    box.setAttribute('aria-label', table.querySelector('th')?.textContent?.trim() || t('table'));
+    table.replaceWith(box);
+    box.append(table);
+  }
+}
+
+/** Draws the page the address names; `focus`: move the focus to it (not after a language switch, which keeps it on the switch). */
+async function route(focus = true): Promise<void> {
   stopDemo();
-  const { target, lessons } = await fetchLessons();
-  nav.replaceChildren(...lessons.map((l) => el('a', { href: `#/lessons/${l.slug}` }, String(l.number).padStart(2, '0'))), el('a', { href: '#/benchmarks' }, 'Benchmarks'));
+  setMenu(false);
+  const { target, docs, lessons } = await fetchLessons();
+  brand.textContent = t('brand');
+  nav.setAttribute('aria-label', t('nav.label'));
+  menu.textContent = t('nav.menu');
   const slug = /^#\/lessons\/([\w-]+)$/.exec(location.hash)?.[1];
   const lesson = lessons.find((l) => l.slug === slug);
   const benchmarks = location.hash === '#/benchmarks';
+  const link = (href: string, current: boolean, ...children: Array<Node | string>) => {
+    const a = el('a', { href }, ...children);
+    if (current) a.setAttribute('aria-current', 'page');
+    return a;
+  };
+  nav.replaceChildren(
+    ...lessons.map((l) =>
+      link(`#/lessons/${l.slug}`, l === lesson, el('span', { className: 'number' }, String(l.number).padStart(2, '0')), ' ', lessonSpan(l, 'title')),
+    ),
+    link('#/benchmarks', benchmarks, t('nav.benchmarks')),
+  );
   if (lesson) await showLesson(lesson, target, lessons);
   else if (benchmarks) await showBenchmarks();
-  else await showHome(lessons);
-  document.title = lesson ? `${lesson.title} · Comet Workshop` : benchmarks ? 'Benchmarks · Comet Workshop' : 'Comet Workshop';
-  view.focus();
+  else await showHome(lessons, docs);
+  scrollableTables(view);
+  document.title = lesson ? t('titleSuffix', { title: lessonField(lesson, 'title') }) : benchmarks ? t('titleSuffix', { title: t('bench.title') }) : t('brand');
+  if (focus) view.focus();
 }
 
 window.addEventListener('hashchange', () => void route());

@@ -16,7 +16,8 @@ const marked = new Marked({
     code({ text, lang }) {
       const language = lang && hljs.getLanguage(lang) ? lang : undefined;
       const html = language ? hljs.highlight(text, { language }).value : escapeHtml(text);
-      return `<pre><code class="hljs${language ? ` language-${language}` : ''}">${html}</code></pre>`;
+      // The pre scrolls sideways when a line is wider than the page: focusable, so that a keyboard can scroll it too.
+      return `<pre tabindex="0"><code class="hljs${language ? ` language-${language}` : ''}">${html}</code></pre>`;
     },
   },
 });

@@ -19,6 +19,7 @@
 import type { RelayDemo } from '../shared/manifest.ts';
 import type { DemoEvent } from '../shared/workshop-server.ts';
 import { chosenRoot, clientFolder, demoFrame, el, timelineSvg, whoseCode, type Root } from './dom.ts';
+import { t } from './i18n.ts';
 import { Timeline, relayTickKinds, type Bar, type Outcome, type RelayTickKind } from './timeline.ts';
 
 /** The lanes, top to bottom: a bar's or a tick's `client` is its lane's number, from 1. */
@@ -98,7 +99,7 @@ class Lanes {
 
   add(event: DemoEvent): void {
     const at = pageTime(event);
-    const failed = event.status !== undefined && event.status >= 500 ? `status ${event.status}` : undefined;
+    const failed = event.status !== undefined && event.status >= 500 ? t('errors.statusOnly', { status: event.status }) : undefined;
     switch (`${event.lane} ${event.kind}`) {
       case 'relay poll-held':
         this.#endPoll('timeout', at);
@@ -120,22 +121,22 @@ class Lanes {
       case 'relay query-answered':
         return this.#tick(RELAY, 'answered', at, failed);
       case 'relay query-refused':
-        return this.#tick(RELAY, 'problem', at, `the relay refused a query: ${event.status}`);
+        return this.#tick(RELAY, 'problem', at, t('relay.problems.queryRefused', { status: event.status }));
       case 'relay query-deadline':
-        return this.#tick(RELAY, 'problem', at, 'a query’s deadline passed: 504');
+        return this.#tick(RELAY, 'problem', at, t('relay.problems.deadline'));
       case 'relay answer-refused':
-        return this.#tick(RELAY, 'problem', at, `the relay refused an answer: ${event.status}`);
+        return this.#tick(RELAY, 'problem', at, t('relay.problems.answerRefused', { status: event.status }));
       case 'relay agent-offline':
         this.#endPoll('error', at);
-        return this.#tick(RELAY, 'problem', at, 'the agent went offline');
+        return this.#tick(RELAY, 'problem', at, t('relay.problems.offline'));
       case 'agent connected':
         return this.#tick(AGENT, 'login', at);
       case 'agent answer':
         return this.#tick(AGENT, 'answer', at, failed);
       case 'agent retry':
-        return this.#tick(AGENT, 'problem', at, `the agent waits ${event.count} ms before trying again`);
+        return this.#tick(AGENT, 'problem', at, t('relay.problems.retry', { ms: event.count }));
       case 'agent error':
-        return this.#tick(AGENT, 'problem', at, `the agent: ${event.problem ?? 'an error'}`);
+        return this.#tick(AGENT, 'problem', at, t('relay.problems.agent', { problem: event.problem ?? t('relay.problems.anError') }));
       default:
         return; // work, and anything a lesson adds: nothing to draw
     }
@@ -149,13 +150,13 @@ async function follow(url: string, lanes: Lanes, onTrouble: (problem: string | u
     try {
       const response = await plainFetch(`${url}&after=${after}`, { signal });
       const body = (await response.json()) as { events?: DemoEvent[]; last?: number; error?: string };
-      if (!response.ok || !Array.isArray(body.events) || typeof body.last !== 'number') throw new Error(body.error ?? `status ${response.status}`);
+      if (!response.ok || !Array.isArray(body.events) || typeof body.last !== 'number') throw new Error(body.error ?? t('errors.statusOnly', { status: response.status }));
       for (const event of body.events) lanes.add(event);
       after = body.last;
       onTrouble(undefined);
     } catch (error) {
       if (signal.aborted) return;
-      onTrouble(`The relay’s and the agent’s events could not be read (${(error as Error).message}); trying again in a second.`);
+      onTrouble(t('relay.eventsTrouble', { error: (error as Error).message }));
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
@@ -171,14 +172,14 @@ interface RunningRelay {
 async function startRelayDemo(slug: string, root: Root, from: Root, onTrouble: (problem: string | undefined) => void): Promise<RunningRelay> {
   const load = async (modules: typeof callerModules, file: string) => {
     const loader = modules[`/${from}/${slug}/${file}`];
-    if (!loader) throw new Error(`no ${file} in ${from}/${slug}`);
+    if (!loader) throw new Error(t('errors.noFile', { file, folder: `${from}/${slug}` }));
     return loader();
   };
   const [callerModule, protocol] = await Promise.all([load(callerModules, 'caller.ts'), load(protocolModules, 'protocol.ts')]);
   const createCaller = callerModule.createCaller as CreateCaller | undefined;
-  if (typeof createCaller !== 'function') throw new Error(`${from}/${slug}/caller.ts does not export createCaller()`);
+  if (typeof createCaller !== 'function') throw new Error(t('errors.noExport', { file: `${from}/${slug}/caller.ts`, name: 'createCaller()' }));
   const { DEMO_AGENT: agent, DEMO_CALLER_KEY: apiKey } = protocol;
-  if (typeof agent !== 'string' || typeof apiKey !== 'string') throw new Error(`${from}/${slug}/protocol.ts does not export DEMO_AGENT and DEMO_CALLER_KEY`);
+  if (typeof agent !== 'string' || typeof apiKey !== 'string') throw new Error(t('errors.noExport', { file: `${from}/${slug}/protocol.ts`, name: 'DEMO_AGENT, DEMO_CALLER_KEY' }));
   const relayUrl = `/${root}/${slug}/api`;
   const timeline = new Timeline();
   const lanes = new Lanes(timeline);
@@ -204,12 +205,12 @@ function legend(): HTMLElement {
   const ticks = Object.entries(relayTickKinds).map(([key, label]) => item([`mark ${key}`, label]));
   return el(
     'ul',
-    { className: 'legend lanes' },
-    heading('Caller lane, its query held at the relay:'),
-    ...([['message', 'answered (200)'], ['refused', 'refused (4xx)'], ['error', 'failed (5xx, or no answer)'], ['open', 'held now']] as const).map(item),
-    heading('Agent lane, its poll held at the relay:'),
-    ...([['message', 'carried queries in'], ['timeout', 'timed out: it asks again'], ['open', 'held now']] as const).map(item),
-    heading('Ticks:'),
+    { className: 'legend lanes', ariaLabel: t('legend.label') },
+    heading(t('relay.callerHeading')),
+    ...([['message', t('relay.answered200')], ['refused', t('relay.refused4xx')], ['error', t('relay.failed5xx')], ['open', t('relay.heldNow')]] as const).map(item),
+    heading(t('relay.agentHeading')),
+    ...([['message', t('relay.carried')], ['timeout', t('relay.timedOut')], ['open', t('relay.heldNow')]] as const).map(item),
+    heading(t('relay.ticksHeading')),
     ...ticks,
   );
 }
@@ -221,17 +222,27 @@ function summary(running: RunningRelay): string {
   const count = (lane: number, outcome?: Outcome) => of(lane).filter((bar) => bar.outcome === outcome).length;
   const relayTicks = (kind: RelayTickKind) => ticks.filter((tick) => tick.client === RELAY && tick.kind === kind).length;
   const { polls, queries } = running.lanes.work;
-  return (
-    `Caller: ${of(CALLER).length} queries: ${count(CALLER, 'message')} answered, ${count(CALLER, 'refused')} refused, ${count(CALLER, 'error')} failed, ${count(CALLER)} held now. ` +
-    `Relay: ${relayTicks('queued')} queued, ${relayTicks('answered')} answers handed over, ${relayTicks('problem')} problems. ` +
-    `Agent: ${of(AGENT).length} polls: ${polls} carried ${queries} queries in, ${count(AGENT, 'timeout')} timed out, ${count(AGENT)} held now.`
-  );
+  return t('relay.summary', {
+    queries: of(CALLER).length,
+    answered: count(CALLER, 'message'),
+    refused: count(CALLER, 'refused'),
+    failed: count(CALLER, 'error'),
+    held: count(CALLER),
+    queued: relayTicks('queued'),
+    handed: relayTicks('answered'),
+    problems: relayTicks('problem'),
+    polls: of(AGENT).length,
+    carrying: polls,
+    carried: queries,
+    timedOut: count(AGENT, 'timeout'),
+    agentHeld: count(AGENT),
+  });
 }
 
 /** What a query gave, for the answer box: the result as JSON, or the status and the relay's (or agent's) sentence. */
 function shown(outcome: PromiseSettledResult<unknown>, status: number | undefined): string {
   if (outcome.status === 'fulfilled') {
-    const json = outcome.value === undefined ? '(no result)' : JSON.stringify(outcome.value, null, 2);
+    const json = outcome.value === undefined ? t('relay.noResult') : JSON.stringify(outcome.value, null, 2);
     return `${status ?? '?'} — ${json}`;
   }
   const error = outcome.reason as { status?: unknown; message?: unknown };
@@ -244,21 +255,22 @@ export function relaySection(slug: string, demo: RelayDemo, target: string, keep
   const status = el('p', { className: 'status', role: 'status' });
   const summaryText = el('p', { className: 'summary', id: 'timeline-summary' });
   const whose = whoseCode(target);
-  const toggle = el('button', { type: 'button', id: 'demo-toggle' }, 'Start the demo');
+  const toggle = el('button', { type: 'button', id: 'demo-toggle' }, t('demo.start'));
   const query = el('select', { id: 'relay-query' }, ...demo.examples.map((example) => el('option', { value: example.query }, example.query)));
   const params = el('input', { id: 'relay-params', value: JSON.stringify(demo.examples[0]?.params ?? {}), size: 40 });
-  const rawSql = el('button', { type: 'button' }, 'Try raw SQL');
+  const rawSql = el('button', { type: 'button' }, t('relay.rawSql'));
   const form = el(
     'form',
     { className: 'post' },
-    el('label', { htmlFor: query.id }, 'Query'),
+    el('label', { htmlFor: query.id }, t('relay.query')),
     query,
-    el('label', { htmlFor: params.id }, 'Params (JSON)'),
+    el('label', { htmlFor: params.id }, t('relay.params')),
     params,
-    el('button', { type: 'submit' }, 'Ask the agent'),
+    el('button', { type: 'submit' }, t('relay.ask')),
     rawSql,
   );
-  const answer = el('pre', { className: 'answer', id: 'relay-answer', ariaLabel: 'Answer' });
+  const answer = el('pre', { className: 'answer', id: 'relay-answer', ariaLabel: t('relay.answerLabel'), tabIndex: 0 });
+  answer.setAttribute('role', 'region'); // a named box that may scroll: a keyboard reaches it
   let running: RunningRelay | undefined;
   let redraw: ReturnType<typeof setInterval> | undefined;
   let startedAt = 0;
@@ -268,18 +280,18 @@ export function relaySection(slug: string, demo: RelayDemo, target: string, keep
     running?.stop();
     running = undefined;
     clearInterval(redraw);
-    toggle.textContent = 'Start the demo';
+    toggle.textContent = t('demo.start');
   };
   keepStop(stop);
   const draw = (): void => {
     if (!running) return;
-    running.timeline.render(svg, LANES);
+    running.timeline.render(svg, LANES.map((lane) => t(`relay.lanes.${lane}`)));
     summaryText.textContent = summary(running);
     const noPoll = running.timeline.bars.every((bar) => bar.client !== AGENT) && performance.now() - startedAt > 3000;
     if (trouble) status.textContent = trouble;
     else if (noPoll) {
-      const why = running.lanes.lastProblem ? ` The last problem: ${running.lanes.lastProblem}.` : '';
-      status.textContent = `No poll of the demo agent at the relay after 3 seconds: the relay or the agent may not be written yet.${why} Stop, choose the reference solution, and start again.`;
+      const why = running.lanes.lastProblem ? t('relay.lastProblem', { problem: running.lanes.lastProblem }) : '';
+      status.textContent = t('relay.noPoll', { why });
     }
   };
   query.addEventListener('change', () => {
@@ -293,16 +305,16 @@ export function relaySection(slug: string, demo: RelayDemo, target: string, keep
       running = await startRelayDemo(slug, root, clientFolder(root, target), (problem) => (trouble = problem));
       (window as unknown as { __timeline: unknown }).__timeline = running.timeline;
       startedAt = performance.now();
-      status.textContent = `The page queries the demo agent through ${root === 'lessons' ? 'your' : 'the reference'} relay, with ${root === 'lessons' ? 'your' : 'the reference'} caller.`;
-      toggle.textContent = 'Stop the demo';
+      status.textContent = t('relay.started', { whom: root === 'lessons' ? t('whose.your') : t('whose.theReference') });
+      toggle.textContent = t('demo.stop');
       redraw = setInterval(draw, 100);
     } catch (error) {
-      status.textContent = `The demo could not start: ${(error as Error).message}`;
+      status.textContent = t('demo.couldNotStart', { error: (error as Error).message });
     }
   });
   const ask = async (name: string, text: string): Promise<void> => {
     if (!running) {
-      status.textContent = 'Start the demo first.';
+      status.textContent = t('demo.startFirst');
       return;
     }
     let values: unknown;
@@ -312,16 +324,16 @@ export function relaySection(slug: string, demo: RelayDemo, target: string, keep
       values = undefined;
     }
     if (typeof values !== 'object' || values === null || Array.isArray(values)) {
-      status.textContent = 'Params must be a JSON object, such as {"id": 1}.';
+      status.textContent = t('relay.paramsObject');
       return;
     }
     const { caller, timeline } = running;
     const before = timeline.bars.length;
-    status.textContent = `Asked ${name}…`;
+    status.textContent = t('relay.asked', { name });
     const [outcome] = await Promise.allSettled([caller.query(name, values as Record<string, unknown>)]);
     const bar = timeline.bars.slice(before).find((b) => b.client === CALLER);
     answer.textContent = shown(outcome!, bar?.status);
-    status.textContent = `${name}: ${outcome!.status === 'fulfilled' ? 'answered' : 'no result'}.`;
+    status.textContent = t('relay.result', { name, outcome: outcome!.status === 'fulfilled' ? t('relay.answered') : t('relay.noAnswer') });
   };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -329,10 +341,6 @@ export function relaySection(slug: string, demo: RelayDemo, target: string, keep
   });
   rawSql.addEventListener('click', () => void ask(RAW_SQL, '{}'));
 
-  const intro =
-    'This page is the caller: it asks the demo agent for one of its named queries through this lesson’s relay, with the lesson’s caller.ts. ' +
-    'The agent runs inside the workshop process and only makes requests out, to the relay, as it would from behind a firewall. ' +
-    'Each lane is one program: the caller’s query and the agent’s poll are bars while the relay holds them; what happens at the relay and the agent is a tick. ' +
-    'Raw SQL is refused by the agent: it runs only the queries it names itself.';
-  return demoFrame(intro, whose, [toggle, form], status, el('h3', {}, 'Answer'), answer, svg, legend(), summaryText);
+  const intro = t('relay.intro');
+  return demoFrame(intro, whose, [toggle, form], status, el('h3', {}, t('relay.answerHeading')), answer, svg, legend(), summaryText);
 }

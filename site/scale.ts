@@ -16,6 +16,7 @@ import type { ClusterView, ProcessView } from '../shared/scale-demo.ts';
 import type { MountedLesson } from './api.ts';
 import { startDemo, type RunningDemo } from './demo.ts';
 import { chosenRoot, clientFolder, demoFrame, el, timelineSvg, whoseCode, type Root } from './dom.ts';
+import { t } from './i18n.ts';
 import { Timeline, outcomes, scaleTickKinds } from './timeline.ts';
 
 /** Lesson 09's API is lesson 04's (its contract), so the page's clients run lesson 04's client. */
@@ -59,25 +60,25 @@ interface Lane {
 
 async function answer<T>(response: Response): Promise<T> {
   const body = (await response.json().catch(() => ({}))) as T & { error?: string };
-  if (!response.ok) throw new Error(body.error ?? `status ${response.status}`);
+  if (!response.ok) throw new Error(body.error ?? t('errors.statusOnly', { status: response.status }));
   return body;
 }
 
 /** A process's state in words. */
 function stateText(view: ProcessView | undefined, mode: ClusterView['mode'] | undefined): string {
-  if (!view) return 'not started yet';
-  const back = view.restartAt === undefined ? '' : ` — starts again in ${Math.max(0, Math.ceil((view.restartAt - Date.now()) / 1000))} s`;
+  if (!view) return t('scale.notStarted');
+  const back = view.restartAt === undefined ? '' : t('scale.startsAgain', { seconds: Math.max(0, Math.ceil((view.restartAt - Date.now()) / 1000)) });
   switch (view.state) {
     case 'running':
-      return mode === 'stand-in' ? `running (an app on the stand-in, start ${view.generation})` : `running · pid ${view.pid ?? '?'}`;
+      return mode === 'stand-in' ? t('scale.runningStandIn', { generation: view.generation }) : t('scale.runningPid', { pid: view.pid ?? '?' });
     case 'starting':
-      return 'starting…';
+      return t('scale.starting');
     case 'killed':
-      return `killed (kill -9)${back}`;
+      return t('scale.killed', { back });
     case 'exited':
-      return `exited by itself (${view.problem ?? '?'})${back}`;
+      return t('scale.exited', { problem: view.problem ?? '?', back });
     default:
-      return `could not start: ${view.problem ?? '?'}`;
+      return t('scale.failed', { problem: view.problem ?? '?' });
   }
 }
 
@@ -90,7 +91,7 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
   const names = demo.processes;
   const clientDemo = clientLesson?.demo && (clientLesson.demo.kind ?? 'client') === 'client' ? (clientLesson.demo as ClientDemo) : undefined;
   const status = el('p', { className: 'status', role: 'status' });
-  const happened = el('ol', { className: 'scale-events', id: 'scale-events', ariaLabel: 'What happened to the processes and clients' });
+  const happened = el('ol', { className: 'scale-events', id: 'scale-events', ariaLabel: t('scale.happenedLabel'), tabIndex: 0 });
   /** A kill, a move, a restart: said in the status line, and kept in the list of what happened (they can come close together). */
   const tell = (line: string): void => {
     status.textContent = line;
@@ -99,17 +100,17 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
   };
   const mode = el('p', { className: 'scale-mode', id: 'scale-mode' });
   const whose = whoseCode(target);
-  const toggle = el('button', { type: 'button', id: 'demo-toggle' }, 'Start the demo');
+  const toggle = el('button', { type: 'button', id: 'demo-toggle' }, t('demo.start'));
   const text = el('input', { id: 'demo-text', value: 'hello', maxLength: 500, required: true });
-  const through = el('select', { id: 'scale-through' }, el('option', { value: '' }, 'any process (random)'), ...names.map((name) => el('option', { value: name }, `process ${name}`)));
+  const through = el('select', { id: 'scale-through' }, el('option', { value: '' }, t('scale.anyProcess')), ...names.map((name) => el('option', { value: name }, t('scale.process', { name }))));
   const postForm = el(
     'form',
     { className: 'post' },
-    el('label', { htmlFor: 'demo-text' }, 'Message'),
+    el('label', { htmlFor: 'demo-text' }, t('demo.message')),
     text,
-    el('label', { htmlFor: 'scale-through' }, 'through'),
+    el('label', { htmlFor: 'scale-through' }, t('scale.through')),
     through,
-    el('button', { type: 'submit' }, 'Post'),
+    el('button', { type: 'submit' }, t('demo.post')),
   );
 
   const lanes = new Map<string, Lane>();
@@ -121,11 +122,11 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
       state: el('span', { className: 'process-state' }),
       clients: el('span', { className: 'process-clients' }),
       summary: el('p', { className: 'summary' }),
-      kill: el('button', { type: 'button', className: 'kill', disabled: true, ariaLabel: `kill -9 process ${name}` }, 'kill -9'),
+      kill: el('button', { type: 'button', className: 'kill', disabled: true, ariaLabel: t('scale.killLabel', { name }) }, t('scale.kill')),
     };
-    lane.svg.setAttribute('aria-label', `Process ${name}: the polls it answered, one row per client`);
+    lane.svg.setAttribute('aria-label', t('scale.svgLabel', { name }));
     lanes.set(name, lane);
-    return el('section', { className: 'lane', id: `lane-${name}`, ariaLabel: `Process ${name}` }, el('header', {}, el('h3', {}, `Process ${name}`), lane.state, lane.clients, lane.kill), lane.svg, lane.summary);
+    return el('section', { className: 'lane', id: `lane-${name}`, ariaLabel: t('scale.processHeading', { name }) }, el('header', {}, el('h3', {}, t('scale.processHeading', { name })), lane.state, lane.clients, lane.kill), lane.svg, lane.summary);
   });
 
   let running: RunningDemo | undefined;
@@ -156,13 +157,13 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
       // Running again: a later start than the one the page saw running (it may have seen it starting in between).
       const again = running && lane.view && process.state === 'running' && process.generation > 1 && (lane.view.state !== 'running' || process.generation > lane.view.generation);
       lane.view = process;
-      if (again) tell(`Process ${process.name} runs again (start ${process.generation}${process.pid === undefined ? '' : `, pid ${process.pid}`}): the workshop started it after the kill.`);
+      if (again) tell(t('scale.runsAgain', { name: process.name, generation: process.generation, pid: process.pid === undefined ? '' : t('scale.pid', { pid: process.pid }) }));
     }
     const parts: string[] = [];
-    if (view.mode === 'stand-in') parts.push(`${view.note ?? 'stand-in'}${view.why ? ` (${view.why})` : ''}. The ${names.length} processes are apps in the workshop’s own process, on one stand-in broker.`);
-    else parts.push(`${names.length} processes of the lesson’s main.ts share ${view.broker}.`);
-    if (view.fallback) parts.push(`Your code did not start (${view.fallback}), so the reference solution runs.`);
-    if (view.problem) parts.push(`The processes could not be started: ${view.problem}`);
+    if (view.mode === 'stand-in') parts.push(t('scale.standIn', { note: view.note ?? 'stand-in', why: view.why ? ` (${view.why})` : '', count: names.length }));
+    else parts.push(t('scale.redis', { count: names.length, broker: view.broker }));
+    if (view.fallback) parts.push(t('scale.fallback', { problem: view.fallback }));
+    if (view.problem) parts.push(t('scale.problem', { problem: view.problem }));
     mode.textContent = parts.join(' ');
     mode.className = view.mode === 'stand-in' || view.fallback || view.problem ? 'scale-mode note' : 'scale-mode';
     drawLanes();
@@ -172,10 +173,10 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
     for (const lane of lanes.values()) {
       lane.state.textContent = stateText(lane.view, cluster?.mode);
       const here = assigned.flatMap((name, index) => (name === lane.name ? [index + 1] : []));
-      lane.clients.textContent = running ? (here.length ? `clients here: ${here.join(', ')}` : 'no clients here') : '';
+      lane.clients.textContent = running ? (here.length ? t('scale.clientsHere', { clients: here.join(', ') }) : t('scale.noClientsHere')) : '';
       lane.kill.disabled = !running || lane.view?.state !== 'running';
     }
-    assigned.forEach((name, index) => (listHeadings[index]!.textContent = `Client ${index + 1} (on ${name})`));
+    assigned.forEach((name, index) => (listHeadings[index]!.textContent = t('scale.clientHeading', { client: index + 1, name })));
   };
 
   const fetchCluster = async (from: Root): Promise<ClusterView> => answer<ClusterView>(await fetch(`/${from}/${slug}/processes`, { cache: 'no-store' }));
@@ -192,7 +193,7 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
     const after = received[client - 1]!.at(-1)?.id ?? 0;
     moves.push({ client, from: name, to: next, after });
     lanes.get(next)!.timeline.tick(client, 'moved');
-    tell(`Client ${client} lost process ${name} and moved to process ${next}: it asks for everything after #${after}.`);
+    tell(t('scale.moved', { client, from: name, to: next, after }));
     drawLanes();
   };
 
@@ -210,7 +211,7 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
     running = undefined;
     clearInterval(redraw);
     clearInterval(refresher);
-    toggle.textContent = 'Start the demo';
+    toggle.textContent = t('demo.start');
     drawLanes();
   };
   keepStop(stop);
@@ -219,7 +220,7 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
     try {
       showCluster(await fetchCluster(root));
     } catch (error) {
-      mode.textContent = `The workshop did not say how the processes are: ${(error as Error).message}`;
+      mode.textContent = t('scale.statusFailed', { error: (error as Error).message });
     }
   };
 
@@ -227,19 +228,19 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
     for (const lane of lanes.values()) {
       lane.timeline.render(lane.svg, running?.clients ?? 3);
       const moved = lane.timeline.ticks.filter((tick) => tick.kind === 'moved').length;
-      lane.summary.textContent = `Process ${lane.name}: ${lane.timeline.summary('polls')} Clients moved here: ${moved}.`;
+      lane.summary.textContent = t('scale.laneSummary', { name: lane.name, summary: lane.timeline.summary(t('timeline.polls')), moved });
     }
   };
 
   toggle.addEventListener('click', async () => {
     if (running) return stop();
     if (!clientDemo) {
-      status.textContent = `Lesson ${CLIENT_LESSON}’s client is not in the workshop, so this demo has no clients.`;
+      status.textContent = t('scale.noClients', { lesson: CLIENT_LESSON });
       return;
     }
     root = chosenRoot(whose);
     toggle.disabled = true;
-    status.textContent = `Starting ${root === 'lessons' ? 'your' : 'the reference'} processes ${names.join(', ')}…`;
+    status.textContent = t('scale.starting2', { whom: root === 'lessons' ? t('whose.your') : t('whose.theReference'), names: names.join(', ') });
     try {
       showCluster(await fetchCluster(root));
       if (cluster?.problem) throw new Error(cluster.problem);
@@ -258,7 +259,7 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
       receivedColumns.replaceChildren(
         ...assigned.map((_, index) => {
           const heading = el('h4', {});
-          const list = el('ol', { className: 'received', id: `scale-received-${index + 1}`, ariaLabel: `Messages received by client ${index + 1}` });
+          const list = el('ol', { className: 'received', id: `scale-received-${index + 1}`, ariaLabel: t('scale.receivedLabel', { client: index + 1 }), tabIndex: 0 });
           listHeadings.push(heading);
           lists.push(list);
           return el('div', { className: 'received-column' }, heading, list);
@@ -283,13 +284,13 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
         moves,
         cluster: () => cluster,
       };
-      status.textContent = `${running.clients} clients run lesson ${CLIENT_LESSON}’s client, one on each process: ${assigned.map((name, index) => `client ${index + 1} on ${name}`).join(', ')}.`;
-      toggle.textContent = 'Stop the demo';
+      status.textContent = t('scale.runningClients', { count: running.clients, lesson: CLIENT_LESSON, where: assigned.map((name, index) => t('scale.clientOn', { client: index + 1, name })).join(', ') });
+      toggle.textContent = t('demo.stop');
       redraw = setInterval(draw, 100);
       refresher = setInterval(() => void refresh(), STATUS_MS);
       drawLanes();
     } catch (error) {
-      status.textContent = `The demo could not start: ${(error as Error).message}`;
+      status.textContent = t('demo.couldNotStart', { error: (error as Error).message });
     } finally {
       toggle.disabled = false;
     }
@@ -298,7 +299,7 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
   postForm.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!running) {
-      status.textContent = 'Start the demo first.';
+      status.textContent = t('demo.startFirst');
       return;
     }
     const message = text.value;
@@ -307,9 +308,9 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
     for (const lane of lanes.values()) lane.timeline.posts.push(performance.now());
     try {
       const posted = await answer<{ id: number }>(await fetch(`/${root}/${slug}/p/${name}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: message }) }));
-      status.textContent = `Posted "${message}" through process ${name}: message #${posted.id}.`;
+      status.textContent = t('scale.posted', { text: message, name, id: posted.id });
     } catch (error) {
-      status.textContent = `The post through process ${name} failed: ${(error as Error).message}`;
+      status.textContent = t('scale.postFailed', { name, error: (error as Error).message });
     }
   });
 
@@ -321,10 +322,10 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
           await fetch(`/${root}/${slug}/p/${lane.name}/kill`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
         );
         lane.suspect = { generation: lane.view?.generation ?? 0, until: performance.now() + SUSPECT_MS };
-        tell(`Process ${lane.name} killed (kill -9${killed.pid === undefined ? '' : `, pid ${killed.pid}`}): its clients move to another process and resume; the workshop starts it again in ${killed.restartInMs / 1000} s.`);
+        tell(t('scale.killedTold', { name: lane.name, pid: killed.pid === undefined ? '' : t('scale.pid', { pid: killed.pid }), seconds: killed.restartInMs / 1000 }));
         await refresh();
       } catch (error) {
-        status.textContent = `The kill of process ${lane.name} failed: ${(error as Error).message}`;
+        status.textContent = t('scale.killFailed', { name: lane.name, error: (error as Error).message });
         drawLanes();
       }
     });
@@ -337,14 +338,12 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
 
   const legend = el(
     'ul',
-    { className: 'legend' },
-    ...(['message', 'timeout', 'gap', 'error', 'aborted'] as const).map((key) => el('li', { className: key }, key === 'error' ? 'failed: the process died' : outcomes[key])),
+    { className: 'legend', ariaLabel: t('legend.label') },
+    el('li', { className: 'open' }, t('legend.open')),
+    ...(['message', 'timeout', 'gap', 'error', 'aborted'] as const).map((key) => el('li', { className: key }, key === 'error' ? t('scale.diedLegend') : outcomes[key])),
     ...Object.entries(scaleTickKinds).map(([key, label]) => el('li', { className: `mark ${key}` }, label)),
   );
-  const intro =
-    `The lesson’s server runs as ${names.length} processes (${names.join(', ')}) that share ids, history and every new message through one broker. ` +
-    `Three clients run lesson ${CLIENT_LESSON}’s client in this page, one on each process; the page is their load balancer. Each lane shows the polls its process answered, one row per client. ` +
-    'Post through any process: every client gets the message. Kill a process (kill -9): its client’s poll fails, the client moves to another process (a tick on that lane) and resumes from the last id it has — the lists below show every message once, in order.';
+  const intro = t('scale.intro', { count: names.length, names: names.join(', '), lesson: CLIENT_LESSON });
   return demoFrame(
     intro,
     whose,
@@ -353,9 +352,9 @@ export function scaleSection(lesson: MountedLesson, demo: ScaleDemo, target: str
     mode,
     el('div', { className: 'lanes' }, ...laneElements),
     legend,
-    el('h3', {}, 'What happened'),
+    el('h3', {}, t('scale.happenedHeading')),
     happened,
-    el('h3', {}, 'Received by each client'),
+    el('h3', {}, t('scale.receivedHeading')),
     receivedColumns,
   );
 }

@@ -18,6 +18,7 @@ import type { ClientDemo, SseDemo } from '../shared/manifest.ts';
 import type { MountedLesson } from './api.ts';
 import { startDemo, type RunningDemo } from './demo.ts';
 import { chosenRoot, clientFolder, demoFrame, el, timelineSvg, whoseCode, type Root } from './dom.ts';
+import { lessonField, t } from './i18n.ts';
 import { Timeline, outcomes, sseTickKinds, type Bar, type Outcome } from './timeline.ts';
 
 /** The stream's one row: a connection's bar and its ticks. */
@@ -71,7 +72,7 @@ class Stream {
       this.#end('cancelled');
       this.#bar = this.timeline.begin(STREAM);
       this.connections++;
-      if (this.connections > 1) this.on.state(`Connection ${this.connections} is open: the browser reconnected and sent Last-Event-ID: ${this.#lastId || '(none yet)'}; the server sent only what came after.`);
+      if (this.connections > 1) this.on.state(t('sse.reconnected', { count: this.connections, lastId: this.#lastId || t('sse.noneYet') }));
     });
     source.addEventListener('message', (event) => {
       this.#lastId = event.lastEventId;
@@ -90,14 +91,14 @@ class Stream {
     source.addEventListener('error', () => {
       if (source.readyState === EventSource.CONNECTING) {
         // The stream ended (a restart, its maximum age) or could not connect: the browser tries again by itself.
-        if (this.#bar) this.on.state('The stream ended: the browser reconnects by itself after the retry delay, and will send Last-Event-ID.');
+        if (this.#bar) this.on.state(t('sse.ended'));
         this.#end('cancelled');
         return;
       }
       // CLOSED: an answer that was not a 200 text/event-stream, after which EventSource gives up.
       this.#end('error');
       source.close();
-      this.on.state(`The server refused the stream (EventSource does not say why: open ${this.url} in a tab to read the answer). The page makes a new EventSource in ${REOPEN_MS / 1000} s.`);
+      this.on.state(t('sse.refused', { url: this.url, seconds: REOPEN_MS / 1000 }));
       this.#reopen = setTimeout(() => this.start(), REOPEN_MS);
     });
   }
@@ -125,18 +126,18 @@ function parsed(data: string): unknown {
 /** A message event's text: the message's `text`, or the data as it came when it is not a message. */
 function messageText(data: string): string {
   const message = parsed(data) as { text?: unknown } | undefined;
-  return typeof message?.text === 'string' ? message.text : `(not a message: ${data.slice(0, 200)})`;
+  return typeof message?.text === 'string' ? message.text : t('sse.notAMessage', { data: data.slice(0, 200) });
 }
 
 async function postTo(url: string, text: string): Promise<void> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
-  if (!response.ok) throw new Error(((await response.json().catch(() => ({}))) as { error?: string }).error ?? `status ${response.status}`);
+  if (!response.ok) throw new Error(((await response.json().catch(() => ({}))) as { error?: string }).error ?? t('errors.statusOnly', { status: response.status }));
 }
 
 /** A legend: bars by outcome, then ticks. */
 function legend(bars: ReadonlyArray<readonly [string, string]>, ticks: ReadonlyArray<readonly [string, string]>): HTMLElement {
   const item = ([key, label]: readonly [string, string]) => el('li', { className: key }, label);
-  return el('ul', { className: 'legend' }, ...bars.map(item), ...ticks.map(([key, label]) => item([`mark ${key}`, label])));
+  return el('ul', { className: 'legend', ariaLabel: t('legend.label') }, ...bars.map(item), ...ticks.map(([key, label]) => item([`mark ${key}`, label])));
 }
 
 /** One of the two timelines: a heading, the drawing, its legend and its summary in words. */
@@ -157,30 +158,30 @@ export function sseSection(lesson: MountedLesson, demo: SseDemo, target: string,
   const streamSummary = el('p', { className: 'summary', id: 'stream-summary' });
   const pollSummary = el('p', { className: 'summary', id: 'timeline-summary' });
   const status = el('p', { className: 'status', role: 'status' });
-  const received = el('ol', { className: 'received', id: 'sse-received', ariaLabel: 'Messages received' });
+  const received = el('ol', { className: 'received', id: 'sse-received', ariaLabel: t('demo.receivedLabel'), tabIndex: 0 });
   const whose = whoseCode(target);
-  const toggle = el('button', { type: 'button', id: 'demo-toggle' }, 'Start the demo');
-  const restartButton = el('button', { type: 'button', id: 'sse-restart', disabled: true }, 'Restart the server');
+  const toggle = el('button', { type: 'button', id: 'demo-toggle' }, t('demo.start'));
+  const restartButton = el('button', { type: 'button', id: 'sse-restart', disabled: true }, t('sse.restart'));
   const text = el('input', { id: 'demo-text', value: 'hello', maxLength: 500, required: true });
-  const postForm = el('form', { className: 'post' }, el('label', { htmlFor: 'demo-text' }, 'Message'), text, el('button', { type: 'submit' }, 'Post to both'));
+  const postForm = el('form', { className: 'post' }, el('label', { htmlFor: 'demo-text' }, t('demo.message')), text, el('button', { type: 'submit' }, t('sse.postToBoth')));
   const timelines = el(
     'div',
     { className: 'timelines' },
     column(
-      `Event stream (lesson ${slug.slice(0, 2)}): this page’s EventSource`,
+      t('sse.streamHeading', { number: slug.slice(0, 2) }),
       'sse-stream',
       streamSvg,
       legend(
-        [['open', 'connected now'], ['cancelled', 'ended by the server: it reconnects'], ['error', 'refused: no retry'], ['aborted', 'stopped']],
+        [['open', t('sse.connected')], ['cancelled', t('sse.endedByServer')], ['error', t('sse.refusedNoRetry')], ['aborted', t('sse.stopped')]],
         Object.entries(sseTickKinds),
       ),
       streamSummary,
     ),
     column(
-      `Long polling (lesson ${demo.compareWith.slice(0, 2)}): ${compare?.title ?? demo.compareWith}`,
+      t('sse.pollsHeading', { number: demo.compareWith.slice(0, 2), title: compare ? lessonField(compare, 'title') : demo.compareWith }),
       'sse-polls',
       pollSvg,
-      legend((['message', 'timeout', 'gap', 'error', 'aborted'] as const).map((key) => [key, outcomes[key]] as const), []),
+      legend([['open', t('legend.open')], ...(['message', 'timeout', 'gap', 'error', 'aborted'] as const).map((key) => [key, outcomes[key]] as const)], []),
       pollSummary,
     ),
   );
@@ -201,7 +202,7 @@ export function sseSection(lesson: MountedLesson, demo: SseDemo, target: string,
     stream = undefined;
     polls = undefined;
     clearInterval(redraw);
-    toggle.textContent = 'Start the demo';
+    toggle.textContent = t('demo.start');
     restartButton.disabled = true;
   };
   keepStop(stop);
@@ -209,45 +210,45 @@ export function sseSection(lesson: MountedLesson, demo: SseDemo, target: string,
     if (!stream) return;
     stream.timeline.render(streamSvg, ['EventSource']);
     const events = stream.timeline.ticks.filter((tick) => tick.kind === 'event').length;
-    streamSummary.textContent = `${stream.connections} connections (${stream.open ? 'one open now' : 'none open now'}), ${events} events, ${stream.gaps} gaps.`;
+    streamSummary.textContent = t('sse.streamSummary', { count: stream.connections, open: stream.open ? t('sse.oneOpen') : t('sse.noneOpen'), events, gaps: stream.gaps });
     if (polls) {
       polls.timeline.render(pollSvg, polls.clients);
-      pollSummary.textContent = `${polls.timeline.summary('polls')} Delivered per client: ${polls.delivered.join(', ')}.`;
+      pollSummary.textContent = t('demo.summary', { summary: polls.timeline.summary(t('timeline.polls')), counts: polls.delivered.join(', ') });
     }
     if (polls && polls.timeline.bars.length === 0 && performance.now() - startedAt > 2000) {
-      status.textContent = `No poll of lesson ${demo.compareWith}’s clients after 2 seconds: that client may not be written yet. Stop, choose the reference solution, and start again.`;
+      status.textContent = t('sse.noPoll', { lesson: demo.compareWith });
     }
   };
 
   toggle.addEventListener('click', async () => {
     if (stream) return stop();
     root = chosenRoot(whose);
-    const whom = root === 'lessons' ? 'your' : 'the reference';
+    const whom = root === 'lessons' ? t('whose.your') : t('whose.theReference');
     const started = new Stream(`/${root}/${slug}/api${demo.eventsPath}`, {
       message: (message) => show(`#${message.id} ${message.text}`),
-      gap: (from, to) => show(`gap: messages ${String(from)} to ${String(to)} are no longer kept`),
+      gap: (from, to) => show(t('sse.gapLine', { from: String(from), to: String(to) })),
       state: (sentence) => (status.textContent = sentence),
     });
     stream = started;
     (window as unknown as { __sse: unknown }).__sse = started;
     (window as unknown as { __timeline: unknown }).__timeline = started.timeline;
     started.start();
-    let note = `Lesson ${demo.compareWith} has no client demo here, so only the stream runs.`;
+    let note = t('sse.noClientDemo', { lesson: demo.compareWith });
     if (polling && compare) {
       try {
         const clients = await startDemo(compare.slug, polling, root, clientFolder(root, target));
         if (stream !== started) return clients.stop(); // stopped while their code loaded
         polls = clients;
         (window as unknown as { __polls: unknown }).__polls = clients.timeline;
-        note = `${clients.clients} clients poll ${whom} lesson ${demo.compareWith} server.`;
+        note = t('sse.clientsPoll', { count: clients.clients, whom, lesson: demo.compareWith });
       } catch (error) {
-        note = `Lesson ${demo.compareWith}’s clients could not start: ${(error as Error).message}`;
+        note = t('sse.clientsFailed', { lesson: demo.compareWith, error: (error as Error).message });
       }
     }
     if (stream !== started) return;
-    status.textContent = `The page’s EventSource follows ${whom} server’s stream; ${note}`;
+    status.textContent = t('sse.following', { whom, note });
     startedAt = performance.now();
-    toggle.textContent = 'Stop the demo';
+    toggle.textContent = t('demo.stop');
     restartButton.disabled = false;
     redraw = setInterval(draw, 100);
   });
@@ -255,15 +256,16 @@ export function sseSection(lesson: MountedLesson, demo: SseDemo, target: string,
   postForm.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!stream) {
-      status.textContent = 'Start the demo first.';
+      status.textContent = t('demo.startFirst');
       return;
     }
     const message = text.value;
     stream.timeline.posts.push(performance.now());
     const [toStream, toPolls] = await Promise.allSettled([postTo(`/${root}/${slug}/api/messages`, message), polls?.post(message)]);
-    const failed = (outcome: PromiseSettledResult<unknown>, where: string) => (outcome.status === 'rejected' ? ` The post to ${where} failed: ${(outcome.reason as Error).message}.` : '');
-    const problems = failed(toStream, `lesson ${slug}`) + failed(toPolls, `lesson ${demo.compareWith}`);
-    status.textContent = problems ? problems.trim() : `Posted "${message}" to both servers.`;
+    const failed = (outcome: PromiseSettledResult<unknown>, lesson: string) =>
+      outcome.status === 'rejected' ? [t('sse.postFailedTo', { where: t('sse.lessonName', { lesson }), error: (outcome.reason as Error).message })] : [];
+    const problems = [...failed(toStream, slug), ...failed(toPolls, demo.compareWith)];
+    status.textContent = problems.length ? problems.join(' ') : t('sse.postedBoth', { text: message });
   });
 
   restartButton.addEventListener('click', async () => {
@@ -272,19 +274,16 @@ export function sseSection(lesson: MountedLesson, demo: SseDemo, target: string,
     try {
       const response = await fetch(`/api/lessons/${slug}/restart`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ root }) });
       const body = (await response.json().catch(() => ({}))) as { kept?: number; error?: string };
-      if (!response.ok) throw new Error(body.error ?? `status ${response.status}`);
+      if (!response.ok) throw new Error(body.error ?? t('errors.statusOnly', { status: response.status }));
       // Unless the stream has reconnected already, and the page said so.
-      if (stream?.connections === connections) status.textContent = `The server restarted with the ${body.kept ?? 0} messages it kept. The stream ended; the browser reconnects by itself and sends Last-Event-ID.`;
+      if (stream?.connections === connections) status.textContent = t('sse.restarted', { kept: body.kept ?? 0 });
     } catch (error) {
-      status.textContent = `The restart failed: ${(error as Error).message}`;
+      status.textContent = t('sse.restartFailed', { error: (error as Error).message });
     } finally {
       restartButton.disabled = stream === undefined;
     }
   });
 
-  const intro =
-    'The left timeline is this page’s own EventSource, the browser’s built-in client, on this lesson’s stream: one response stays open and carries every message as an event (a tick). ' +
-    `The right one is lesson ${demo.compareWith}’s demo clients, long-polling their own server: one held request per message. The box posts each message to both servers. ` +
-    'Restart the server: the stream ends, the browser reconnects by itself with Last-Event-ID (a new bar), and the list below goes on with nothing lost and nothing twice.';
-  return demoFrame(intro, whose, [toggle, postForm, restartButton], status, timelines, el('h3', {}, 'Received by the EventSource'), received);
+  const intro = t('sse.intro', { lesson: demo.compareWith });
+  return demoFrame(intro, whose, [toggle, postForm, restartButton], status, timelines, el('h3', {}, t('sse.receivedHeading')), received);
 }

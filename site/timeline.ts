@@ -10,6 +10,8 @@
  * leaves a tick on the row of the process it moved to.
  */
 
+import { t } from './i18n.ts';
+
 export type Outcome = 'message' | 'empty' | 'timeout' | 'cancelled' | 'gap' | 'error' | 'aborted' | 'refused';
 
 export interface Bar {
@@ -24,16 +26,17 @@ export interface Bar {
   status?: number;
 }
 
-export const outcomes: Record<Outcome, string> = {
-  message: 'news (a message)',
-  empty: 'nothing new',
-  timeout: 'timed out',
-  cancelled: 'cancelled',
-  gap: 'gap',
-  error: 'error',
-  aborted: 'stopped',
-  refused: 'refused (4xx)',
-};
+/**
+ * Labels in the language shown: each property is looked up in the catalog when it is read
+ * (`site:<prefix>.<key>`), so a legend drawn after a language switch speaks the new language.
+ */
+function liveLabels<K extends string>(prefix: string, keys: readonly K[]): Record<K, string> {
+  const labels = {} as Record<K, string>;
+  for (const key of keys) Object.defineProperty(labels, key, { enumerable: true, get: () => t(`${prefix}.${key}`) });
+  return labels;
+}
+
+export const outcomes: Record<Outcome, string> = liveLabels('timeline.outcome', ['message', 'empty', 'timeout', 'cancelled', 'gap', 'error', 'aborted', 'refused']);
 
 /** A Bayeux request answered at once that is not a connect: a tick on its client's row when answered. */
 export type BayeuxTickKind = 'handshake' | 'subscribe' | 'publish' | 'disconnect';
@@ -60,33 +63,19 @@ export interface Tick {
   problem?: string;
 }
 
-export const tickKinds: Record<BayeuxTickKind, string> = {
-  handshake: 'handshake',
-  subscribe: 'subscribe',
-  publish: 'publish',
-  disconnect: 'disconnect',
-};
+export const tickKinds: Record<BayeuxTickKind, string> = liveLabels('timeline.bayeux', ['handshake', 'subscribe', 'publish', 'disconnect']);
 
-export const relayTickKinds: Record<RelayTickKind, string> = {
-  login: 'logged in',
-  queued: 'query queued at the relay',
-  answer: 'answer posted by the agent',
-  answered: 'answer handed to the caller',
-  problem: 'refused, failed, offline or retrying',
-};
+export const relayTickKinds: Record<RelayTickKind, string> = liveLabels('timeline.relay', ['login', 'queued', 'answer', 'answered', 'problem']);
 
-export const sseTickKinds: Record<SseTickKind, string> = {
-  event: 'an event: a message',
-  gap: 'a gap: messages no longer kept',
-};
+export const sseTickKinds: Record<SseTickKind, string> = liveLabels('timeline.sse', ['event', 'gap']);
 
-export const scaleTickKinds: Record<ScaleTickKind, string> = {
-  moved: 'a client moved here: its process died',
-};
+export const scaleTickKinds: Record<ScaleTickKind, string> = liveLabels('timeline.scale', ['moved']);
 
 const SVG = 'http://www.w3.org/2000/svg';
 const ROW = 26;
 const LABEL = 90;
+/** Pixels left blank between a bar and the next one on its row. */
+const GAP = 2;
 
 export class Timeline {
   readonly bars: Bar[] = [];
@@ -111,21 +100,21 @@ export class Timeline {
   }
 
   /** A short summary in words, for people who do not see the drawing; `polls` names the bars. */
-  summary(polls = 'requests'): string {
+  summary(polls = t('timeline.requests')): string {
     const done = this.bars.filter((b) => b.outcome);
     const count = (o: Outcome) => done.filter((b) => b.outcome === o).length;
     const open = this.bars.length - done.length;
-    const text = `${this.bars.length} ${polls}: ${count('message')} with news, ${count('empty')} with nothing new, ${count('timeout')} timed out, ${count('error')} failed, ${open} open now.`;
+    const text = t('timeline.summary', { count: this.bars.length, polls, message: count('message'), empty: count('empty'), timeout: count('timeout'), error: count('error'), open });
     const kinds = Object.keys(tickKinds) as BayeuxTickKind[];
     // Only Bayeux's requests answered at once are counted here; other demos say what their ticks mean.
     if (!this.ticks.some((t) => (kinds as string[]).includes(t.kind))) return text;
-    const each = kinds.map((kind) => `${this.ticks.filter((t) => t.kind === kind).length} ${kind}`).join(', ');
-    return `${text} Answered at once: ${each}; ${this.ticks.filter((t) => !t.ok).length} of them failed.`;
+    const each = kinds.map((kind) => t('timeline.tickCount', { count: this.ticks.filter((tick) => tick.kind === kind).length, kind: tickKinds[kind] })).join(', ');
+    return t('timeline.answeredAtOnce', { text, each, failed: this.ticks.filter((tick) => !tick.ok).length });
   }
 
   /** Draws the last `windowMs` into `svg`, one row per client (`client 1`, …), or one per label given. */
   render(svg: SVGSVGElement, rows: number | readonly string[], windowMs = 15_000): void {
-    const labels = typeof rows === 'number' ? Array.from({ length: rows }, (_, index) => `client ${index + 1}`) : rows;
+    const labels = typeof rows === 'number' ? Array.from({ length: rows }, (_, index) => t('timeline.client', { number: index + 1 })) : rows;
     const clients = labels.length;
     const width = svg.clientWidth || 800;
     const now = performance.now();
@@ -147,10 +136,11 @@ export class Timeline {
     for (const bar of this.bars) {
       const end = bar.ended ?? now;
       if (end < from) continue;
+      // A gap of GAP px after each bar (and an outline, in the CSS): neighbouring bars never run together.
       element('rect', {
         x: x(bar.started),
         y: (bar.client - 1) * ROW + 4,
-        width: Math.max(2, x(end) - x(bar.started)),
+        width: Math.max(2, x(end) - x(bar.started) - GAP),
         height: ROW - 8,
         rx: 3,
         class: `bar ${bar.outcome ?? 'open'}`,
@@ -167,8 +157,8 @@ export class Timeline {
     for (let second = Math.ceil(from / 1000) * 1000; second <= now; second += 1000) {
       element('line', { x1: x(second), x2: x(second), y1: clients * ROW, y2: clients * ROW + 5, class: 'tick' });
     }
-    element('text', { x: width - 4, y: clients * ROW + 17, class: 'axis', 'text-anchor': 'end' }).textContent = 'now';
-    element('text', { x: LABEL, y: clients * ROW + 17, class: 'axis' }).textContent = `${windowMs / 1000} s ago`;
+    element('text', { x: width - 4, y: clients * ROW + 17, class: 'axis', 'text-anchor': 'end' }).textContent = t('timeline.now');
+    element('text', { x: LABEL, y: clients * ROW + 17, class: 'axis' }).textContent = t('timeline.ago', { seconds: windowMs / 1000 });
     svg.replaceChildren(...shapes);
   }
 }

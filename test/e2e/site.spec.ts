@@ -4,7 +4,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { lessons } from '../../shared/manifest.ts';
-import { needsChromium } from './browser.ts';
+import { collectErrors, needsChromium } from './browser.ts';
 
 needsChromium();
 
@@ -16,14 +16,6 @@ interface Bar {
 }
 
 const slugs = lessons.map((lesson) => lesson.slug);
-
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
-  page.on('pageerror', (e) => void errors.push(e.message));
-  page.on('response', (r) => void (r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`)));
-  return errors;
-}
 
 /** Starts the page's demo and waits until it runs (the client code is loaded on demand). */
 async function startDemo(page: Page): Promise<void> {

@@ -1,10 +1,15 @@
 /**
- * The chat in the browser: log in, see friends and who is online, double-click a friend to
- * talk, and get messages live through one held poll (the lesson 04 loop: resume from the
- * last message id, back off after errors, stop on "cancelled").
+ * The chat in the browser: log in, see friends and who is online, click (or double-click, as
+ * the seed's chat did, or focus and press Enter) a friend to talk, and get messages live
+ * through one held poll (the lesson 04 loop: resume from the last message id, back off after
+ * errors, stop on "cancelled").
+ *
+ * The page speaks the site's language (English or 简体中文, the site's switch and its
+ * catalog: the `chat` keys of the `site` namespace), and sets `<html lang>` to match.
  *
  * User text is only ever set with textContent, never as HTML.
  */
+import { languageSwitch, t } from '../../../site/i18n.ts';
 import type { ChatMessage, Friend, PollAnswer, User } from '../protocol.ts';
 
 const api = new URL('../api/', location.href).href;
@@ -76,7 +81,7 @@ async function start(token: string, me: User): Promise<void> {
   };
   $('welcome').hidden = true;
   $('chat').hidden = false;
-  $('me').textContent = `Logged in as ${me.name}`;
+  showMe();
   renderFriends();
   renderRequests();
   void keepPolling(state);
@@ -106,12 +111,12 @@ async function keepPolling(s: State): Promise<void> {
       s.poll = new AbortController();
       const answer = await request<PollAnswer>(`poll?after=${s.lastMessageId}`, { token: s.token, signal: s.poll.signal });
       failures = 0;
-      $('connection').textContent = 'connected';
+      showConnection({ key: 'chat.connected' });
       handle(s, answer);
     } catch (error) {
       if (s.stopped) return;
       failures++;
-      $('connection').textContent = `reconnecting (${(error as Error).message})`;
+      showConnection({ key: 'chat.reconnecting', values: { error: (error as Error).message } });
       await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** (failures - 1), 15_000)));
     }
   }
@@ -133,7 +138,7 @@ function handle(s: State, answer: PollAnswer): void {
   } else if (answer.status === 'cancelled' || answer.status === 'replaced') {
     // Cancelled: logged out or the server stops. Replaced: a newer poll of this tab took over.
     s.stopped = true;
-    $('connection').textContent = answer.status === 'cancelled' ? 'disconnected' : 'disconnected (another poll of this tab took over)';
+    showConnection({ key: answer.status === 'cancelled' ? 'chat.disconnected' : 'chat.replaced' });
   }
 }
 
@@ -167,18 +172,25 @@ function renderFriends(): void {
         item.dataset.id = String(friend.id);
         item.className = friend.online ? 'online' : 'offline';
         item.setAttribute('aria-selected', String(s.open === friend.id));
-        item.append(`${friend.name}${friend.online ? '' : ' (offline)'}`);
+        item.append(`${friend.name}${friend.online ? '' : t('chat.offline')}`);
         const unread = s.unread.get(friend.id);
         if (unread) {
           const badge = document.createElement('span');
           badge.className = 'unread';
           badge.textContent = String(unread);
-          badge.setAttribute('aria-label', `${unread} unread`);
+          badge.setAttribute('aria-label', t('chat.unread', { count: unread }));
           item.append(badge);
         }
-        item.addEventListener('dblclick', () => void openConversation(friend.id));
+        // One click opens the conversation; so does the seed's double click (its first click has), Enter or Space.
+        const open = (): void => {
+          if (s.open !== friend.id) void openConversation(friend.id);
+        };
+        item.addEventListener('click', open);
+        item.addEventListener('dblclick', open);
         item.addEventListener('keydown', (event) => {
-          if (event.key === 'Enter') void openConversation(friend.id);
+          if (event.key !== 'Enter' && event.key !== ' ') return;
+          event.preventDefault();
+          open();
         });
         return item;
       }),
@@ -197,13 +209,13 @@ function renderRequests(): void {
       name.textContent = user.name; // text, never HTML
       const accept = document.createElement('button');
       accept.type = 'button';
-      accept.textContent = 'Accept';
-      accept.setAttribute('aria-label', `Accept ${user.name}`);
+      accept.textContent = t('chat.accept');
+      accept.setAttribute('aria-label', t('chat.acceptLabel', { name: user.name }));
       accept.addEventListener('click', () => void answerRequest(user, 'accept'));
       const decline = document.createElement('button');
       decline.type = 'button';
-      decline.textContent = 'Decline';
-      decline.setAttribute('aria-label', `Decline ${user.name}`);
+      decline.textContent = t('chat.decline');
+      decline.setAttribute('aria-label', t('chat.declineLabel', { name: user.name }));
       decline.addEventListener('click', () => void answerRequest(user, 'decline'));
       item.append(name, ' ', accept, ' ', decline);
       return item;
@@ -230,7 +242,7 @@ async function openConversation(friendId: number): Promise<void> {
   const s = state;
   s.open = friendId;
   s.unread.delete(friendId);
-  $('with').textContent = `Chat with ${s.friends.get(friendId)?.name ?? friendId}`;
+  showWith();
   $('send').hidden = false;
   $<HTMLInputElement>('content').focus();
   const { messages } = await request<{ messages: ChatMessage[] }>(`history?with=${friendId}`, { token: s.token });
@@ -250,7 +262,7 @@ function renderConversation(): void {
       item.className = message.from === s.me.id ? 'mine' : 'theirs';
       const time = document.createElement('time');
       time.dateTime = new Date(message.time).toISOString();
-      time.textContent = `${message.from === s.me.id ? 'you' : s.friends.get(message.from)?.name ?? ''} · ${new Date(message.time).toLocaleTimeString()}`;
+      time.textContent = `${message.from === s.me.id ? t('chat.you') : (s.friends.get(message.from)?.name ?? '')} · ${new Date(message.time).toLocaleTimeString(document.documentElement.lang)}`;
       const text = document.createElement('span');
       text.className = 'text';
       text.textContent = message.content; // text, never HTML
@@ -284,13 +296,63 @@ async function addFriend(): Promise<void> {
     // 202 { request }: asked, they must accept; 201 { friend }: they had asked us.
     const answer = await request<{ friend?: Friend; request?: User }>('friends', { method: 'POST', token: state.token, body: { name: input.value } });
     if (answer.friend) state.friends.set(answer.friend.id, answer.friend);
-    if (answer.request) $('friend-note').textContent = `Asked ${answer.request.name}: you can write once they accept.`;
+    if (answer.request) $('friend-note').textContent = t('chat.asked', { name: answer.request.name });
     input.value = '';
     renderFriends();
   } catch (error) {
     $('friend-error').textContent = (error as Error).message;
   }
 }
+
+// --- the language ---------------------------------------------------------------------
+
+/** What the connection line says, kept as a key so that a language switch says it again. */
+let connection: { key: string; values?: Record<string, unknown> } | undefined;
+
+function showConnection(said: { key: string; values?: Record<string, unknown> }): void {
+  connection = said;
+  $('connection').textContent = t(said.key, said.values);
+}
+
+function showMe(): void {
+  if (state) $('me').textContent = t('chat.loggedInAs', { name: state.me.name });
+}
+
+function showWith(): void {
+  if (!state) return;
+  const open = state.open;
+  $('with').textContent = open === undefined ? t('chat.noConversation') : t('chat.chatWith', { name: state.friends.get(open)?.name ?? String(open) });
+}
+
+/** The demo accounts' sentence, with the names and the password as code (漠然 marked as Chinese, so it is drawn with a Chinese font). */
+function showDemoAccounts(): void {
+  const code = (text: string, lang?: string): HTMLElement => {
+    const element = document.createElement('code');
+    element.textContent = text;
+    if (lang) element.lang = lang;
+    return element;
+  };
+  const marker = '\u0000';
+  const sentence = t('chat.demoAccounts', { first: marker, second: marker, password: marker }).split(marker);
+  const values = [code('liger_zql'), code('漠然', 'zh-CN'), code('12345')];
+  $('demo-accounts').replaceChildren(...sentence.flatMap((part, index) => (index < values.length ? [part, values[index]!] : [part])));
+}
+
+/** Every text of the page in the language chosen: the static ones (data-i18n) and those drawn from the state. */
+function translatePage(): void {
+  for (const element of document.querySelectorAll<HTMLElement>('[data-i18n]')) element.textContent = t(element.dataset.i18n!);
+  document.title = t('chat.title');
+  showDemoAccounts();
+  showMe();
+  showWith();
+  if (connection) showConnection(connection);
+  renderFriends();
+  renderRequests();
+  renderConversation();
+}
+
+$('language-slot').replaceWith(languageSwitch(translatePage));
+translatePage();
 
 // --- wiring ---------------------------------------------------------------------------
 
