@@ -4,19 +4,22 @@
  *
  * Grades every lesson (or one) of one target and writes a report in the chosen format; or,
  * with --batch, every submission folder in DIR (each a copy of a learner's lessons/), a few
- * at a time, writing one JSON report per submission and a CSV gradebook. It exits 0 when
- * grading ran, whatever the scores (platforms read the report, not the exit code), and 2 on
- * wrong arguments.
+ * at a time, writing one JSON report per submission and a CSV gradebook. A target folder may
+ * be a whole repository: its `lessons/` is found (targets.ts). It exits 0 when grading ran,
+ * whatever the scores (platforms read the report, not the exit code), and 2 on wrong
+ * arguments, a --target or --batch folder that does not exist included.
  *
  * @module
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { score, toExercism, toGradescope, toJson, toText, type GradeRun } from '../grading/formats.ts';
 import { styleFor } from '../grading/report.ts';
 import { gradeSubmission } from '../grading/submission.ts';
+import { MissingTarget, targetRoot } from '../grading/targets.ts';
+import { languageFor, translator } from '../i18n/index.ts';
 import { findLesson, lessons, type Lesson } from '../manifest.ts';
 import { projectRoot } from '../paths.ts';
 
@@ -79,6 +82,26 @@ async function batch(dir: string, out: string, jobs: number, only: readonly Less
   console.log(`\nGradebook: ${path.join(out, 'gradebook.csv')}`);
 }
 
+/** Teacher-facing messages (the `teacher` namespace), in the language of --lang or the environment. */
+const teacher = translator(languageFor(undefined, process.env));
+
+/**
+ * The folder a target names, checked before anything is graded: a target that does not exist
+ * fails loudly (exit 2) instead of grading nothing and reporting 0 points; an existing folder
+ * with no lessons in it is graded (every lesson says what is missing) with a warning.
+ */
+function checkTarget(target: string): boolean {
+  try {
+    const root = targetRoot(target);
+    if (target !== 'lessons' && target !== 'solutions' && root !== path.resolve(target)) console.error(teacher('teacher:target.found', { target, root }));
+    return true;
+  } catch (error) {
+    if (!(error instanceof MissingTarget)) throw error;
+    console.error(teacher('teacher:target.missing', { target, folder: error.folder }));
+    return false;
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -97,6 +120,10 @@ async function main(): Promise<number> {
   }
   const only = lesson ? [lesson] : lessons;
   if (values.batch) {
+    if (!existsSync(values.batch) || !statSync(values.batch).isDirectory()) {
+      console.error(teacher('teacher:batch.missing', { folder: path.resolve(values.batch) }));
+      return 2;
+    }
     await batch(path.resolve(values.batch), path.resolve(values.out ?? `${values.batch.replace(/\/+$/, '')}-graded`), Number(values.jobs), only);
     return 0;
   }
@@ -110,8 +137,10 @@ async function main(): Promise<number> {
       console.error('--format junit needs --out FILE');
       return 2;
     }
+    if (!checkTarget(values.target)) return 2;
     return junit(values.target, lesson, values.out);
   }
+  if (!checkTarget(values.target)) return 2;
   const run = await gradeSubmission(values.target, only);
   write(render(run, format), values.out);
   return 0;

@@ -5,14 +5,14 @@
  * submissions yields the right gradebook, flagging one that imports the reference solution.
  * All on lesson 01, to stay quick.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toExercism, toGradescope, toJson, toText, type GradeRun } from '../../shared/grading/formats.ts';
 import type { Style } from '../../shared/grading/report.ts';
 import { gradeSubmission } from '../../shared/grading/submission.ts';
-import { stageMutant } from '../../shared/grading/targets.ts';
+import { findLessons, stageMutant, targetRoot } from '../../shared/grading/targets.ts';
 import { loadGrader, loadMutants } from '../../shared/grading/graders.ts';
 import { findLesson } from '../../shared/manifest.ts';
 import { lessonsRoot, projectRoot, solutionsRoot, workRoot } from '../../shared/paths.ts';
@@ -154,6 +154,58 @@ describe('JUnit XML', () => {
     expect(xml).toMatch(new RegExp(`<testsuites [^>]*tests="${testCount}" failures="${testCount}"`));
     expect(xml.match(/<testcase /g)).toHaveLength(testCount);
     expect(xml).toContain('Look at:');
+  });
+});
+
+describe('what is graded: --target and --batch', () => {
+  const grade = (...args: string[]) => spawnSync('npx', ['tsx', 'shared/cli/grade.ts', ...args], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, LANG: 'C', LC_ALL: '' } });
+
+  it('--target with a folder that does not exist fails loudly, with a non-zero exit, and grades nothing', () => {
+    const missing = path.join(fakes, 'no-such-folder');
+    const result = grade('--target', missing, '--lesson', '1', '--format', 'gradescope');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`there is no folder ${missing}`);
+    expect(result.stdout).toBe('');
+    expect(grade('--target', missing, '--lesson', '1', '--format', 'junit', '--out', path.join(fakes, 'never.xml')).status).toBe(2);
+  });
+
+  it('--batch with a folder that does not exist fails loudly, with a non-zero exit', () => {
+    const result = grade('--batch', path.join(fakes, 'no-such-batch'), '--lesson', '1');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('there is no such folder');
+  });
+
+  it('finds lessons/ in a whole repository, and one folder down (Gradescope: /autograder/submission/<repo>/lessons)', () => {
+    const root = path.join(fakes, 'layouts');
+    rmSync(root, { recursive: true, force: true });
+    const layouts = {
+      flat: 'flat',
+      single: 'single',
+      repo: 'repo/lessons',
+      nested: 'nested/comet-workshop-ana/lessons',
+      empty: 'empty',
+    };
+    for (const where of ['flat/01-naive-polling', 'repo/lessons/01-naive-polling', 'repo/solutions/01-naive-polling', 'nested/comet-workshop-ana/lessons/01-naive-polling', 'nested/comet-workshop-ana/solutions/01-naive-polling', 'nested/__MACOSX', 'empty/notes']) {
+      mkdirSync(path.join(root, where), { recursive: true });
+    }
+    cpSync(path.join(solutionsRoot, lesson.slug), path.join(root, 'single'), { recursive: true });
+    expect(findLessons(path.join(root, 'flat'))).toBe(path.join(root, layouts.flat));
+    expect(findLessons(path.join(root, 'single'))).toBe(path.join(root, layouts.single));
+    expect(findLessons(path.join(root, 'repo'))).toBe(path.join(root, layouts.repo));
+    expect(findLessons(path.join(root, 'nested'))).toBe(path.join(root, layouts.nested));
+    expect(findLessons(path.join(root, 'empty'))).toBe(path.join(root, layouts.empty));
+    expect(targetRoot(path.join(root, 'nested'))).toBe(path.join(root, layouts.nested));
+  });
+
+  it('a submission holding a whole repository is graded without a flag: full points for a correct one', async () => {
+    const submission = path.join(fakes, 'repo-submission');
+    rmSync(submission, { recursive: true, force: true });
+    cpSync(path.join(solutionsRoot, lesson.slug), path.join(submission, 'comet-workshop-ana', 'lessons', lesson.slug), { recursive: true });
+    cpSync(path.join(lessonsRoot, lesson.slug), path.join(submission, 'comet-workshop-ana', 'solutions', lesson.slug), { recursive: true });
+    writeFileSync(path.join(submission, 'comet-workshop-ana', 'package.json'), '{}\n');
+    const run = await gradeSubmission(submission, [lesson]);
+    expect(failures(run)).toEqual([]);
+    expect(run.reports[0]!.results).toHaveLength(testCount);
   });
 });
 
