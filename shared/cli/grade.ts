@@ -1,21 +1,22 @@
 /**
- * `npm run grade -- [--target lessons|solutions|DIR] [--lesson N] [--format text|json|exercism|gradescope|junit] [--out FILE]`
+ * `npm run grade -- [--target lessons|solutions|DIR] [--lesson N] [--format text|json|exercism|gradescope|junit] [--out FILE] [--visibility V]`
  * `npm run grade -- --batch DIR [--out FOLDER] [--jobs N] [--lesson N]`
  *
  * Grades every lesson (or one) of one target and writes a report in the chosen format; or,
- * with --batch, every submission folder in DIR (each a copy of a learner's lessons/), a few
- * at a time, writing one JSON report per submission and a CSV gradebook. A target folder may
- * be a whole repository: its `lessons/` is found (targets.ts). It exits 0 when grading ran,
- * whatever the scores (platforms read the report, not the exit code), and 2 on wrong
- * arguments, a --target or --batch folder that does not exist included.
+ * with --batch, every submission folder in DIR (each a copy of a learner's lessons/, or of the
+ * whole repository), a few at a time, writing one JSON report per submission and a CSV
+ * gradebook. A target folder may be a whole repository: its `lessons/` is found (targets.ts).
+ * `--visibility` (Gradescope's visible, hidden, after_due_date, after_published) goes into the
+ * gradescope report. It exits 0 when grading ran, whatever the scores (platforms read the
+ * report, not the exit code), and 2 on wrong arguments, a --target or --batch folder that does
+ * not exist included.
  *
  * @module
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { score, toExercism, toGradescope, toJson, toText, type GradeRun } from '../grading/formats.ts';
+import { gradersOf, score, toExercism, toGradescope, toJson, toJunit, toText, visibilities, type GradeRun, type Visibility } from '../grading/formats.ts';
 import { styleFor } from '../grading/report.ts';
 import { gradeSubmission } from '../grading/submission.ts';
 import { MissingTarget, targetRoot } from '../grading/targets.ts';
@@ -26,9 +27,10 @@ import { projectRoot } from '../paths.ts';
 const formats = ['text', 'json', 'exercism', 'gradescope', 'junit'] as const;
 type Format = (typeof formats)[number];
 
-function render(run: GradeRun, format: Exclude<Format, 'junit'>): string {
+async function render(run: GradeRun, format: Format, visibility: Visibility): Promise<string> {
   if (format === 'text') return toText(run, styleFor(process.stdout));
-  const body = format === 'json' ? toJson(run) : format === 'exercism' ? toExercism(run) : toGradescope(run);
+  if (format === 'junit') return toJunit(run);
+  const body = format === 'json' ? toJson(run) : format === 'exercism' ? toExercism(run, await gradersOf(run)) : toGradescope(run, visibility);
   return `${JSON.stringify(body, null, 2)}\n`;
 }
 
@@ -36,16 +38,6 @@ function write(text: string, out: string | undefined): void {
   if (!out) return void process.stdout.write(text);
   mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   writeFileSync(out, text);
-}
-
-/** JUnit XML from vitest's own reporter, over the grading suite in test/grade/. */
-function junit(target: string, lesson: Lesson | undefined, out: string): number {
-  const result = spawnSync(
-    'npx',
-    ['vitest', 'run', '--config', 'test/grade/vitest.config.ts', '--reporter=junit', `--outputFile=${path.resolve(out)}`],
-    { cwd: projectRoot, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GRADE_TARGET: target, ...(lesson ? { GRADE_LESSON: lesson.slug } : {}) } },
-  );
-  return result.status === null ? 70 : 0;
 }
 
 const csvField = (value: string | number): string => (/[",\n]/.test(String(value)) ? `"${String(value).replaceAll('"', '""')}"` : String(value));
@@ -111,6 +103,7 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       batch: { type: 'string' },
       jobs: { type: 'string', default: '2' },
+      visibility: { type: 'string', default: 'visible' },
     },
   });
   const lesson = values.lesson === undefined ? undefined : findLesson(values.lesson);
@@ -132,17 +125,14 @@ async function main(): Promise<number> {
     console.error(`--format must be one of: ${formats.join(', ')}`);
     return 2;
   }
-  if (format === 'junit') {
-    if (!values.out) {
-      console.error('--format junit needs --out FILE');
-      return 2;
-    }
-    if (!checkTarget(values.target)) return 2;
-    return junit(values.target, lesson, values.out);
+  const visibility = values.visibility as Visibility;
+  if (!visibilities.includes(visibility)) {
+    console.error(teacher('teacher:visibility.wrong', { given: visibility, choices: visibilities.join(', ') }));
+    return 2;
   }
   if (!checkTarget(values.target)) return 2;
   const run = await gradeSubmission(values.target, only);
-  write(render(run, format), values.out);
+  write(await render(run, format, visibility), values.out);
   return 0;
 }
 

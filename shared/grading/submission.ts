@@ -48,20 +48,26 @@ function notGraded(lesson: Lesson, reason: string): Promise<LessonReport> {
   }));
 }
 
-/** Grades `target` (lessons, solutions, or a folder); `only` limits it to some lessons. */
+/**
+ * Grades `target` (lessons, solutions, or a folder: see targets.ts for where its lessons are
+ * found); `only` limits it to some lessons. Throws MissingTarget when the folder does not exist.
+ */
 export async function gradeSubmission(target: string, only?: readonly Lesson[], onReport?: (report: LessonReport) => void): Promise<GradeRun> {
   const started = performance.now();
   const flags: string[] = [];
   const reports: LessonReport[] = [];
+  const root = targetRoot(target); // throws MissingTarget for a folder that does not exist
   for (const lesson of only ?? lessons) {
-    const original = [path.join(targetRoot(target), lesson.slug), targetRoot(target)].find((dir) => existsSync(path.join(dir, lesson.files[0]!)));
+    const original = [path.join(root, lesson.slug), root].find((dir) => existsSync(path.join(dir, lesson.files[0]!)));
     if (original) for (const hit of solutionImports(original)) flags.push(`${lesson.slug}: ${hit} — lesson code must not use the reference solutions`);
     let report: LessonReport;
+    const lessonStarted = performance.now();
     try {
       report = await gradeLesson(lesson, lessonFolder(lesson, target));
     } catch (error) {
       report = await notGraded(lesson, `Expected: the lesson's files in the submission.\nGot:      ${describeError(error)}`);
     }
+    report = { ...report, durationMs: Math.round(performance.now() - lessonStarted) };
     reports.push(report);
     onReport?.(report);
   }

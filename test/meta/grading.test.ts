@@ -9,12 +9,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toExercism, toGradescope, toJson, toText, type GradeRun } from '../../shared/grading/formats.ts';
+import { gradersOf, toExercism, toGradescope, toJson, toJunit, toText, type GradeRun } from '../../shared/grading/formats.ts';
 import type { Style } from '../../shared/grading/report.ts';
 import { gradeSubmission } from '../../shared/grading/submission.ts';
+import { lessonTasks, taskCount, taskOf } from '../../shared/grading/tasks.ts';
 import { findLessons, stageMutant, targetRoot } from '../../shared/grading/targets.ts';
 import { loadGrader, loadMutants } from '../../shared/grading/graders.ts';
-import { findLesson } from '../../shared/manifest.ts';
+import { findLesson, lessons } from '../../shared/manifest.ts';
 import { lessonsRoot, projectRoot, solutionsRoot, workRoot } from '../../shared/paths.ts';
 
 const lesson = findLesson(1)!;
@@ -104,8 +105,8 @@ describe('reports for grading platforms', () => {
     expect(report.score).toBe(tests.reduce((sum, t) => sum + (t.score as number), 0));
   });
 
-  it('Exercism results.json (version 3) has the fields of its specification', () => {
-    const report = toExercism(run) as Record<string, unknown>;
+  it('Exercism results.json (version 3) has the fields of its specification', async () => {
+    const report = toExercism(run, await gradersOf(run)) as Record<string, unknown>;
     expect(report.version).toBe(3);
     expect(report.status).toBe('fail');
     for (const test of report.tests as Array<Record<string, unknown>>) {
@@ -115,6 +116,20 @@ describe('reports for grading platforms', () => {
       expect(typeof test.test_code).toBe('string');
       expect(Number.isInteger(test.task_id) && (test.task_id as number) > 0).toBe(true);
     }
+  });
+
+  it("Exercism test_code is the grader test's real code, and task_id the lesson's task it checks", async () => {
+    const grader = await loadGrader(lesson.slug);
+    const tests = (toExercism(run, await gradersOf(run)) as { tests: Array<{ test_code: string; task_id: number }> }).tests;
+    for (const [index, test] of grader.tests.entries()) {
+      const shown = tests[index]!;
+      expect(shown.test_code).toContain(`id: '${test.id}'`);
+      expect(shown.test_code).toContain('async run(ctx)');
+      expect(shown.test_code).not.toBe(`${lesson.slug}: ${test.id} — ${test.title}`);
+      // Lesson 01's tasks are its TODOs 1–8 (its text lists them): the first TODO a test's "look" names.
+      expect(shown.task_id).toBe(Number(/TODOs? (\d+)/.exec(test.look)![1]));
+    }
+    expect(new Set(tests.map((t) => t.task_id)).size, 'the tests spread over the tasks, not all on one').toBeGreaterThan(4);
   });
 
   it('Exercism status "error" with a message when no test could run (the code does not load)', () => {
@@ -147,13 +162,45 @@ describe('a test this machine cannot run', () => {
 });
 
 describe('JUnit XML', () => {
-  it("comes from vitest's own JUnit reporter, one testcase per grader test, failures with their messages", () => {
+  it('one <testsuite> per lesson, one <testcase> per grader test with its real time, failures with their messages', () => {
+    const two: GradeRun = {
+      durationMs: 4321,
+      flags: [],
+      reports: [
+        { lesson: '01-naive-polling', lessonDir: '', durationMs: 1500, results: [{ id: 'a', title: 'server: a <b> & "c"', points: 1, status: 'passed', durationMs: 1234 }], leftOut: [] },
+        {
+          lesson: '03-timeouts',
+          lessonDir: '',
+          durationMs: 2800,
+          results: [
+            { id: 'b', title: 'client: b', points: 1, status: 'failed', message: 'Expected: x\nGot:      y\nLook at:  z', durationMs: 1006 },
+            { id: 'c', title: 'client: c', points: 1, status: 'passed', durationMs: 7 },
+          ],
+          leftOut: [{ id: 'd', why: 'not running as root' }],
+        },
+      ],
+    };
+    const xml = toJunit(two);
+    expect(xml.match(/<testsuite /g)).toHaveLength(2);
+    expect(xml).toMatch(/<testsuite name="01-naive-polling" tests="1" failures="0" errors="0" skipped="0" time="1.500"/);
+    expect(xml).toMatch(/<testsuite name="03-timeouts" tests="3" failures="1" errors="0" skipped="1" time="2.800"/);
+    expect(xml).toContain('name="server: a &lt;b&gt; &amp; &quot;c&quot;" time="1.234"');
+    expect(xml).toContain('name="client: b" time="1.006"');
+    expect(xml).toContain('<failure message="Expected: x" type="AssertionError">Expected: x\nGot:      y\nLook at:  z</failure>');
+    expect(xml).toContain('<skipped message="left out on this machine: not running as root"/>');
+    expect(xml).toMatch(/<testsuites [^>]*tests="4" failures="1" errors="0" skipped="1" time="4.321"/);
+  });
+
+  it('`grade --format junit` writes it for a real grading, times measured', () => {
     const out = path.join(fakes, 'junit-starter.xml');
     execFileSync('npx', ['tsx', 'shared/cli/grade.ts', '--lesson', '1', '--format', 'junit', '--out', out], { cwd: projectRoot, stdio: 'pipe' });
     const xml = readFileSync(out, 'utf8');
-    expect(xml).toMatch(new RegExp(`<testsuites [^>]*tests="${testCount}" failures="${testCount}"`));
+    expect(xml.match(/<testsuite /g)).toHaveLength(1);
+    expect(xml).toMatch(new RegExp(`<testsuite name="${lesson.slug}" tests="${testCount}" failures="${testCount}"`));
     expect(xml.match(/<testcase /g)).toHaveLength(testCount);
     expect(xml).toContain('Look at:');
+    const times = [...xml.matchAll(/<testcase [^>]*time="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(times.some((t) => t > 0), 'not every test took 0 s: the times are the tests\' own').toBe(true);
   });
 });
 
@@ -206,6 +253,29 @@ describe('what is graded: --target and --batch', () => {
     const run = await gradeSubmission(submission, [lesson]);
     expect(failures(run)).toEqual([]);
     expect(run.reports[0]!.results).toHaveLength(testCount);
+  });
+});
+
+describe("each lesson's tasks (Exercism's task_id)", () => {
+  it("agree with the starters' TODOs: each file's TODO numbers are the table's, and every task has a test", async () => {
+    for (const l of lessons) {
+      const tasks = lessonTasks[l.slug];
+      expect(tasks, `${l.slug} in shared/grading/tasks.ts`).toBeDefined();
+      for (const { file, todos } of tasks!.files) {
+        const found = [...readFileSync(path.join(lessonsRoot, l.slug, file), 'utf8').matchAll(/\bTODO (\d+)/g)].map((m) => Number(m[1]));
+        expect(Math.min(...found), `${l.slug}/${file}: first TODO`).toBe(todos[0]);
+        expect(Math.max(...found), `${l.slug}/${file}: last TODO`).toBe(todos[1]);
+      }
+      const text = readFileSync(path.join(lessonsRoot, l.slug, 'README.md'), 'utf8');
+      const yourTask = text.slice(text.indexOf('## Your task'), text.indexOf('## Check your work'));
+      for (const { file } of tasks!.files) expect(yourTask, `${l.slug}: the text's task names ${file}`).toContain(file);
+      const grader = await loadGrader(l.slug);
+      const mapped = grader.tests.map((test) => taskOf(l.slug, test));
+      for (const task of mapped) if (task !== undefined) expect(task >= 1 && task <= taskCount(l.slug)).toBe(true);
+      if (tasks!.by === 'file' && grader.tests.length > 0) {
+        expect(new Set(mapped.filter((t) => t !== undefined)).size, `${l.slug}: every file task has a test`).toBe(tasks!.files.length);
+      }
+    }
   });
 });
 
