@@ -37,6 +37,14 @@ export function solutionImports(folder: string): string[] {
   return found;
 }
 
+/**
+ * How many of a lesson's tests run side by side when a submission is graded (runner.ts,
+ * `parallel`): GRADE_PARALLEL, else 3. Grading is mostly waiting — a starter's tests each wait
+ * out a limit for an answer that never comes — so three children cut a lesson's time without
+ * changing any test; more would make a right solution's timing checks share two cores too thinly.
+ */
+export const PARALLEL_TESTS = Math.max(1, Number(process.env.GRADE_PARALLEL) || 3);
+
 function notGraded(lesson: Lesson, reason: string): Promise<LessonReport> {
   return loadGrader(lesson.slug).then((grader) => ({
     lesson: lesson.slug,
@@ -52,7 +60,12 @@ function notGraded(lesson: Lesson, reason: string): Promise<LessonReport> {
  * Grades `target` (lessons, solutions, or a folder: see targets.ts for where its lessons are
  * found); `only` limits it to some lessons. Throws MissingTarget when the folder does not exist.
  */
-export async function gradeSubmission(target: string, only?: readonly Lesson[], onReport?: (report: LessonReport) => void): Promise<GradeRun> {
+export async function gradeSubmission(
+  target: string,
+  only?: readonly Lesson[],
+  onReport?: (report: LessonReport) => void,
+  { parallel = PARALLEL_TESTS }: { parallel?: number } = {},
+): Promise<GradeRun> {
   const started = performance.now();
   const flags: string[] = [];
   const reports: LessonReport[] = [];
@@ -63,7 +76,7 @@ export async function gradeSubmission(target: string, only?: readonly Lesson[], 
     let report: LessonReport;
     const lessonStarted = performance.now();
     try {
-      report = await gradeLesson(lesson, lessonFolder(lesson, target));
+      report = await gradeLesson(lesson, lessonFolder(lesson, target), { parallel });
     } catch (error) {
       report = await notGraded(lesson, `Expected: the lesson's files in the submission.\nGot:      ${describeError(error)}`);
     }

@@ -256,6 +256,21 @@ describe('what is graded: --target and --batch', () => {
   });
 });
 
+describe("lesson 03's starter is graded well within Exercism's 20 s", () => {
+  it('its tests (each waiting out a limit for an answer the starter never gives) run side by side, results in the grader\'s order', async () => {
+    const l3 = findLesson(3)!;
+    const grader = await loadGrader(l3.slug);
+    const started = performance.now();
+    const run = await gradeSubmission('lessons', [l3], undefined, { parallel: 3 });
+    const wall = performance.now() - started;
+    const results = run.reports[0]!.results;
+    expect(results.map((r) => r.id)).toEqual(grader.tests.map((t) => t.id));
+    expect(results.every((r) => r.status === 'failed')).toBe(true);
+    const sequential = results.reduce((sum, r) => sum + r.durationMs, 0);
+    expect(wall, `${Math.round(wall)} ms for tests that took ${sequential} ms one after another`).toBeLessThan(sequential * 0.8);
+  });
+});
+
 describe("each lesson's tasks (Exercism's task_id)", () => {
   it("agree with the starters' TODOs: each file's TODO numbers are the table's, and every task has a test", async () => {
     for (const l of lessons) {
