@@ -105,6 +105,28 @@ function exercismCode(slug: string, result: TestResult, grader: Grader | undefin
   return { test_code: `// test/graders/${slug}.ts\n${testSource(slug, test)}`, ...(task === undefined ? {} : { task_id: task }) };
 }
 
+/**
+ * One lesson as a runner's result for GitHub Classroom's grading reporter
+ * (classroom-resources/autograding-grading-reporter reads it base64-encoded from the env
+ * variable `<RUNNER>_RESULTS` and adds up each test's `score`): partial credit, test by test.
+ */
+export function toClassroomRunner(report: LessonReport): object {
+  const results = report.results;
+  return {
+    version: 1,
+    status: results.length > 0 && results.every((r) => r.status === 'passed') ? 'pass' : 'fail',
+    max_score: maxPointsOf(results),
+    tests: results.map((result) => ({
+      name: result.title,
+      status: result.status === 'passed' ? 'pass' : 'fail',
+      score: result.status === 'passed' ? result.points : 0,
+      ...(result.message ? { message: result.message } : {}),
+      line_no: 0,
+      execution_time: `${(result.durationMs / 1000).toFixed(2)}s`,
+    })),
+  };
+}
+
 /** Who sees a Gradescope result: Gradescope's `visibility` values. */
 export const visibilities = ['visible', 'hidden', 'after_due_date', 'after_published'] as const;
 export type Visibility = (typeof visibilities)[number];

@@ -6,9 +6,12 @@
  * All on lesson 01, to stay quick.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { inflateRawSync } from 'node:zlib';
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { gradescopeZip } from '../../shared/classroom/gradescope.ts';
+import { generateWorkflow, runnerOf } from '../../shared/classroom/workflow.ts';
 import { gradersOf, toExercism, toGradescope, toJson, toJunit, toText, type GradeRun } from '../../shared/grading/formats.ts';
 import type { Style } from '../../shared/grading/report.ts';
 import { gradeSubmission } from '../../shared/grading/submission.ts';
@@ -295,19 +298,102 @@ describe("each lesson's tasks (Exercism's task_id)", () => {
 });
 
 describe('the Gradescope recipe', () => {
-  it('run_autograder writes /autograder/results/results.json for the submission', () => {
+  it('run_autograder grades a whole repository inside /autograder/submission and writes results/results.json with the visibility asked for', () => {
     const root = path.join(fakes, 'autograder');
     rmSync(root, { recursive: true, force: true });
     mkdirSync(root, { recursive: true });
     symlinkSync(projectRoot, path.join(root, 'source'));
-    cpSync(path.join(solutionsRoot, lesson.slug), path.join(root, 'submission', lesson.slug), { recursive: true });
+    cpSync(path.join(solutionsRoot, lesson.slug), path.join(root, 'submission', 'comet-workshop-ana', 'lessons', lesson.slug), { recursive: true });
     execFileSync('bash', [path.join(projectRoot, 'shared/classroom/gradescope/run_autograder')], {
-      env: { ...process.env, AUTOGRADER_ROOT: root, GRADE_LESSON: '1' },
+      env: { ...process.env, AUTOGRADER_ROOT: root, GRADE_LESSON: '1', GRADESCOPE_VISIBILITY: 'after_published' },
       stdio: 'pipe',
     });
-    const results = JSON.parse(readFileSync(path.join(root, 'results', 'results.json'), 'utf8')) as { score: number; tests: unknown[] };
+    const results = JSON.parse(readFileSync(path.join(root, 'results', 'results.json'), 'utf8')) as { score: number; visibility: string; tests: Array<{ visibility: string }> };
     expect(results.score).toBe(testCount);
     expect(results.tests).toHaveLength(testCount);
+    expect(results.visibility).toBe('after_published');
+    expect(results.tests.every((t) => t.visibility === 'after_published')).toBe(true);
+  });
+
+  it('setup.sh installs Node 20 where there is none (NodeSource, else the official tarball) and honours AUTOGRADER_ROOT', () => {
+    const setup = readFileSync(path.join(projectRoot, 'shared/classroom/gradescope/setup.sh'), 'utf8');
+    expect(setup).toContain('https://deb.nodesource.com/setup_20.x');
+    expect(setup).toContain('https://nodejs.org/dist/latest-v20.x');
+    expect(setup).toContain('root="${AUTOGRADER_ROOT:-/autograder}"');
+    expect(setup).toContain('cd "$root/source"');
+    expect(setup).not.toMatch(/cd \/autograder/);
+    expect(spawnSync('bash', ['-n', path.join(projectRoot, 'shared/classroom/gradescope/setup.sh')]).status).toBe(0);
+  });
+
+  it('the autograder zip has setup.sh and run_autograder at its root (executable), the settings, and what grading needs', () => {
+    const archive = gradescopeZip({ visibility: 'hidden', lesson });
+    const entries = readZip(archive);
+    expect(entries.get('setup.sh')?.mode).toBe(0o755);
+    expect(entries.get('run_autograder')?.mode).toBe(0o755);
+    expect(entries.get('run_autograder')?.text).toBe(readFileSync(path.join(projectRoot, 'shared/classroom/gradescope/run_autograder'), 'utf8'));
+    expect(entries.get('gradescope.env')?.text).toContain('GRADESCOPE_VISIBILITY=hidden\nGRADE_LESSON=1\n');
+    for (const needed of ['package.json', 'package-lock.json', 'shared/cli/grade.ts', 'shared/grading/runner.ts', `test/graders/${lesson.slug}.ts`, 'solutions/04-resume/client.ts']) {
+      expect(entries.has(needed), needed).toBe(true);
+    }
+    expect([...entries.keys()].filter((name) => /(^|\/)(node_modules|\.workshop|lessons)\//.test(name))).toEqual([]);
+  });
+});
+
+/** The entries of a zip archive (central directory), inflated: enough to check what gradescopeZip wrote. */
+function readZip(archive: Buffer): Map<string, { mode: number; text: string }> {
+  const entries = new Map<string, { mode: number; text: string }>();
+  const end = archive.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  let at = archive.readUInt32LE(end + 16);
+  for (let i = 0; i < archive.readUInt16LE(end + 10); i++) {
+    const nameLength = archive.readUInt16LE(at + 28);
+    const name = archive.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    const mode = (archive.readUInt32LE(at + 38) >>> 16) & 0o777;
+    const local = archive.readUInt32LE(at + 42);
+    const packed = archive.readUInt32LE(at + 20);
+    const start = local + 30 + archive.readUInt16LE(local + 26) + archive.readUInt16LE(local + 28);
+    entries.set(name, { mode, text: inflateRawSync(archive.subarray(start, start + packed)).toString('utf8') });
+    at += 46 + nameLength + archive.readUInt16LE(at + 30) + archive.readUInt16LE(at + 32);
+  }
+  return entries;
+}
+
+describe('GitHub Classroom', () => {
+  it('the committed workflow is the one generated from the manifest and the graders (npm run classroom -- workflow)', async () => {
+    const committed = readFileSync(path.join(projectRoot, 'shared/classroom/github-classroom.yml'), 'utf8');
+    expect(committed, 'run `npm run classroom -- workflow` and commit shared/classroom/github-classroom.yml').toBe(await generateWorkflow());
+    for (const l of lessons) {
+      const grader = await loadGrader(l.slug);
+      const count = grader.tests.length + (grader.leftOut ?? []).length;
+      expect(committed).toMatch(new RegExp(`#   ${runnerOf(l)}  ${l.slug} +${count} tests +${count} points`));
+      expect(committed).toContain(`${runnerOf(l).toUpperCase()}_RESULTS: "\${{ steps.grade.outputs.${runnerOf(l)} }}"`);
+    }
+    expect(committed).toContain(`runners: ${lessons.map(runnerOf).join(',')}`);
+  });
+
+  it("the grading step gives partial credit test by test: a submission with one mistake scores all but that test's point", async () => {
+    const submission = path.join(fakes, 'classroom-one-mistake');
+    rmSync(submission, { recursive: true, force: true });
+    const mutant = (await loadMutants(lesson.slug)).find((m) => m.id === 'client-redelivers')!;
+    cpSync(stageMutant(lesson, mutant), path.join(submission, lesson.slug), { recursive: true });
+    const out = path.join(fakes, 'classroom-grading');
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+    const outputs = path.join(out, 'github-output');
+    const summary = path.join(out, 'step-summary.md');
+    execFileSync('npx', ['tsx', 'shared/classroom/classroom.ts', 'github-step', '--target', submission, '--lesson', '1', '--out', out], {
+      cwd: projectRoot,
+      stdio: 'pipe',
+      env: { ...process.env, GITHUB_OUTPUT: outputs, GITHUB_STEP_SUMMARY: summary, LANG: 'C', LC_ALL: '' },
+    });
+    const line = readFileSync(outputs, 'utf8').trim();
+    expect(line.startsWith(`${runnerOf(lesson)}=`)).toBe(true);
+    const result = JSON.parse(Buffer.from(line.slice(line.indexOf('=') + 1), 'base64').toString('utf8')) as { status: string; max_score: number; tests: Array<{ name: string; status: string; score: number }> };
+    expect(result.max_score).toBe(testCount);
+    expect(result.status).toBe('fail');
+    expect(result.tests.reduce((sum, t) => sum + t.score, 0)).toBe(testCount - 1);
+    expect(result.tests.filter((t) => t.status === 'fail')).toHaveLength(1);
+    expect(readFileSync(summary, 'utf8')).toContain(`Autograding: ${testCount - 1} of ${testCount} points`);
+    expect(readFileSync(path.join(out, 'junit.xml'), 'utf8')).toMatch(new RegExp(`<testsuite name="${lesson.slug}" tests="${testCount}" failures="1"`));
   });
 });
 
