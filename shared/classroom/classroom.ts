@@ -8,8 +8,9 @@
  *   Grades once, test by test; writes `<out>/results.json`, `<out>/junit.xml` and
  *   `<out>/report.txt`; appends the points table to $GITHUB_STEP_SUMMARY and each lesson's
  *   runner result (partial credit per test) to $GITHUB_OUTPUT, for Classroom's reporter.
- * - `gradescope-zip [--out FILE] [--visibility V] [--lesson N]`: the Gradescope autograder
- *   archive (gradescope.ts); V is Gradescope's visible, hidden, after_due_date or after_published.
+ * - `gradescope-zip [--out FILE] [--visibility V] [--lesson N] [--report LANG]`: the Gradescope
+ *   autograder archive (gradescope.ts); V is Gradescope's visible, hidden, after_due_date or
+ *   after_published; LANG (en, zh-CN) the language of the results students see.
  *
  * Exit 0 when done, 2 on wrong arguments (one line, no stack trace).
  *
@@ -21,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { score, toClassroomRunner, toJson, toJunit, toText, visibilities, type Visibility } from '../grading/formats.ts';
 import { gradeSubmission } from '../grading/submission.ts';
 import { MissingTarget } from '../grading/targets.ts';
-import { languageFor, translator } from '../i18n/index.ts';
+import { languageFor, languages, resolveLanguage, translator } from '../i18n/index.ts';
 import { findLesson, lessons } from '../manifest.ts';
 import { projectRoot } from '../paths.ts';
 import { gradescopeZip } from './gradescope.ts';
@@ -64,7 +65,7 @@ async function githubStep(target: string, lessonArg: string | undefined, out: st
   mkdirSync(out, { recursive: true });
   const table = toText(run, plain);
   writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(toJson(run), null, 2)}\n`);
-  writeFileSync(path.join(out, 'junit.xml'), toJunit(run));
+  writeFileSync(path.join(out, 'junit.xml'), toJunit(run, new Date(), t));
   writeFileSync(path.join(out, 'report.txt'), table);
   process.stdout.write(table);
   if (process.env.GITHUB_STEP_SUMMARY) {
@@ -74,18 +75,20 @@ async function githubStep(target: string, lessonArg: string | undefined, out: st
   if (process.env.GITHUB_OUTPUT) {
     const outputs = run.reports.map((report) => {
       const graded = lessons.find((l) => l.slug === report.lesson)!;
-      return `${runnerOf(graded)}=${Buffer.from(JSON.stringify(toClassroomRunner(report))).toString('base64')}\n`;
+      return `${runnerOf(graded)}=${Buffer.from(JSON.stringify(toClassroomRunner(report, t))).toString('base64')}\n`;
     });
     appendFileSync(process.env.GITHUB_OUTPUT, outputs.join(''));
   }
   return 0;
 }
 
-function zipFor(out: string, visibilityArg: string, lessonArg: string | undefined): number {
+function zipFor(out: string, visibilityArg: string, lessonArg: string | undefined, langArg: string | undefined): number {
   const visibility = visibilityArg as Visibility;
   if (!visibilities.includes(visibility)) throw new Usage(t('teacher:visibility.wrong', { given: visibilityArg, choices: visibilities.join(', ') }));
   const lesson = lessonOption(lessonArg);
-  const archive = gradescopeZip({ visibility, lesson });
+  const language = langArg === undefined ? undefined : resolveLanguage(langArg);
+  if (langArg !== undefined && !language) throw new Usage(t('teacher:classroom.noLanguage', { given: langArg, languages: languages.join(', ') }));
+  const archive = gradescopeZip({ visibility, lesson, language });
   mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   writeFileSync(out, archive);
   console.log(t('teacher:gradescope.written', { file: out, kb: Math.round(archive.length / 1024), visibility, lessons: lesson ? lesson.slug : t('teacher:gradescope.everyLesson') }));
@@ -102,6 +105,7 @@ async function main(args: string[]): Promise<number> {
       lesson: { type: 'string' },
       out: { type: 'string' },
       visibility: { type: 'string', default: 'visible' },
+      report: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -113,7 +117,7 @@ async function main(args: string[]): Promise<number> {
   if (extra.length > 0) throw new Usage(t('teacher:classroom.extra', { extra: extra.join(' ') }));
   if (verb === 'workflow') return workflow(values.check);
   if (verb === 'github-step') return githubStep(values.target, values.lesson, values.out ?? '.grading');
-  if (verb === 'gradescope-zip') return zipFor(values.out ?? 'gradescope-autograder.zip', values.visibility, values.lesson);
+  if (verb === 'gradescope-zip') return zipFor(values.out ?? 'gradescope-autograder.zip', values.visibility, values.lesson, values.report);
   throw new Usage(t('teacher:classroom.unknownVerb', { verb }));
 }
 

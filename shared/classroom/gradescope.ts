@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Visibility } from '../grading/formats.ts';
+import type { Language } from '../i18n/index.ts';
 import type { Lesson } from '../manifest.ts';
 import { projectRoot } from '../paths.ts';
 import { zip, type ZipEntry } from './zip.ts';
@@ -31,14 +32,17 @@ export interface GradescopeOptions {
   readonly visibility: Visibility;
   /** Grade only this lesson (an assignment per lesson); every lesson when absent. */
   readonly lesson?: Lesson;
+  /** The language of the results students read (test names, the summary); the environment's when absent. */
+  readonly language?: Language;
 }
 
 /** The settings run_autograder reads. */
-export function gradescopeEnv({ visibility, lesson }: GradescopeOptions): string {
+export function gradescopeEnv({ visibility, lesson, language }: GradescopeOptions): string {
   return [
     '# Written by `npm run classroom -- gradescope-zip`; read by run_autograder.',
     `GRADESCOPE_VISIBILITY=${visibility}`,
     ...(lesson ? [`GRADE_LESSON=${lesson.number}`] : []),
+    ...(language ? [`GRADE_LANG=${language}`] : []),
     '',
   ].join('\n');
 }

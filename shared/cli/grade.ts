@@ -29,8 +29,8 @@ type Format = (typeof formats)[number];
 
 async function render(run: GradeRun, format: Format, visibility: Visibility): Promise<string> {
   if (format === 'text') return toText(run, styleFor(process.stdout));
-  if (format === 'junit') return toJunit(run);
-  const body = format === 'json' ? toJson(run) : format === 'exercism' ? toExercism(run, await gradersOf(run)) : toGradescope(run, visibility);
+  if (format === 'junit') return toJunit(run, new Date(), teacher);
+  const body = format === 'json' ? toJson(run) : format === 'exercism' ? toExercism(run, await gradersOf(run), teacher) : toGradescope(run, visibility, teacher);
   return `${JSON.stringify(body, null, 2)}\n`;
 }
 
@@ -74,7 +74,10 @@ async function batch(dir: string, out: string, jobs: number, only: readonly Less
   console.log(`\nGradebook: ${path.join(out, 'gradebook.csv')}`);
 }
 
-/** Teacher-facing messages (the `teacher` namespace), in the language of --lang or the environment. */
+/**
+ * Teacher-facing messages (the `teacher` namespace) and the platform reports' test names, in the
+ * language of the environment (LC_ALL, LC_MESSAGES, LANG).
+ */
 const teacher = translator(languageFor(undefined, process.env));
 
 /**

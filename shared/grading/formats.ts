@@ -6,6 +6,7 @@
  * @module
  */
 import { hostname } from 'node:os';
+import { testText, type Translate } from '../i18n/index.ts';
 import { lessons } from '../manifest.ts';
 import { loadGrader } from './graders.ts';
 import { leftOutLine, summaryLine, type Style } from './report.ts';
@@ -24,6 +25,14 @@ const pointsOf = (results: readonly TestResult[]) => results.reduce((sum, r) => 
 const maxPointsOf = (results: readonly TestResult[]) => results.reduce((sum, r) => sum + r.points, 0);
 const allResults = (run: GradeRun) => run.reports.flatMap((r) => r.results);
 const leftOutOf = (run: GradeRun) => run.reports.flatMap((r) => r.leftOut.map((t) => ({ lesson: r.lesson, ...t })));
+
+/**
+ * A test's title in the report's language (the `graders` catalog), English when no translator is
+ * given or the catalog has none. The platform reports take an optional translator: their test
+ * names and the few sentences of their own follow it; each failure's detail stays the grader's.
+ */
+const titleOf = (t: Translate | undefined, slug: string, result: TestResult): string =>
+  t ? testText(t, slug, { id: result.id, title: result.title, look: '' }, 'title') : result.title;
 
 export function score(run: GradeRun): { points: number; maxPoints: number } {
   const results = allResults(run);
@@ -78,7 +87,7 @@ export async function gradersOf(run: GradeRun): Promise<ReadonlyMap<string, Grad
  * Exercism's test-runner interface, results.json version 3: each test with its code (the
  * grader test as written in test/graders/, from `graders`) and its task (see tasks.ts).
  */
-export function toExercism(run: GradeRun, graders: ReadonlyMap<string, Grader> = new Map()): object {
+export function toExercism(run: GradeRun, graders: ReadonlyMap<string, Grader> = new Map(), t?: Translate): object {
   const results = allResults(run);
   const failedToLoad = run.reports.map(loadFailure).filter((m): m is string => m !== undefined);
   if (results.length > 0 && failedToLoad.length === run.reports.length) {
@@ -89,7 +98,7 @@ export function toExercism(run: GradeRun, graders: ReadonlyMap<string, Grader> =
     status: results.every((r) => r.status === 'passed') ? 'pass' : 'fail',
     tests: run.reports.flatMap((report) =>
       report.results.map((result) => ({
-        name: `${report.lesson} › ${result.title}`,
+        name: `${report.lesson} › ${titleOf(t, report.lesson, result)}`,
         status: result.status === 'passed' ? 'pass' : 'fail',
         ...(result.message ? { message: result.message.slice(0, 65_535) } : {}),
         ...exercismCode(report.lesson, result, graders.get(report.lesson)),
@@ -110,14 +119,14 @@ function exercismCode(slug: string, result: TestResult, grader: Grader | undefin
  * (classroom-resources/autograding-grading-reporter reads it base64-encoded from the env
  * variable `<RUNNER>_RESULTS` and adds up each test's `score`): partial credit, test by test.
  */
-export function toClassroomRunner(report: LessonReport): object {
+export function toClassroomRunner(report: LessonReport, t?: Translate): object {
   const results = report.results;
   return {
     version: 1,
     status: results.length > 0 && results.every((r) => r.status === 'passed') ? 'pass' : 'fail',
     max_score: maxPointsOf(results),
     tests: results.map((result) => ({
-      name: result.title,
+      name: titleOf(t, report.lesson, result),
       status: result.status === 'passed' ? 'pass' : 'fail',
       score: result.status === 'passed' ? result.points : 0,
       ...(result.message ? { message: result.message } : {}),
@@ -132,26 +141,28 @@ export const visibilities = ['visible', 'hidden', 'after_due_date', 'after_publi
 export type Visibility = (typeof visibilities)[number];
 
 /** Gradescope's autograder results.json; `visibility` applies to the whole result and to each test. */
-export function toGradescope(run: GradeRun, visibility: Visibility = 'visible'): object {
+export function toGradescope(run: GradeRun, visibility: Visibility = 'visible', t?: Translate): object {
   const total = score(run);
   return {
     score: total.points,
     execution_time: Math.round(run.durationMs / 1000),
     output: [
-      `${total.points} of ${total.maxPoints} points.`,
-      ...run.flags.map((f) => `Flag: ${f}`),
-      ...leftOutOf(run).map((t) => `Left out (this machine cannot run it, not counted): ${t.lesson} › ${t.id}: ${t.why}`),
+      t ? t('teacher:gradescope.points', { points: total.points, maxPoints: total.maxPoints }) : `${total.points} of ${total.maxPoints} points.`,
+      ...run.flags.map((f) => (t ? t('teacher:gradescope.flag', { flag: f }) : `Flag: ${f}`)),
+      ...leftOutOf(run).map((left) =>
+        t ? t('teacher:gradescope.leftOut', { test: `${left.lesson} › ${left.id}`, why: left.why }) : `Left out (this machine cannot run it, not counted): ${left.lesson} › ${left.id}: ${left.why}`,
+      ),
     ].join('\n'),
     visibility,
     stdout_visibility: 'hidden',
     tests: run.reports.flatMap((report) =>
       report.results.map((result) => ({
-        name: `${report.lesson} › ${result.title}`,
+        name: `${report.lesson} › ${titleOf(t, report.lesson, result)}`,
         number: `${report.lesson.slice(0, 2)}.${report.results.indexOf(result) + 1}`,
         score: result.status === 'passed' ? result.points : 0,
         max_score: result.points,
         status: result.status,
-        output: result.message ?? 'Passed.',
+        output: result.message ?? (t ? t('teacher:gradescope.passed') : 'Passed.'),
         visibility,
       })),
     ),
@@ -176,7 +187,7 @@ const seconds = (ms: number): string => (ms / 1000).toFixed(3);
  * with the time it really took, its failure message in `<failure>`, and each test this machine
  * cannot run as a skipped testcase with the reason. The suite's time is the lesson's wall time.
  */
-export function toJunit(run: GradeRun, when = new Date()): string {
+export function toJunit(run: GradeRun, when = new Date(), t?: Translate): string {
   const all = allResults(run);
   const failed = (results: readonly TestResult[]) => results.filter((r) => r.status === 'failed').length;
   const lines = [
@@ -189,7 +200,7 @@ export function toJunit(run: GradeRun, when = new Date()): string {
       `  <testsuite name="${xml(report.lesson)}" tests="${report.results.length + report.leftOut.length}" failures="${failed(report.results)}" errors="0" skipped="${report.leftOut.length}" time="${seconds(time)}" timestamp="${when.toISOString().slice(0, 19)}" hostname="${xml(hostname())}">`,
     );
     for (const result of report.results) {
-      const open = `    <testcase classname="${xml(report.lesson)}" name="${xml(result.title)}" time="${seconds(result.durationMs)}"`;
+      const open = `    <testcase classname="${xml(report.lesson)}" name="${xml(titleOf(t, report.lesson, result))}" time="${seconds(result.durationMs)}"`;
       if (result.status === 'passed') lines.push(`${open}/>`);
       else {
         const message = result.message ?? 'failed';

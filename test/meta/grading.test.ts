@@ -18,6 +18,7 @@ import { gradeSubmission } from '../../shared/grading/submission.ts';
 import { lessonTasks, taskCount, taskOf } from '../../shared/grading/tasks.ts';
 import { findLessons, stageMutant, targetRoot } from '../../shared/grading/targets.ts';
 import { loadGrader, loadMutants } from '../../shared/grading/graders.ts';
+import { testText, translator } from '../../shared/i18n/index.ts';
 import { findLesson, lessons } from '../../shared/manifest.ts';
 import { lessonsRoot, projectRoot, solutionsRoot, workRoot } from '../../shared/paths.ts';
 
@@ -133,6 +134,18 @@ describe('reports for grading platforms', () => {
       expect(shown.task_id).toBe(Number(/TODOs? (\d+)/.exec(test.look)![1]));
     }
     expect(new Set(tests.map((t) => t.task_id)).size, 'the tests spread over the tasks, not all on one').toBeGreaterThan(4);
+  });
+
+  it("platform reports follow the report language (the teacher's LANG / LC_ALL, or gradescope-zip --report): their own sentences and the graders catalog's test titles", () => {
+    const zh = translator('zh-CN');
+    const gradescope = toGradescope(run, 'hidden', zh) as { output: string; visibility: string; tests: Array<{ name: string; visibility: string }> };
+    expect(gradescope.output).toMatch(/^\d+ 分中得 \d+ 分。/);
+    expect(gradescope.visibility).toBe('hidden');
+    expect(gradescope.tests.every((t) => t.visibility === 'hidden')).toBe(true);
+    const result = run.reports[0]!.results[0]!;
+    const expected = testText(zh, lesson.slug, { id: result.id, title: result.title, look: '' }, 'title');
+    expect(gradescope.tests[0]!.name).toBe(`${lesson.slug} › ${expected}`);
+    expect((toGradescope(run) as { output: string }).output).toMatch(/^\d+ of \d+ points\./);
   });
 
   it('Exercism status "error" with a message when no test could run (the code does not load)', () => {
