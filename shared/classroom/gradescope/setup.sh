@@ -37,8 +37,8 @@ node --version
 
 # Lesson 09's graders need a real redis-server (without one its tests would be left out).
 if ! command -v redis-server >/dev/null 2>&1; then
-  apt-get update -qq
-  apt-get install -y -qq redis-server >/dev/null || echo "setup.sh: no redis-server: lesson 09's tests will be left out (shown, not counted)" >&2
+  { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; } ||
+    echo "setup.sh: no redis-server: lesson 09's tests will be left out (shown, not counted)" >&2
 fi
 
 cd "$root/source"
