@@ -51,7 +51,8 @@ async function batch(dir: string, out: string, jobs: number, only: readonly Less
   const worker = async (): Promise<void> => {
     while (next < submissions.length) {
       const name = submissions[next++]!;
-      const run = await gradeSubmission(path.join(dir, name), only);
+      // --jobs submissions at once already keep the cores busy: each grades its tests one after another.
+      const run = await gradeSubmission(path.join(dir, name), only, undefined, { parallel: 1 });
       runs.set(name, run);
       writeFileSync(path.join(out, `${name}.json`), `${JSON.stringify(toJson(run), null, 2)}\n`);
       const { points, maxPoints } = score(run);

@@ -70,7 +70,7 @@ function runChild(
   from: number,
   record: (result: TestResult, index: number) => void,
   bail = false,
-  signal_?: AbortSignal,
+  abandonOn?: AbortSignal,
 ): Promise<ChildOutcome> {
   return new Promise((resolve) => {
     const child = fork(workerPath, [slug, lessonDir, String(from), tests.map((t) => t.id).join(',')], {
@@ -102,8 +102,8 @@ function runChild(
       finished = true;
       child.kill('SIGKILL');
     };
-    if (signal_?.aborted) abandon();
-    signal_?.addEventListener('abort', abandon, { once: true });
+    if (abandonOn?.aborted) abandon();
+    abandonOn?.addEventListener('abort', abandon, { once: true });
 
     child.on('message', (message: WorkerMessage) => {
       if (message.type === 'start') {
@@ -127,7 +127,7 @@ function runChild(
 
     child.on('exit', (code, signal) => {
       clearTimeout(watchdog);
-      signal_?.removeEventListener('abort', abandon);
+      abandonOn?.removeEventListener('abort', abandon);
       if (finished || next >= tests.length) return resolve({ next: tests.length });
       if (current === undefined) {
         return resolve({ next, fatal: `The grader process ended before running a test (code ${code}, signal ${signal}).\n${output}` });
@@ -144,8 +144,8 @@ const HANGS_BEFORE_GIVING_UP = 2;
 
 /**
  * Runs `tests` in child processes, one after another, a fresh child after a crash; after
- * HANGS_BEFORE_GIVING_UP hangs in a row the rest are counted as failed. Resolves true when a
- * test hung (the lesson code never gave control back). `signal` abandons the rest at once.
+ * HANGS_BEFORE_GIVING_UP hangs in a row the rest are counted as failed. `onHang` hears of each
+ * test whose code never gave control back; `abandonOn` stops everything at once.
  */
 async function runShard(
   slug: string,
@@ -153,16 +153,15 @@ async function runShard(
   lessonDir: string,
   record: (result: TestResult, index: number) => void,
   bail: boolean | undefined,
-  signal?: AbortSignal,
-): Promise<boolean> {
+  { onHang, abandonOn }: { onHang?: () => void; abandonOn?: AbortSignal } = {},
+): Promise<void> {
   let next = 0;
   let hangsInARow = 0;
-  let hung = false;
-  while (next < tests.length && !signal?.aborted) {
-    const outcome = await runChild(slug, tests, lessonDir, next, record, bail, signal);
+  while (next < tests.length && !abandonOn?.aborted) {
+    const outcome = await runChild(slug, tests, lessonDir, next, record, bail, abandonOn);
     if (outcome.fatal) throw new Error(outcome.fatal);
     next = outcome.next;
-    hung ||= outcome.hung === true;
+    if (outcome.hung) onHang?.();
     hangsInARow = outcome.hung ? hangsInARow + 1 : 0;
     if (hangsInARow >= HANGS_BEFORE_GIVING_UP) {
       // Grading stays bounded: code that locks up every test would otherwise cost each
@@ -174,7 +173,6 @@ async function runShard(
       break;
     }
   }
-  return hung;
 }
 
 /**
@@ -188,18 +186,19 @@ async function runShards(slug: string, tests: readonly GraderTest[], lessonDir: 
   const abandon = new AbortController();
   const groups = Array.from({ length: shards }, (_, shard) => tests.map((_test, index) => index).filter((index) => index % shards === shard));
   let hung = false;
+  const onHang = (): void => {
+    hung = true;
+    abandon.abort();
+  };
   await Promise.all(
-    groups.map(async (indexes) => {
-      const shardTests = indexes.map((index) => tests[index]!);
-      const shardHung = await runShard(slug, shardTests, lessonDir, (result, local) => void (results[indexes[local]!] = result), false, abandon.signal).catch((error: unknown) => {
-        abandon.abort();
-        throw error;
-      });
-      if (shardHung) {
-        hung = true;
-        abandon.abort();
-      }
-    }),
+    groups.map((indexes) =>
+      runShard(slug, indexes.map((index) => tests[index]!), lessonDir, (result, local) => void (results[indexes[local]!] = result), false, { onHang, abandonOn: abandon.signal }).catch(
+        (error: unknown) => {
+          abandon.abort();
+          throw error;
+        },
+      ),
+    ),
   );
   return hung ? undefined : results;
 }
