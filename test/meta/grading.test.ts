@@ -139,7 +139,7 @@ describe('reports for grading platforms', () => {
   it("platform reports follow the report language (the teacher's LANG / LC_ALL, or gradescope-zip --report): their own sentences and the graders catalog's test titles", () => {
     const zh = translator('zh-CN');
     const gradescope = toGradescope(run, 'hidden', zh) as { output: string; visibility: string; tests: Array<{ name: string; visibility: string }> };
-    expect(gradescope.output).toMatch(/^\d+ 分中得 \d+ 分。/);
+    expect(gradescope.output).toMatch(/^得分：\d+ \/ \d+。/);
     expect(gradescope.visibility).toBe('hidden');
     expect(gradescope.tests.every((t) => t.visibility === 'hidden')).toBe(true);
     const result = run.reports[0]!.results[0]!;
