@@ -287,6 +287,19 @@ describe("lesson 03's starter is graded well within Exercism's 20 s", () => {
   });
 });
 
+describe("Exercism's test-runner interface", () => {
+  it('run.sh <slug> <solution folder> <output folder> writes results.json (version 3) for that lesson', () => {
+    const out = path.join(fakes, 'exercism-out');
+    rmSync(out, { recursive: true, force: true });
+    execFileSync('bash', [path.join(projectRoot, 'shared/classroom/exercism/run.sh'), lesson.slug.slice(3), path.join(solutionsRoot, lesson.slug), out], { stdio: 'pipe' });
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as { version: number; status: string; tests: Array<{ status: string; test_code: string; task_id: number }> };
+    expect(results.version).toBe(3);
+    expect(results.status).toBe('pass');
+    expect(results.tests).toHaveLength(testCount);
+    expect(results.tests.every((t) => t.test_code.includes('async run(ctx)') && t.task_id >= 1)).toBe(true);
+  });
+});
+
 describe("each lesson's tasks (Exercism's task_id)", () => {
   it("agree with the starters' TODOs: each file's TODO numbers are the table's, and every task has a test", async () => {
     for (const l of lessons) {
