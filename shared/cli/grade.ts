@@ -1,23 +1,27 @@
 /**
- * `npm run grade -- [--target lessons|solutions|DIR] [--lesson N] [--format text|json|exercism|gradescope|junit] [--out FILE]`
+ * `npm run grade -- [--target lessons|solutions|DIR] [--lesson N] [--format text|json|exercism|gradescope|junit] [--out FILE] [--visibility V]`
  * `npm run grade -- --batch DIR [--out FOLDER] [--jobs N] [--lesson N]`
  * `npm run grade -- --help [--lang en|zh-CN]`: the usage (so does -h); a wrong option: one line, the usage, exit 2 (args.ts)
  *
  * Grades every lesson (or one) of one target and writes a report in the chosen format; or,
- * with --batch, every submission folder in DIR (each a copy of a learner's lessons/), a few
- * at a time, writing one JSON report per submission and a CSV gradebook. It exits 0 when
- * grading ran, whatever the scores (platforms read the report, not the exit code), and 2 on
- * wrong arguments.
+ * with --batch, every submission folder in DIR (each a copy of a learner's lessons/, or of the
+ * whole repository), a few at a time, writing one JSON report per submission and a CSV
+ * gradebook. A target folder may be a whole repository: its `lessons/` is found (targets.ts).
+ * `--visibility` (Gradescope's visible, hidden, after_due_date, after_published) goes into the
+ * gradescope report. It exits 0 when grading ran, whatever the scores (platforms read the
+ * report, not the exit code), and 2 on wrong arguments, a --target or --batch folder that does
+ * not exist included.
  *
  * @module
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { score, toExercism, toGradescope, toJson, toText, type GradeRun } from '../grading/formats.ts';
+import { gradersOf, score, toExercism, toGradescope, toJson, toJunit, toText, visibilities, type GradeRun, type Visibility } from '../grading/formats.ts';
 import { styleFor } from '../grading/report.ts';
 import { gradeSubmission } from '../grading/submission.ts';
+import { MissingTarget, targetRoot } from '../grading/targets.ts';
+import { languageFor, translator } from '../i18n/index.ts';
 import { findLesson, lessons, type Lesson } from '../manifest.ts';
 import { projectRoot } from '../paths.ts';
 import { parseCommand } from './args.ts';
@@ -25,9 +29,10 @@ import { parseCommand } from './args.ts';
 const formats = ['text', 'json', 'exercism', 'gradescope', 'junit'] as const;
 type Format = (typeof formats)[number];
 
-function render(run: GradeRun, format: Exclude<Format, 'junit'>): string {
+async function render(run: GradeRun, format: Format, visibility: Visibility): Promise<string> {
   if (format === 'text') return toText(run, styleFor(process.stdout));
-  const body = format === 'json' ? toJson(run) : format === 'exercism' ? toExercism(run) : toGradescope(run);
+  if (format === 'junit') return toJunit(run, new Date(), teacher);
+  const body = format === 'json' ? toJson(run) : format === 'exercism' ? toExercism(run, await gradersOf(run), teacher) : toGradescope(run, visibility, teacher);
   return `${JSON.stringify(body, null, 2)}\n`;
 }
 
@@ -35,16 +40,6 @@ function write(text: string, out: string | undefined): void {
   if (!out) return void process.stdout.write(text);
   mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   writeFileSync(out, text);
-}
-
-/** JUnit XML from vitest's own reporter, over the grading suite in test/grade/. */
-function junit(target: string, lesson: Lesson | undefined, out: string): number {
-  const result = spawnSync(
-    'npx',
-    ['vitest', 'run', '--config', 'test/grade/vitest.config.ts', '--reporter=junit', `--outputFile=${path.resolve(out)}`],
-    { cwd: projectRoot, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GRADE_TARGET: target, ...(lesson ? { GRADE_LESSON: lesson.slug } : {}) } },
-  );
-  return result.status === null ? 70 : 0;
 }
 
 const csvField = (value: string | number): string => (/[",\n]/.test(String(value)) ? `"${String(value).replaceAll('"', '""')}"` : String(value));
@@ -58,7 +53,8 @@ async function batch(dir: string, out: string, jobs: number, only: readonly Less
   const worker = async (): Promise<void> => {
     while (next < submissions.length) {
       const name = submissions[next++]!;
-      const run = await gradeSubmission(path.join(dir, name), only);
+      // --jobs submissions at once already keep the cores busy: each grades its tests one after another.
+      const run = await gradeSubmission(path.join(dir, name), only, undefined, { parallel: 1 });
       runs.set(name, run);
       writeFileSync(path.join(out, `${name}.json`), `${JSON.stringify(toJson(run), null, 2)}\n`);
       const { points, maxPoints } = score(run);
@@ -81,6 +77,29 @@ async function batch(dir: string, out: string, jobs: number, only: readonly Less
   console.log(`\nGradebook: ${path.join(out, 'gradebook.csv')}`);
 }
 
+/**
+ * Teacher-facing messages (the `teacher` namespace) and the platform reports' test names, in the
+ * language of the environment (LC_ALL, LC_MESSAGES, LANG).
+ */
+const teacher = translator(languageFor(undefined, process.env));
+
+/**
+ * The folder a target names, checked before anything is graded: a target that does not exist
+ * fails loudly (exit 2) instead of grading nothing and reporting 0 points; an existing folder
+ * with no lessons in it is graded (every lesson says what is missing) with a warning.
+ */
+function checkTarget(target: string): boolean {
+  try {
+    const root = targetRoot(target);
+    if (target !== 'lessons' && target !== 'solutions' && root !== path.resolve(target)) console.error(teacher('teacher:target.found', { target, root }));
+    return true;
+  } catch (error) {
+    if (!(error instanceof MissingTarget)) throw error;
+    console.error(teacher('teacher:target.missing', { target, folder: error.folder }));
+    return false;
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseCommand(process.argv.slice(2), {
     options: {
@@ -90,6 +109,7 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       batch: { type: 'string' },
       jobs: { type: 'string', default: '2' },
+      visibility: { type: 'string', default: 'visible' },
     },
     usage: (t) => t('cli:grade.usage', { formats: formats.join(', ') }),
   });
@@ -100,6 +120,10 @@ async function main(): Promise<number> {
   }
   const only = lesson ? [lesson] : lessons;
   if (values.batch) {
+    if (!existsSync(values.batch) || !statSync(values.batch).isDirectory()) {
+      console.error(teacher('teacher:batch.missing', { folder: path.resolve(values.batch) }));
+      return 2;
+    }
     await batch(path.resolve(values.batch), path.resolve(values.out ?? `${values.batch.replace(/\/+$/, '')}-graded`), Number(values.jobs), only);
     return 0;
   }
@@ -108,15 +132,14 @@ async function main(): Promise<number> {
     console.error(`--format must be one of: ${formats.join(', ')}`);
     return 2;
   }
-  if (format === 'junit') {
-    if (!values.out) {
-      console.error('--format junit needs --out FILE');
-      return 2;
-    }
-    return junit(values.target, lesson, values.out);
+  const visibility = values.visibility as Visibility;
+  if (!visibilities.includes(visibility)) {
+    console.error(teacher('teacher:visibility.wrong', { given: visibility, choices: visibilities.join(', ') }));
+    return 2;
   }
+  if (!checkTarget(values.target)) return 2;
   const run = await gradeSubmission(values.target, only);
-  write(render(run, format), values.out);
+  write(await render(run, format, visibility), values.out);
   return 0;
 }
 

@@ -30,6 +30,15 @@ export interface GradeOptions {
   only?: readonly string[];
   /** Stop at the first failed test (mutation testing only needs to know that one failed). */
   bail?: boolean;
+  /**
+   * How many child processes run the lesson's tests side by side (default 1: one after the
+   * other). Each test is the same wherever it runs (a test never relies on an earlier one: after
+   * a crash the rest run in a fresh child anyway); a lesson whose tests mostly wait — a starter
+   * that never answers, so each test waits out its limit — then takes a fraction of the time.
+   * Results then come to onResult at the end, in the grader's order. A lesson in which a test
+   * hangs is graded again one test after another, so that its result never depends on this.
+   */
+  parallel?: number;
 }
 
 interface ChildOutcome {
@@ -61,6 +70,7 @@ function runChild(
   from: number,
   record: (result: TestResult, index: number) => void,
   bail = false,
+  abandonOn?: AbortSignal,
 ): Promise<ChildOutcome> {
   return new Promise((resolve) => {
     const child = fork(workerPath, [slug, lessonDir, String(from), tests.map((t) => t.id).join(',')], {
@@ -88,6 +98,12 @@ function runChild(
       }, ms);
     };
     arm(STARTUP_LIMIT_MS, `the grader could not start within ${STARTUP_LIMIT_MS} ms`);
+    const abandon = (): void => {
+      finished = true;
+      child.kill('SIGKILL');
+    };
+    if (abandonOn?.aborted) abandon();
+    abandonOn?.addEventListener('abort', abandon, { once: true });
 
     child.on('message', (message: WorkerMessage) => {
       if (message.type === 'start') {
@@ -111,6 +127,7 @@ function runChild(
 
     child.on('exit', (code, signal) => {
       clearTimeout(watchdog);
+      abandonOn?.removeEventListener('abort', abandon);
       if (finished || next >= tests.length) return resolve({ next: tests.length });
       if (current === undefined) {
         return resolve({ next, fatal: `The grader process ended before running a test (code ${code}, signal ${signal}).\n${output}` });
@@ -125,21 +142,26 @@ function runChild(
 /** After this many tests in a row whose code never gave control back, the rest are not run. */
 const HANGS_BEFORE_GIVING_UP = 2;
 
-/** Grades `lessonDir` with the lesson's grader; resolves with every test's result, in order. */
-export async function gradeLesson(lesson: Lesson, lessonDir: string, options: GradeOptions = {}): Promise<LessonReport> {
-  const grader = await loadGrader(lesson.slug);
-  const tests = selectTests(grader.tests, options.only);
-  const results: TestResult[] = [];
-  const record = (result: TestResult, index: number): void => {
-    results[index] = result;
-    options.onResult?.(result, index);
-  };
+/**
+ * Runs `tests` in child processes, one after another, a fresh child after a crash; after
+ * HANGS_BEFORE_GIVING_UP hangs in a row the rest are counted as failed. `onHang` hears of each
+ * test whose code never gave control back; `abandonOn` stops everything at once.
+ */
+async function runShard(
+  slug: string,
+  tests: readonly GraderTest[],
+  lessonDir: string,
+  record: (result: TestResult, index: number) => void,
+  bail: boolean | undefined,
+  { onHang, abandonOn }: { onHang?: () => void; abandonOn?: AbortSignal } = {},
+): Promise<void> {
   let next = 0;
   let hangsInARow = 0;
-  while (next < tests.length) {
-    const outcome = await runChild(lesson.slug, tests, lessonDir, next, record, options.bail);
+  while (next < tests.length && !abandonOn?.aborted) {
+    const outcome = await runChild(slug, tests, lessonDir, next, record, bail, abandonOn);
     if (outcome.fatal) throw new Error(outcome.fatal);
     next = outcome.next;
+    if (outcome.hung) onHang?.();
     hangsInARow = outcome.hung ? hangsInARow + 1 : 0;
     if (hangsInARow >= HANGS_BEFORE_GIVING_UP) {
       // Grading stays bounded: code that locks up every test would otherwise cost each
@@ -150,6 +172,51 @@ export async function gradeLesson(lesson: Lesson, lessonDir: string, options: Gr
       }
       break;
     }
+  }
+}
+
+/**
+ * The tests in `shards` child processes side by side (test i in shard i mod n, so that
+ * neighbouring slow tests spread out); resolves with every result, or with undefined as soon as
+ * one test hangs: which tests a hang costs depends on the order they ran in ("the rest are
+ * counted as failed"), so such a lesson is graded again one test after another, as always.
+ */
+async function runShards(slug: string, tests: readonly GraderTest[], lessonDir: string, shards: number): Promise<TestResult[] | undefined> {
+  const results: TestResult[] = [];
+  const abandon = new AbortController();
+  const groups = Array.from({ length: shards }, (_, shard) => tests.map((_test, index) => index).filter((index) => index % shards === shard));
+  let hung = false;
+  const onHang = (): void => {
+    hung = true;
+    abandon.abort();
+  };
+  await Promise.all(
+    groups.map((indexes) =>
+      runShard(slug, indexes.map((index) => tests[index]!), lessonDir, (result, local) => void (results[indexes[local]!] = result), false, { onHang, abandonOn: abandon.signal }).catch(
+        (error: unknown) => {
+          abandon.abort();
+          throw error;
+        },
+      ),
+    ),
+  );
+  return hung ? undefined : results;
+}
+
+/** Grades `lessonDir` with the lesson's grader; resolves with every test's result, in order. */
+export async function gradeLesson(lesson: Lesson, lessonDir: string, options: GradeOptions = {}): Promise<LessonReport> {
+  const grader = await loadGrader(lesson.slug);
+  const tests = selectTests(grader.tests, options.only);
+  const shards = Math.max(1, Math.min(Math.floor(options.parallel ?? 1), tests.length));
+  let results = shards > 1 && !options.bail ? await runShards(lesson.slug, tests, lessonDir, shards) : undefined;
+  if (results) results.forEach((result, index) => options.onResult?.(result, index));
+  else {
+    results = [];
+    const sequential = results;
+    await runShard(lesson.slug, tests, lessonDir, (result, index) => {
+      sequential[index] = result;
+      options.onResult?.(result, index);
+    }, options.bail);
   }
   const leftOut = (grader.leftOut ?? []).filter((t) => !options.only || options.only.includes(t.id));
   return { lesson: lesson.slug, lessonDir, results, leftOut };

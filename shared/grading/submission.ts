@@ -37,6 +37,14 @@ export function solutionImports(folder: string): string[] {
   return found;
 }
 
+/**
+ * How many of a lesson's tests run side by side when a submission is graded (runner.ts,
+ * `parallel`): GRADE_PARALLEL, else 3. Grading is mostly waiting — a starter's tests each wait
+ * out a limit for an answer that never comes — so three children cut a lesson's time without
+ * changing any test; more would make a right solution's timing checks share two cores too thinly.
+ */
+export const PARALLEL_TESTS = Math.max(1, Number(process.env.GRADE_PARALLEL) || 3);
+
 function notGraded(lesson: Lesson, reason: string): Promise<LessonReport> {
   return loadGrader(lesson.slug).then((grader) => ({
     lesson: lesson.slug,
@@ -48,20 +56,31 @@ function notGraded(lesson: Lesson, reason: string): Promise<LessonReport> {
   }));
 }
 
-/** Grades `target` (lessons, solutions, or a folder); `only` limits it to some lessons. */
-export async function gradeSubmission(target: string, only?: readonly Lesson[], onReport?: (report: LessonReport) => void): Promise<GradeRun> {
+/**
+ * Grades `target` (lessons, solutions, or a folder: see targets.ts for where its lessons are
+ * found); `only` limits it to some lessons. Throws MissingTarget when the folder does not exist.
+ */
+export async function gradeSubmission(
+  target: string,
+  only?: readonly Lesson[],
+  onReport?: (report: LessonReport) => void,
+  { parallel = PARALLEL_TESTS }: { parallel?: number } = {},
+): Promise<GradeRun> {
   const started = performance.now();
   const flags: string[] = [];
   const reports: LessonReport[] = [];
+  const root = targetRoot(target); // throws MissingTarget for a folder that does not exist
   for (const lesson of only ?? lessons) {
-    const original = [path.join(targetRoot(target), lesson.slug), targetRoot(target)].find((dir) => existsSync(path.join(dir, lesson.files[0]!)));
+    const original = [path.join(root, lesson.slug), root].find((dir) => existsSync(path.join(dir, lesson.files[0]!)));
     if (original) for (const hit of solutionImports(original)) flags.push(`${lesson.slug}: ${hit} — lesson code must not use the reference solutions`);
     let report: LessonReport;
+    const lessonStarted = performance.now();
     try {
-      report = await gradeLesson(lesson, lessonFolder(lesson, target));
+      report = await gradeLesson(lesson, lessonFolder(lesson, target), { parallel });
     } catch (error) {
       report = await notGraded(lesson, `Expected: the lesson's files in the submission.\nGot:      ${describeError(error)}`);
     }
+    report = { ...report, durationMs: Math.round(performance.now() - lessonStarted) };
     reports.push(report);
     onReport?.(report);
   }

@@ -1,27 +1,63 @@
 /**
  * Which code is graded. A target is `lessons` (the learner's, the default), `solutions`
- * (the reference), or any folder: either one holding lesson folders (`DIR/01-naive-polling/`)
- * or a single lesson folder. Code outside the project is copied under `.workshop/` first, so
+ * (the reference), or any folder: one holding lesson folders (`DIR/01-naive-polling/`), a
+ * single lesson folder, or a whole copy of the workshop repository (`DIR/lessons/…`, also
+ * one level further down, as Gradescope's `/autograder/submission/<repo>/lessons/`), whose
+ * `lessons/` is then graded. Code outside the project is copied under `.workshop/` first, so
  * that its `import express from 'express'` finds the workshop's own packages, and so that
  * grading never writes into a submission.
  *
  * @module
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Lesson } from '../manifest.ts';
+import { lessons, type Lesson } from '../manifest.ts';
 import { isInside, lessonsRoot, projectRoot, solutionsRoot, workRoot } from '../paths.ts';
 import type { Mutant } from './types.ts';
 
-/** Turns `--target` into the folder that holds lesson folders (or the lesson folder itself). */
+function isDirectory(candidate: string): boolean {
+  return existsSync(candidate) && statSync(candidate).isDirectory();
+}
+
+/** A folder that holds lesson folders (`01-naive-polling/`, …) or one lesson's files. */
+function holdsLessons(folder: string): boolean {
+  return lessons.some((lesson) => isDirectory(path.join(folder, lesson.slug)) || existsSync(path.join(folder, lesson.files[0]!)));
+}
+
+/** A target that does not exist (or is not a folder): grading it would only score 0. */
+export class MissingTarget extends Error {
+  constructor(readonly folder: string) {
+    super(`No folder ${folder} to grade.`);
+  }
+}
+
+/**
+ * Where the lessons of a submission folder are: the folder itself when it holds lesson folders
+ * (or one lesson's files); else its `lessons/`; else the `lessons/` of its only subfolder that
+ * has one (a repository inside the submission, as Gradescope and zip files deliver it).
+ * A folder with none of these is returned as it is (every lesson then says what is missing).
+ */
+export function findLessons(folder: string): string {
+  if (holdsLessons(folder)) return folder;
+  if (isDirectory(path.join(folder, 'lessons'))) return path.join(folder, 'lessons');
+  const nested = readdirSync(folder)
+    .filter((name) => name !== 'node_modules' && !name.startsWith('.'))
+    .map((name) => path.join(folder, name))
+    .filter((child) => isDirectory(child))
+    .flatMap((child) => (isDirectory(path.join(child, 'lessons')) ? [path.join(child, 'lessons')] : holdsLessons(child) ? [child] : []));
+  return nested.length === 1 ? nested[0]! : folder;
+}
+
+/**
+ * Turns `--target` into the folder that holds lesson folders (or the lesson folder itself).
+ * Throws MissingTarget for a folder that does not exist.
+ */
 export function targetRoot(target = 'lessons'): string {
   if (target === 'lessons') return lessonsRoot;
   if (target === 'solutions') return solutionsRoot;
-  return path.resolve(target);
-}
-
-function isDirectory(candidate: string): boolean {
-  return existsSync(candidate) && statSync(candidate).isDirectory();
+  const folder = path.resolve(target);
+  if (!isDirectory(folder)) throw new MissingTarget(folder);
+  return findLessons(folder);
 }
 
 /**

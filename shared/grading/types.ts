@@ -63,6 +63,8 @@ export interface LessonReport {
   readonly results: readonly TestResult[];
   /** The grader's tests this machine cannot run (Grader.leftOut): neither passed nor failed, and shown as such. */
   readonly leftOut: ReadonlyArray<{ readonly id: string; readonly why: string }>;
+  /** Wall time of grading the lesson (its processes' start-up included), when it was measured. */
+  readonly durationMs?: number;
 }
 
 /**
