@@ -16,12 +16,11 @@
  */
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { gradersOf, score, toExercism, toGradescope, toJson, toJunit, toText, visibilities, type GradeRun, type Visibility } from '../grading/formats.ts';
 import { styleFor } from '../grading/report.ts';
 import { gradeSubmission } from '../grading/submission.ts';
 import { MissingTarget, targetRoot } from '../grading/targets.ts';
-import { languageFor, translator } from '../i18n/index.ts';
+import { languageFor, translator, type Translate } from '../i18n/index.ts';
 import { findLesson, lessons, type Lesson } from '../manifest.ts';
 import { projectRoot } from '../paths.ts';
 import { parseCommand } from './args.ts';
@@ -79,9 +78,9 @@ async function batch(dir: string, out: string, jobs: number, only: readonly Less
 
 /**
  * Teacher-facing messages (the `teacher` namespace) and the platform reports' test names, in the
- * language of the environment (LC_ALL, LC_MESSAGES, LANG).
+ * command's language: --lang, else LC_ALL, LC_MESSAGES, LANG. Set by main() once the arguments are read.
  */
-const teacher = translator(languageFor(undefined, process.env));
+let teacher: Translate = translator(languageFor(undefined, process.env));
 
 /**
  * The folder a target names, checked before anything is graded: a target that does not exist
@@ -101,7 +100,7 @@ function checkTarget(target: string): boolean {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseCommand(process.argv.slice(2), {
+  const { values, t } = parseCommand(process.argv.slice(2), {
     options: {
       target: { type: 'string', default: 'lessons' },
       lesson: { type: 'string' },
@@ -113,6 +112,7 @@ async function main(): Promise<number> {
     },
     usage: (t) => t('cli:grade.usage', { formats: formats.join(', ') }),
   });
+  teacher = t;
   const lesson = values.lesson === undefined ? undefined : findLesson(values.lesson);
   if (values.lesson !== undefined && !lesson) {
     console.error(`No lesson "${values.lesson}". Lessons: ${lessons.map((l) => l.number).join(', ')}`);

@@ -203,13 +203,33 @@ async function runShards(slug: string, tests: readonly GraderTest[], lessonDir: 
   return hung ? undefined : results;
 }
 
+/** Failures seen side by side that are run again, one after another, before they count. */
+const CONFIRMED_ALONE = 3;
+
+/**
+ * A few failures among tests that ran side by side may be the machine's doing (three children
+ * sharing the cores past a test's limit), so each is run again alone, and that result counts:
+ * a right solution never loses a point to parallelism. Many failures (a starter, a lesson half
+ * done) are the code's own, and running them again would only double the wait.
+ */
+async function confirmFailuresAlone(slug: string, tests: readonly GraderTest[], lessonDir: string, results: TestResult[]): Promise<TestResult[]> {
+  const failed = results.flatMap((result, index) => (result.status === 'failed' ? [index] : []));
+  if (failed.length === 0 || failed.length > CONFIRMED_ALONE) return results;
+  const confirmed = [...results];
+  await runShard(slug, failed.map((index) => tests[index]!), lessonDir, (result, local) => void (confirmed[failed[local]!] = result), false);
+  return confirmed;
+}
+
 /** Grades `lessonDir` with the lesson's grader; resolves with every test's result, in order. */
 export async function gradeLesson(lesson: Lesson, lessonDir: string, options: GradeOptions = {}): Promise<LessonReport> {
   const grader = await loadGrader(lesson.slug);
   const tests = selectTests(grader.tests, options.only);
   const shards = Math.max(1, Math.min(Math.floor(options.parallel ?? 1), tests.length));
   let results = shards > 1 && !options.bail ? await runShards(lesson.slug, tests, lessonDir, shards) : undefined;
-  if (results) results.forEach((result, index) => options.onResult?.(result, index));
+  if (results) {
+    results = await confirmFailuresAlone(lesson.slug, tests, lessonDir, results);
+    results.forEach((result, index) => options.onResult?.(result, index));
+  }
   else {
     results = [];
     const sequential = results;

@@ -287,6 +287,22 @@ describe("lesson 03's starter is graded well within Exercism's 20 s", () => {
   });
 });
 
+describe('a failure seen while tests ran side by side is confirmed alone', () => {
+  it('a server whose first createApp() ever fails (as a starved test would) still scores full marks in parallel, and loses that point one after another', async () => {
+    const flag = path.join(fakes, 'first-call-flag');
+    const firstCallFails = insideCreateApp(
+      `const fs = process.getBuiltinModule('node:fs'); try { fs.writeFileSync(${JSON.stringify(flag)}, '', { flag: 'wx' }); throw new Error('the first createApp() fails'); } catch (error) { if ((error as { code?: string }).code !== 'EEXIST') throw error; }`,
+    );
+    const submission = fake('first-call-fails', 'server.ts', firstCallFails);
+    rmSync(flag, { force: true });
+    const parallel = await gradeSubmission(submission, [lesson], undefined, { parallel: 3 });
+    expect(failures(parallel).map((r) => r.id)).toEqual([]);
+    rmSync(flag, { force: true });
+    const alone = await gradeSubmission(submission, [lesson], undefined, { parallel: 1 });
+    expect(failures(alone), 'the fake does fail once: without the confirmation it would lose a point').toHaveLength(1);
+  });
+});
+
 describe("Exercism's test-runner interface", () => {
   it('run.sh <slug> <solution folder> <output folder> writes results.json (version 3) for that lesson', () => {
     const out = path.join(fakes, 'exercism-out');
