@@ -28,7 +28,7 @@ import { startLessonProcess, temporaryFolder, type LessonProcess } from '../../s
 import { postAcknowledged, seededRandom } from '../../shared/grading/soak.ts';
 import { showDelay, watchTimers } from '../../shared/grading/timers.ts';
 import type { Grader, GraderTest, TestContext } from '../../shared/grading/types.ts';
-import { waitUntil } from '../../shared/grading/wait.ts';
+import { delay, waitUntil } from '../../shared/grading/wait.ts';
 import { redisAvailable, startRedis, type RedisServer } from '../../shared/redis.ts';
 
 interface Message {
@@ -97,7 +97,7 @@ function inspector(ctx: TestContext, redis: RedisServer): Redis {
   return connection;
 }
 
-/** A TCP relay between one process and Redis that the grader can pause and cut. */
+/** A TCP relay between one process and Redis that the grader can pause, cut, and make refuse reads. */
 interface RedisLink {
   readonly url: string;
   /** Redis's answers to the process wait in the link (what the process sends still goes through). */
@@ -107,16 +107,70 @@ interface RedisLink {
   /** Drops every connection through the link, and refuses new ones until restore(). */
   cut(): void;
   restore(): void;
+  /**
+   * From now on the link answers every XREAD itself with `-LOADING` — what Redis answers while
+   * it cannot serve yet (loading its file after a restart) — instead of passing it on. The
+   * connection stays up, so every attempt of the follow loop shows here; everything else
+   * still goes through.
+   */
+  refuseReads(): void;
+  allowReads(): void;
+  /** How many XREADs the link has refused so far. */
+  refused(): number;
+}
+
+/** What Redis answers while it is loading its data: ioredis hands it to the caller as a ReplyError. */
+const LOADING_REPLY = Buffer.from('-LOADING Redis is loading the dataset in memory\r\n');
+
+/** Where the RESP value that starts at `at` ends (the index after it), or undefined when it is not complete yet. */
+function respEnd(buffer: Buffer, at: number): number | undefined {
+  const eol = buffer.indexOf('\r\n', at);
+  if (at >= buffer.length || eol < 0) return undefined;
+  const size = Number(buffer.toString('latin1', at + 1, eol));
+  switch (String.fromCharCode(buffer[at]!)) {
+    case '$':
+      return size < 0 ? eol + 2 : eol + 2 + size + 2 <= buffer.length ? eol + 2 + size + 2 : undefined;
+    case '*': {
+      let next: number | undefined = eol + 2;
+      for (let i = 0; i < size && next !== undefined; i++) next = respEnd(buffer, next);
+      return next;
+    }
+    default:
+      return eol + 2; // +simple, -error, :integer, or an inline command
+  }
+}
+
+/** The name of a command in RESP (`*3\r\n$5\r\nXREAD\r\n…`), lower case. */
+function commandName(command: Buffer): string {
+  const match = /^\*\d+\r\n\$\d+\r\n([^\r]*)\r\n/.exec(command.toString('latin1', 0, Math.min(command.length, 64)));
+  return (match?.[1] ?? '').toLowerCase();
 }
 
 async function redisLink(ctx: TestContext, redis: RedisServer): Promise<RedisLink> {
   let paused = false;
   let cutOff = false;
-  const pairs = new Set<{ client: net.Socket; upstream: net.Socket; held: Buffer[] }>();
-  const drop = (pair: { client: net.Socket; upstream: net.Socket }): void => {
+  let refusing = false;
+  let refused = 0;
+  interface Pair {
+    client: net.Socket;
+    upstream: net.Socket;
+    /** Bytes not yet split into whole commands / replies. */
+    fromClient: Buffer;
+    fromUpstream: Buffer;
+    /** One entry per command in flight, in order: Redis answers it, or the link already did (local). */
+    inFlight: Array<{ local?: Buffer }>;
+    /** Answers in order, waiting while the link is paused. */
+    held: Buffer[];
+  }
+  const pairs = new Set<Pair>();
+  const drop = (pair: Pair): void => {
     pair.client.destroy();
     pair.upstream.destroy();
-    pairs.delete(pair as never);
+    pairs.delete(pair);
+  };
+  const flush = (pair: Pair): void => {
+    while (pair.inFlight[0]?.local) pair.held.push(pair.inFlight.shift()!.local!);
+    if (!paused) pair.held.splice(0).forEach((chunk) => pair.client.write(chunk));
   };
   const server = net.createServer((client) => {
     if (cutOff) {
@@ -124,10 +178,32 @@ async function redisLink(ctx: TestContext, redis: RedisServer): Promise<RedisLin
       return;
     }
     const upstream = net.connect(redis.port, '127.0.0.1');
-    const pair = { client, upstream, held: [] as Buffer[] };
+    const pair: Pair = { client, upstream, fromClient: Buffer.alloc(0), fromUpstream: Buffer.alloc(0), inFlight: [], held: [] };
     pairs.add(pair);
-    client.on('data', (chunk: Buffer) => upstream.write(chunk));
-    upstream.on('data', (chunk: Buffer) => (paused ? pair.held.push(chunk) : client.write(chunk)));
+    client.on('data', (chunk: Buffer) => {
+      pair.fromClient = Buffer.concat([pair.fromClient, chunk]);
+      for (let end = respEnd(pair.fromClient, 0); end !== undefined; end = respEnd(pair.fromClient, 0)) {
+        const command = pair.fromClient.subarray(0, end);
+        pair.fromClient = pair.fromClient.subarray(end);
+        if (refusing && commandName(command) === 'xread') {
+          refused++;
+          pair.inFlight.push({ local: LOADING_REPLY });
+          flush(pair);
+        } else {
+          pair.inFlight.push({});
+          upstream.write(command);
+        }
+      }
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      pair.fromUpstream = Buffer.concat([pair.fromUpstream, chunk]);
+      for (let end = respEnd(pair.fromUpstream, 0); end !== undefined; end = respEnd(pair.fromUpstream, 0)) {
+        pair.held.push(pair.fromUpstream.subarray(0, end));
+        pair.fromUpstream = pair.fromUpstream.subarray(end);
+        pair.inFlight.shift();
+      }
+      flush(pair);
+    });
     for (const socket of [client, upstream]) {
       socket.on('error', () => drop(pair));
       socket.on('close', () => drop(pair));
@@ -144,13 +220,16 @@ async function redisLink(ctx: TestContext, redis: RedisServer): Promise<RedisLin
     pause: () => void (paused = true),
     resume() {
       paused = false;
-      for (const pair of pairs) pair.held.splice(0).forEach((chunk) => pair.client.write(chunk));
+      for (const pair of pairs) flush(pair);
     },
     cut() {
       cutOff = true;
       for (const pair of [...pairs]) drop(pair);
     },
     restore: () => void (cutOff = false),
+    refuseReads: () => void (refusing = true),
+    allowReads: () => void (refusing = false),
+    refused: () => refused,
   };
 }
 
@@ -179,18 +258,21 @@ interface ServiceOptions {
   linked?: string[];
   historyLimit?: number;
   holdMs?: number;
+  /** The processes' back-off (--retry-ms, --max-retry-ms): RETRY_MS and MAX_RETRY_MS unless given. */
+  retryMs?: number;
+  maxRetryMs?: number;
 }
 
 /** A private Redis and the lesson's main.ts as processes `names` on it, all listening. */
 async function startService(ctx: TestContext, options: ServiceOptions = {}): Promise<Service> {
-  const { names = ['A', 'B', 'C'], linked = [], historyLimit, holdMs = LONG_MS } = options;
+  const { names = ['A', 'B', 'C'], linked = [], historyLimit, holdMs = LONG_MS, retryMs = RETRY_MS, maxRetryMs = MAX_RETRY_MS } = options;
   const redis = await privateRedis(ctx);
   const links: Record<string, RedisLink> = {};
   const procs: Proc[] = [];
   const start = async (name: string): Promise<Proc> => {
     if (linked.includes(name)) links[name] = await redisLink(ctx, redis);
     const url = links[name]?.url ?? redis.url;
-    const args = ['--port', '0', '--redis', url, '--name', name, '--hold-ms', String(holdMs), '--retry-ms', String(RETRY_MS), '--max-retry-ms', String(MAX_RETRY_MS)];
+    const args = ['--port', '0', '--redis', url, '--name', name, '--hold-ms', String(holdMs), '--retry-ms', String(retryMs), '--max-retry-ms', String(maxRetryMs)];
     if (historyLimit !== undefined) args.push('--history-limit', String(historyLimit));
     const started = await startLessonProcess(ctx, 'main.ts', args, PROCESS_START_MS);
     let output = '';
@@ -312,6 +394,43 @@ async function reaches(ctx: TestContext, proc: Proc, id: number, look = 'broker.
     actual: describePoll(body),
     look: typeof first === 'number' && first < id ? `server.ts TODO 7: after=${id - 1} means the client has message ${id - 1}: answer only ids greater than after, each once.` : look,
   });
+}
+
+// ---------------------------------------------------------------------------------------
+// The back-off of the follow loop.
+
+const BACK_OFF_LOOK = 'broker.ts TODO 5: after a failed XREAD, wait backOff(failures in a row) with pause() before asking again: retryMs after the first failure, twice that after the second, … up to maxRetryMs.';
+/** How long the grader counts the XREADs of a process while Redis answers each one "LOADING". */
+const BACK_OFF_WINDOW_MS = 2000;
+/** How many a process with the back-off can send in that window (about 12), with a wide margin; a loop without one sends hundreds. */
+const BACK_OFF_MOST = 50;
+/** A second outage after a successful XREAD: the first three attempts come within this (about 60 ms with the back-off started again; 1280 ms at least without). */
+const RESET_WINDOW_MS = 1000;
+
+/** How many times a loop that waits min(retryMs × 2^(n−1), maxRetryMs) after its n-th failure asks in `windowMs` (the first ask not counted). */
+function backOffAsks(retryMs: number, maxRetryMs: number, windowMs: number): number {
+  let asks = 0;
+  for (let n = 1, at = 0; (at += Math.min(retryMs * 2 ** (n - 1), maxRetryMs)) <= windowMs; n++) asks++;
+  return asks;
+}
+
+/**
+ * Makes the link answer B's XREADs "LOADING" right after one succeeds: with a poll held on B
+ * (after=`after`), the link refuses reads, A stores message after + 1, and B's XREAD — already
+ * waiting in Redis — returns it (B answers the held poll). B's next XREAD is refused: waits
+ * for that. Resolves with the count of refusals before it.
+ */
+async function readsRefusedFrom(ctx: TestContext, a: Proc, b: Proc, link: RedisLink, after: number): Promise<number> {
+  const [held] = await hold(ctx, b, after);
+  ctx.step("the link between B and Redis answers every XREAD of B with LOADING (Redis cannot serve yet), from B's next one");
+  link.refuseReads();
+  const before = link.refused();
+  await post(ctx, a, `message ${after + 1}`);
+  expectMessages(await answerOf(ctx, held!, REACH_MS, `the poll held on B (after=${after})`), [after + 1], `the poll held on B (after=${after})`);
+  ctx.step("waiting for B's next XREAD");
+  const asked = await waitUntil(() => (link.refused() > before ? true : undefined), { withinMs: RECOVER_MS, everyMs: 2 });
+  check(asked, { expected: `process B to ask Redis for what comes after ${after + 1} (XREAD)`, actual: `it did not within ${RECOVER_MS} ms`, look: 'broker.ts TODO 3: the follow loop asks again after each answer.' });
+  return before;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -817,6 +936,64 @@ const tests: GraderTest[] = [
       expectMessages(await answerOf(ctx, held!, RECOVER_MS, 'the poll held on B, once B is back in touch with Redis'), [2], 'the poll held on B (after=1)');
       expectMessages(await pollNow(ctx, b, 2), [3, 4, 5, 6], 'GET /poll?after=2 on process B');
       expectAlive(b, 'after being cut off');
+    },
+  },
+  {
+    id: 'follow-backs-off',
+    title: `while Redis cannot serve, a process waits before asking again, longer after each failure (retryMs, twice that, … up to maxRetryMs) — never in a tight loop`,
+    look: BACK_OFF_LOOK,
+    timeoutMs: PROCESS_TEST_MS,
+    async run(ctx) {
+      const service = await startService(ctx, { names: ['A', 'B'], linked: ['B'] });
+      const [a, b] = service.procs as [Proc, Proc];
+      const link = service.links.B!;
+      await post(ctx, a, 'one');
+      await reaches(ctx, b, 1);
+      await readsRefusedFrom(ctx, a, b, link, 1);
+      const start = link.refused();
+      ctx.step(`counting B's XREADs over ${BACK_OFF_WINDOW_MS} ms while every one is answered LOADING`);
+      await delay(BACK_OFF_WINDOW_MS, ctx.signal);
+      const asked = link.refused() - start;
+      check(asked <= BACK_OFF_MOST, {
+        expected: `process B (--retry-ms ${RETRY_MS} --max-retry-ms ${MAX_RETRY_MS}) to ask again at most ${BACK_OFF_MOST} times in ${BACK_OFF_WINDOW_MS} ms while Redis answers every XREAD "LOADING": after pauses of ${RETRY_MS}, ${RETRY_MS * 2}, ${RETRY_MS * 4} … ms, then every ${MAX_RETRY_MS} ms, it can ask about ${backOffAsks(RETRY_MS, MAX_RETRY_MS, BACK_OFF_WINDOW_MS)} times`,
+        actual: `it asked ${asked} times — about every ${(BACK_OFF_WINDOW_MS / Math.max(asked, 1)).toFixed(1)} ms: a loop that asks again at once keeps a core busy and floods Redis (and its log) for as long as the outage lasts`,
+      });
+      ctx.step('letting XREAD through again');
+      link.allowReads();
+      const [held] = await hold(ctx, b, 2);
+      await post(ctx, a, 'three');
+      expectMessages(await answerOf(ctx, held!, RECOVER_MS, 'the poll held on B (after=2) once Redis serves again', BACK_OFF_LOOK), [3], 'the poll held on B (after=2) after the outage');
+    },
+  },
+  {
+    id: 'back-off-resets',
+    title: 'the back-off starts again from retryMs after a successful XREAD: failures are counted in a row, not for ever',
+    look: 'broker.ts TODO 5: `failures` counts the failures in a row — set it back to 0 once an XREAD succeeds, or every later blip waits as long as the worst outage did.',
+    timeoutMs: PROCESS_TEST_MS,
+    async run(ctx) {
+      // A long maxRetryMs, so that a back-off that never starts again shows: 20 ms × 2^6 = 1280 ms.
+      const retryMs = 20;
+      const service = await startService(ctx, { names: ['A', 'B'], linked: ['B'], retryMs, maxRetryMs: 10_000 });
+      const [a, b] = service.procs as [Proc, Proc];
+      const link = service.links.B!;
+      await post(ctx, a, 'one');
+      await reaches(ctx, b, 1);
+      await readsRefusedFrom(ctx, a, b, link, 1);
+      ctx.step('waiting for B to fail 6 times in a row');
+      const six = await waitUntil(() => (link.refused() >= 6 ? true : undefined), { withinMs: RECOVER_MS });
+      check(six, { expected: 'process B to ask again (XREAD) 6 times while Redis answers LOADING', actual: `it asked ${link.refused()} times in ${RECOVER_MS} ms`, look: BACK_OFF_LOOK });
+      ctx.step('letting XREAD through again: B reads message 3');
+      link.allowReads();
+      const [held] = await hold(ctx, b, 2);
+      await post(ctx, a, 'three');
+      expectMessages(await answerOf(ctx, held!, RECOVER_MS, 'the poll held on B (after=2) once Redis serves again', BACK_OFF_LOOK), [3], 'the poll held on B (after=2) after the first outage');
+      const before = await readsRefusedFrom(ctx, a, b, link, 3);
+      ctx.step('a second outage, after a successful XREAD: B should start again with short pauses');
+      const three = await waitUntil(() => (link.refused() - before >= 3 ? true : undefined), { withinMs: RESET_WINDOW_MS, everyMs: 2 });
+      check(three, {
+        expected: `process B to ask 3 times within ${RESET_WINDOW_MS} ms of the first failure of a new outage: its XREAD had just succeeded (it delivered message 4), so it waits ${retryMs} ms, then ${retryMs * 2} ms`,
+        actual: `it asked ${link.refused() - before} time(s): it still waits as if the failures of the first outage were part of this one (after 7 in a row, ${retryMs} × 2^6 = ${retryMs * 64} ms) — they were never forgotten`,
+      });
     },
   },
   {

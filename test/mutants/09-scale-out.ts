@@ -156,6 +156,18 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'broker.ts', find: catchBlock, replace: `          } catch (error) {\n            if (!closed) throw error;\n            if (closed) return;` }],
   },
   {
+    id: 'no-back-off',
+    mistake: 'catches a failed XREAD and asks again at once (pause(0)): while Redis cannot serve, the loop spins, a core busy and Redis flooded',
+    caughtBy: 'follow-backs-off',
+    edits: [{ file: 'broker.ts', find: '            await pause(backOff(failures));', replace: '            await pause(0);' }],
+  },
+  {
+    id: 'failures-never-reset',
+    mistake: 'never sets the failure count back to 0 after a successful XREAD: after a few blips every failure waits maxRetryMs',
+    caughtBy: 'back-off-resets',
+    edits: [{ file: 'broker.ts', find: '            failures = 0;\n', replace: '' }],
+  },
+  {
     id: 'follows-from-zero',
     mistake: 'loads the history, then follows from 0 instead of from the last id loaded: every kept message twice',
     caughtBy: 'new-process-loads-history',
