@@ -25,10 +25,10 @@ import { call, describeReply, outcomeWithin, startCall, type PendingCall, type R
 import { loadFunction, serveLesson } from '../../shared/grading/lesson-code.ts';
 import { checkRefusalsWithHeldPoll, describeOutcome, holdPolls, waitingCount } from '../../shared/grading/polls.ts';
 import { startLessonProcess, temporaryFolder, type LessonProcess } from '../../shared/grading/processes.ts';
-import { postAcknowledged, seededRandom } from '../../shared/grading/soak.ts';
+import { postAcknowledged, seededRandom, watchProgress } from '../../shared/grading/soak.ts';
 import { showDelay, watchTimers } from '../../shared/grading/timers.ts';
 import type { Grader, GraderTest, TestContext } from '../../shared/grading/types.ts';
-import { delay, waitUntil } from '../../shared/grading/wait.ts';
+import { delay, waitUntil, within } from '../../shared/grading/wait.ts';
 import { redisAvailable, startRedis, type RedisServer } from '../../shared/redis.ts';
 
 interface Message {
@@ -51,7 +51,10 @@ const AT_ONCE_MS = 1000;
 /** How long a request is watched before it counts as held. */
 const HELD_MS = 300;
 /** How long a message may take to reach a poll held on another process (through Redis). */
-const REACH_MS = 3000;
+const REACH_MS = 2000;
+/** How long a post may take while Redis is up: a few milliseconds normally (one script, one fsync). */
+const POST_MS = 1500;
+const STUCK_LOOK = 'A post that waits seconds while Redis is up is stuck behind something. A blocked XREAD holds its connection until it returns: it must run on a connection of its own (broker.ts: the reader), never on the one append uses (commands).';
 /** How long the processes may take to be back once Redis (or their link to it) is. */
 const RECOVER_MS = 10_000;
 /** How fast a post must fail while Redis is down: at once, never a hang. */
@@ -304,11 +307,16 @@ const POST_LOOK = 'server.ts TODO 10: POST /messages awaits broker.append(text) 
 
 async function post(ctx: TestContext, proc: Proc, text: string, look = POST_LOOK): Promise<Message> {
   ctx.step(`posting ${show(text, 40)} to process ${proc.name}`);
-  const reply = await call(proc.url, 'POST', '/messages', { json: { text }, withinMs: REACH_MS });
-  const message = reply.body as Partial<Message> | undefined;
-  check(reply.status === 201 && Number.isInteger(message?.id) && message?.text === text, {
-    expected: `POST /messages to process ${proc.name} answered 201 with the stored message { "id": …, "text": ${show(text, 40)}, "time": … }`,
-    actual: describeReply(reply),
+  const pending = startCall(proc.url, 'POST', '/messages', { json: { text } });
+  ctx.defer(() => pending.abort());
+  const outcome = await outcomeWithin(pending, POST_MS);
+  const expected = `POST /messages to process ${proc.name} answered 201 with the stored message { "id": …, "text": ${show(text, 40)}, "time": … }`;
+  if (!outcome) fail({ expected: `${expected} within ${POST_MS} ms (Redis is up: a post takes a few milliseconds)`, actual: `no answer after ${POST_MS} ms`, look: `${STUCK_LOOK} ${look}` });
+  const reply = outcome.kind === 'reply' ? outcome.reply : undefined;
+  const message = reply?.body as Partial<Message> | undefined;
+  check(reply?.status === 201 && Number.isInteger(message?.id) && message?.text === text, {
+    expected,
+    actual: reply ? describeReply(reply) : describeOutcome(outcome),
     look,
   });
   return message as Message;
@@ -438,6 +446,12 @@ async function readsRefusedFrom(ctx: TestContext, a: Proc, b: Proc, link: RedisL
 
 /** Lesson 04's soak, as the issue asks: 50 clients, 200 messages, 200 random moves, the disturbance half-way. */
 const SOAK = { clients: 50, messages: 200, moves: 200, disturbAt: 100 };
+/**
+ * A soak is stuck when nothing moves — no post acknowledged, no message delivered — for this
+ * long (outside the disturbance itself): it fails then, within seconds, instead of running
+ * into its time limit. A healthy service moves every few milliseconds.
+ */
+const SOAK_STALL_MS = 3000;
 
 interface SoakOptions {
   seed: number;
@@ -445,6 +459,8 @@ interface SoakOptions {
   disturb(dead: Set<Proc>): Promise<void>;
   what: string;
   look: string;
+  /** Nothing moved for this long: the soak fails (default SOAK_STALL_MS). */
+  stallMs?: number;
 }
 
 /** What is wrong with a client's log of ids, which should be exactly 1..top: a few words, or undefined. */
@@ -468,6 +484,8 @@ async function soak(ctx: TestContext, service: Service, disturbance: SoakOptions
   const dead = new Set<Proc>();
   const alive = (): Proc[] => procs.filter((p) => !dead.has(p) && p.alive());
   const logs: Message[][] = Array.from({ length: options.clients }, () => []);
+  const progress = watchProgress(options.stallMs ?? SOAK_STALL_MS);
+  ctx.defer(() => progress.stop());
   const gaps: unknown[] = [];
   const at = logs.map((_, i) => i % procs.length);
   const handles: Array<{ stop(): void }> = [];
@@ -476,7 +494,10 @@ async function soak(ctx: TestContext, service: Service, disturbance: SoakOptions
     handles[i] = startResumingClient({
       baseUrl: procs[at[i]!]!.url,
       lastMessageId: logs[i]!.at(-1)?.id ?? 0,
-      onMessage: (m) => void logs[i]!.push(m),
+      onMessage: (m) => {
+        logs[i]!.push(m);
+        progress.moved();
+      },
       onGap: (gap) => void gaps.push(gap),
       // Its process went away (or shut down): the load balancer sends it to another one.
       onError: () => moveTo(i, next(at[i]!)),
@@ -510,8 +531,15 @@ async function soak(ctx: TestContext, service: Service, disturbance: SoakOptions
       message = await postAcknowledged<Message>((attempt) => {
         const up = alive();
         return up[(n + attempt) % up.length]!.url;
-      }, text, { attempts: 500, pauseMs: 10 });
+      }, text, { attempts: 500, pauseMs: 10, signal: progress.signal });
     } catch (error) {
+      if (progress.signal.aborted) {
+        fail({
+          expected: `the soak to move on: a post acknowledged, or a message delivered to a client, at least every ${progress.stallMs} ms`,
+          actual: `nothing moved for ${progress.stallMs} ms: ${describeError(error)} — post ${n} of ${options.messages}, ${acknowledged.length} acknowledged so far${disturbed ? ` (after the disturbance: ${options.what})` : ''}. The soak stopped here rather than wait minutes`,
+          look: `${STUCK_LOOK} ${options.look}`,
+        });
+      }
       fail({
         expected: `"${text}" acknowledged (201) by one of the processes, trying again on 503 or a broken connection`,
         actual: `${describeError(error)}${disturbed ? ` (after the disturbance: ${options.what})` : ''}`,
@@ -519,11 +547,13 @@ async function soak(ctx: TestContext, service: Service, disturbance: SoakOptions
       });
     }
     acknowledged.push(message);
+    progress.moved();
     for (let k = 0; k < options.moves / options.messages; k++) {
       const up = alive();
       moveTo(Math.floor(rand() * options.clients), procs.indexOf(up[Math.floor(rand() * up.length)]!));
     }
-    if (n === options.disturbAt) disturbed = options.disturb(dead);
+    // The disturbance stops the stuck-clock while it runs: posts may wait for a restarting Redis.
+    if (n === options.disturbAt) disturbed = progress.suspend(options.disturb(dead));
   }
   ctx.step(`${options.what}: waiting for the disturbance to end`);
   await disturbed;
@@ -536,11 +566,12 @@ async function soak(ctx: TestContext, service: Service, disturbance: SoakOptions
   });
   const top = Math.max(...acknowledgedIds);
   ctx.step(`${options.what}: waiting for every client to have message ${top}`);
-  await waitUntil(() => (logs.every((log) => log.at(-1)?.id === top) ? true : undefined), { withinMs: 20_000, everyMs: 20 });
+  // Until every client has it, or no client got anything for the stall time (those behind are stuck).
+  await waitUntil(() => (logs.every((log) => log.at(-1)?.id === top) || progress.signal.aborted ? true : undefined), { withinMs: 20_000, everyMs: 20 });
   const behind = logs.map((log, i) => ({ i, last: log.at(-1)?.id ?? 0 })).filter(({ last }) => last !== top);
   check(behind.length === 0, {
     expected: `every client to reach message ${top}, the last acknowledged, within 20 s`,
-    actual: `${behind.length} clients did not: ${behind.slice(0, 5).map(({ i, last }) => `client ${i} (on ${procs[at[i]!]!.name}) stopped at ${last}`).join(', ')}`,
+    actual: `${behind.length} clients did not${progress.signal.aborted ? ` (no client got a message for ${progress.stallMs} ms)` : ''}: ${behind.slice(0, 5).map(({ i, last }) => `client ${i} (on ${procs[at[i]!]!.name}) stopped at ${last}`).join(', ')}`,
     look: options.look,
   });
   const wrong = logs.map((log, i) => ({ i, problem: logProblem(log.map((m) => m.id), top) })).filter((row) => row.problem !== undefined);
@@ -627,7 +658,7 @@ const tests: GraderTest[] = [
       const total = PER_PROCESS * service.procs.length;
       ctx.step(`posting ${total} messages at once, ${PER_PROCESS} to each process`);
       const sent = service.procs.flatMap((proc) => range(1, PER_PROCESS).map((n) => ({ proc, text: `${proc.name} ${n}` })));
-      const replies = await Promise.all(sent.map(({ proc, text }) => call(proc.url, 'POST', '/messages', { json: { text }, withinMs: REACH_MS })));
+      const replies = await Promise.all(sent.map(({ proc, text }) => call(proc.url, 'POST', '/messages', { json: { text }, withinMs: POST_MS })));
       const refused = replies.findIndex((reply) => reply.status !== 201);
       check(refused < 0, {
         expected: `all ${total} posts answered 201`,
@@ -1097,7 +1128,11 @@ const tests: GraderTest[] = [
       });
       const MANY = DEFAULT_HISTORY_LIMIT + 3;
       ctx.step(`appending ${MANY} messages through the broker`);
-      for (let n = 0; n < MANY; n += 100) await Promise.all(range(n + 1, Math.min(n + 100, MANY)).map((k) => broker.append(`message ${k}`)));
+      for (let n = 0; n < MANY; n += 100) {
+        const batch = Promise.all(range(n + 1, Math.min(n + 100, MANY)).map((k) => broker.append(`message ${k}`)));
+        const done = await within(batch.then(() => true), REACH_MS, false);
+        check(done, { expected: `100 appends (messages ${n + 1} on) stored within ${REACH_MS} ms — a few milliseconds each`, actual: 'they were still waiting', look: STUCK_LOOK });
+      }
       const inspect = inspector(ctx, redis);
       const [seq, length] = await Promise.all([inspect.get(`${DEFAULT_PREFIX}:seq`), inspect.xlen(`${DEFAULT_PREFIX}:messages`)]);
       check(seq === String(MANY) && length === DEFAULT_HISTORY_LIMIT, {

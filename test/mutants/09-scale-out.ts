@@ -156,6 +156,12 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'broker.ts', find: catchBlock, replace: `          } catch (error) {\n            if (!closed) throw error;\n            if (closed) return;` }],
   },
   {
+    id: 'xread-on-commands',
+    mistake: 'runs the blocked XREAD on the commands connection: every append waits behind it (up to blockMs), and the service crawls',
+    caughtBy: 'kill-9-soak',
+    edits: [{ file: 'broker.ts', find: xread, replace: xread.replace('run(reader,', 'run(commands,') }],
+  },
+  {
     id: 'no-back-off',
     mistake: 'catches a failed XREAD and asks again at once (pause(0)): while Redis cannot serve, the loop spins, a core busy and Redis flooded',
     caughtBy: 'follow-backs-off',
