@@ -16,7 +16,9 @@
  *
  * Without redis-server these tests are left out, with the fix; under CI=true they run, and fail.
  */
+import { readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startResumingClient } from '../../solutions/04-resume/client.ts';
 import { isErrorBody } from '../../shared/grading/bad-input.ts';
@@ -403,6 +405,8 @@ async function reaches(ctx: TestContext, proc: Proc, id: number, look = 'broker.
     look: typeof first === 'number' && first < id ? `server.ts TODO 7: after=${id - 1} means the client has message ${id - 1}: answer only ids greater than after, each once.` : look,
   });
 }
+
+const LOSS_LOOK = 'broker.ts TODO 4: after a failure, before reading on, run the given LOSS_SCRIPT with the last id delivered; when it answers 1, Redis lost messages: reset from what it keeps now (readHistory, onReset), as after a trim. server.ts TODO 9: a reset to an empty history keeps lastId.';
 
 // ---------------------------------------------------------------------------------------
 // The back-off of the follow loop.
@@ -1055,6 +1059,74 @@ const tests: GraderTest[] = [
       service.links.B!.restore();
       expectGap(await answerOf(ctx, held!, RECOVER_MS, 'the poll held on B (after=12), once B is back in touch with Redis'), 13, 17, 'the poll held on B (after=12): 13–17 were trimmed before B read them', 'broker.ts TODO 4: the first id read (18) is not last + 1 (13): read the kept history and call onReset; server.ts TODO 9: then answer the held polls that are behind it.');
       expectMessages(await pollNow(ctx, b, 17), [18, 19, 20, 21, 22], 'GET /poll?after=17 on process B after the reset');
+    },
+  },
+  {
+    id: 'redis-lost-data',
+    title: 'Redis restarted without its data: every process notices and tells a client behind it that the history is gone (a gap), ids go on after the last one seen, and every message posted afterwards reaches every client',
+    look: LOSS_LOOK,
+    timeoutMs: PROCESS_TEST_MS,
+    async run(ctx) {
+      const service = await startService(ctx, { names: ['A', 'B'] });
+      const TOP = 5;
+      for (let n = 1; n <= TOP; n++) await post(ctx, service.procs[n % 2]!, `before ${n}`);
+      ctx.step("lesson 04's client on each process, from the start");
+      const logs = new Map<Proc, Message[]>(service.procs.map((proc) => [proc, []]));
+      const gaps: unknown[] = [];
+      for (const proc of service.procs) {
+        const client = startResumingClient({ baseUrl: proc.url, onMessage: (m) => void logs.get(proc)!.push(m), onGap: (gap) => void gaps.push(gap), retryMs: 10, maxRetryMs: 100 });
+        ctx.defer(() => client.stop());
+      }
+      const loaded = await waitUntil(() => ([...logs.values()].every((log) => log.at(-1)?.id === TOP) ? true : undefined), { withinMs: REACH_MS });
+      check(loaded, { expected: `each client with messages 1 to ${TOP}`, actual: [...logs].map(([proc, log]) => `on ${proc.name}: ${describeIds(ids(log))}`).join('; ') });
+
+      ctx.step('killing redis-server, deleting its files, and starting it again: empty, as after a crash with no AOF (or with appendfsync everysec)');
+      await service.redis.kill();
+      for (const file of await readdir(service.redis.dir)) await rm(path.join(service.redis.dir, file), { recursive: true, force: true });
+      await service.redis.restart();
+      for (const proc of service.procs) {
+        ctx.step(`waiting for process ${proc.name} to notice that Redis lost messages 1 to ${TOP}: GET /poll?after=2 gets a gap`);
+        let last = 'nothing';
+        const noticed = await waitUntil(
+          async () => {
+            const poll = startCall(proc.url, 'GET', '/poll?after=2');
+            ctx.defer(() => poll.abort());
+            const outcome = await outcomeWithin(poll, AT_ONCE_MS);
+            if (!outcome) return 'held';
+            const body = outcome.kind === 'reply' ? (outcome.reply.body as PollBody) : undefined;
+            last = body ? describePoll(body) : describeOutcome(outcome);
+            return body?.status === 'gap' ? 'gap' : undefined;
+          },
+          { withinMs: RECOVER_MS, everyMs: 50 },
+        );
+        check(noticed === 'gap', {
+          expected: `GET /poll?after=2 on process ${proc.name}, once Redis is back without its data, answered at once { "status": "gap", "from": 3, "to": ${TOP} }: messages 3 to ${TOP} are gone from Redis, and the window starts again after ${TOP}`,
+          actual: noticed === 'held' ? `it was held (no answer within ${AT_ONCE_MS} ms): with the window empty after the reset, the process takes the client for one ahead of it — lastId went back` : `after ${RECOVER_MS} ms it still answered ${last}: process ${proc.name} did not notice that Redis lost them`,
+          look: noticed === 'held' ? 'server.ts TODO 9: a reset to an empty history keeps lastId (the next message is lastId + 1), so catchUp gives the clients behind it their gap.' : LOSS_LOOK,
+        });
+        expectGap(await pollNow(ctx, proc, 2), 3, TOP, `GET /poll?after=2 on process ${proc.name} after the loss`);
+      }
+
+      ctx.step('posting after the loss: the ids go on after the last one the processes saw');
+      for (let n = 1; n <= 4; n++) {
+        const message = await post(ctx, service.procs[n % 2]!, `after ${n}`);
+        check(message.id === TOP + n, {
+          expected: `post ${n} after the loss to get id ${TOP + n}: the ids go on after ${TOP}, the last the processes saw — never again 1, 2, … (every client has those ids, for other messages)`,
+          actual: show(message),
+          look: 'broker.ts TODO 4: LOSS_SCRIPT moves the counter up to the last id delivered; run it before reading on after a failure.',
+        });
+      }
+      const top = TOP + 4;
+      const reached = await waitUntil(() => ([...logs.values()].every((log) => log.at(-1)?.id === top) ? true : undefined), { withinMs: REACH_MS });
+      for (const [proc, log] of logs) {
+        const problem = logProblem(ids(log) as number[], top);
+        check(reached && problem === undefined, {
+          expected: `the client on process ${proc.name} with ids 1 to ${top}, each once, in order: everything posted after the loss reached it`,
+          actual: `ids ${describeIds(ids(log))}${problem ? `: ${problem}` : ''}`,
+        });
+      }
+      check(gaps.length === 0, { expected: 'no gap for the clients that had every message (they lost nothing)', actual: `gaps: ${show(gaps)}` });
+      for (const proc of service.procs) expectGap(await pollNow(ctx, proc, 0), 1, TOP, `GET /poll?after=0 on process ${proc.name}: a client that comes back from the start is told the history before ${TOP + 1} is gone`);
     },
   },
   {
