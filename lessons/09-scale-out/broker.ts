@@ -9,7 +9,7 @@
  *   fields `text` and `time`, capped at the newest `historyLimit` entries (MAXLEN =).
  *
  * Your task: TODOs 1 to 5 (server.ts has 6 to 12). The connections, the error mapping (run),
- * the script and the reading of stream entries are given. `npm run verify -- 9` grades your work.
+ * the two scripts and the reading of stream entries are given. `npm run verify -- 9` grades your work.
  *
  * @module
  */
@@ -27,7 +27,8 @@ export interface Broker {
    * Calls onMessage for every message with an id greater than `after`, in id order, each once —
    * also across Redis restarts and reconnects (it resumes from the last id it delivered).
    * onReset(history) when it finds that messages it never delivered were trimmed meanwhile
-   * (the first id it reads is not last + 1): the caller replaces its window with `history`.
+   * (the first id it reads is not last + 1), or that Redis lost messages (it restarted without
+   * its data): the caller replaces its window with `history`, which may be empty.
    */
   follow(after: number, onMessage: (m: Message) => void, onReset: (history: Message[]) => void): void;
   /** Stops following and closes the connections. */
@@ -60,6 +61,19 @@ export interface BrokerOptions {
  * asks. KEYS: the counter, the stream. ARGV: the text, the time, historyLimit. Returns the id.
  */
 export const APPEND_SCRIPT = "local id = redis.call('INCR', KEYS[1]); redis.call('XADD', KEYS[2], 'MAXLEN', '=', ARGV[3], id .. '-0', 'text', ARGV[1], 'time', ARGV[2]); return id";
+
+/**
+ * Checks that Redis still has what this process has seen — after Redis was out of reach, it may
+ * have restarted without (all of) its data. KEYS: the counter, the stream. ARGV: the last id this
+ * process delivered. Returns 0 when all is well: the counter is at or past that id, and the
+ * stream ends at the counter (an append writes both at once, so they always agree). Returns 1
+ * when Redis lost messages: the counter is behind that id, or the stream does not end at the
+ * counter (another process found the loss first). Then it moves the counter up to that id, so that
+ * no id is ever given out twice, and drops what is left of the stream (it ends before the lost
+ * messages: a hole no window can hold).
+ */
+export const LOSS_SCRIPT =
+  "local seq = tonumber(redis.call('GET', KEYS[1]) or '0'); local last = tonumber(ARGV[1]); local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]; local top = newest and tonumber(string.match(newest[1], '^%d+')) or 0; if seq >= last and top == seq then return 0 end; if seq < last then redis.call('SET', KEYS[1], last) end; redis.call('DEL', KEYS[2]); return 1";
 
 export function connectBroker(options: BrokerOptions): Broker {
   const {
@@ -97,9 +111,8 @@ export function connectBroker(options: BrokerOptions): Broker {
 
   /** The whole kept history, read on `connection`. */
   async function readHistory(connection: Connection): Promise<Message[]> {
-    // TODO 2: every entry of the stream, oldest first: XRANGE streamKey - + through
-    //   run(connection, …), each entry made a message by toMessage (given), at most the newest
-    //   historyLimit of them.
+    // TODO 2: the stream's entries, oldest first, as messages (toMessage is given) — at most
+    //   the newest historyLimit. Every command goes through run(connection, …).
     void connection;
     return [];
   }
@@ -120,10 +133,10 @@ export function connectBroker(options: BrokerOptions): Broker {
     kind: 'redis',
 
     async append(text) {
-      // TODO 1: one call of APPEND_SCRIPT through run(commands, (redis) => redis.eval(...)):
-      //   2 keys (seqKey, streamKey), then the text, the time (Date.now(), taken here) and
-      //   historyLimit. It returns the new id. Resolve with the message { id, text, time } only
-      //   then: the message is in Redis when append resolves, never before. No id of your own.
+      // TODO 1: store the message with one run of APPEND_SCRIPT (its KEYS and ARGV are above
+      //   it) on the commands connection, and resolve with { id, text, time } once Redis has
+      //   answered — with the id Redis gave, never one of your own. (ioredis types the answer
+      //   of eval as unknown: it is the id, a number.)
       void text;
       throw new Error('append() is not written yet: broker.ts TODO 1.');
     },
@@ -139,18 +152,20 @@ export function connectBroker(options: BrokerOptions): Broker {
       let failures = 0;
       const loop = async (): Promise<void> => {
         while (!closed) {
-          // TODO 3: wait for entries after `last`: XREAD BLOCK blockMs STREAMS streamKey
-          //   `${last}-0`, through run(reader, …) (the reader connection: a blocked XREAD holds
-          //   its connection). It answers null after blockMs with nothing new (ask again), or
-          //   [[streamKey, entries]]. Deliver each entry (toMessage) with onMessage, in order,
-          //   and move `last` to it: the next XREAD asks for what comes after.
-          // TODO 4: if the first message read is not last + 1, entries were trimmed (MAXLEN)
-          //   before this process read them: read the whole kept history (readHistory(reader)),
-          //   move `last` to its last id, call onReset(history) instead of onMessage, go on.
-          // TODO 5: nothing may be thrown at the event loop: catch every failure (Redis down
-          //   or restarting: BrokerDown), wait backOff(failures in a row) with pause(), and ask
-          //   again from `last` — never from '$' (only what is new from now on), or everything
-          //   appended while this process was cut off is lost. Stop when the broker is closed.
+          // TODO 3: wait in Redis for the entries after `last` (XREAD BLOCK, for blockMs) on the
+          //   reader connection — a blocked XREAD holds its connection, so never on the one
+          //   append uses — and deliver each with onMessage, in order; `last` follows. (ioredis:
+          //   null when blockMs passed with nothing new, else [[streamKey, entries]].)
+          // TODO 4: the history can change under this process in two ways; both end in a reset:
+          //   the kept history (readHistory), `last` moved to its last id (left where it is when
+          //   the history is empty), onReset(history) — and reading goes on from `last`.
+          //   - Trimmed: the first entry read is not last + 1 (entries went before it read them).
+          //   - Lost: after a failure, Redis may have restarted without its data. Before reading
+          //     on, run the given LOSS_SCRIPT with `last`: 1 means Redis lost messages.
+          // TODO 5: nothing may be thrown at the event loop: catch every failure, wait
+          //   backOff(failures in a row) — a successful read starts the count again — and ask
+          //   again from `last`, never from '$' (that skips what came while this process was
+          //   cut off). Stop when the broker is closed.
           void [last, failures, blockMs, onMessage, onReset, pause, backOff];
           return;
         }

@@ -44,9 +44,8 @@ export async function createApp(options: AppOptions): Promise<ScaleApp> {
   const { broker, name = 'A', holdMs = DEFAULT_HOLD_MS, historyLimit = DEFAULT_HISTORY_LIMIT } = options;
   // This process's window on the history: the newest messages, oldest first, consecutive ids,
   // as lesson 04.
-  // TODO 6: it starts with what Redis keeps — await broker.history(), the newest historyLimit
-  //   of it — and lastId with the id of the last of them (0 when there is none). A process
-  //   started after others have posted serves their messages and its ids go on after them.
+  // TODO 6: the window starts with what Redis keeps (at most historyLimit), and lastId with its
+  //   last id (0 when Redis has nothing): a process started after others serves their messages.
   let history: Message[] = [];
   let lastId = 0;
   const waiting = new Set<HeldPoll>();
@@ -76,11 +75,10 @@ export async function createApp(options: AppOptions): Promise<ScaleApp> {
       sendJson(res, 400, { error: problem });
       return;
     }
-    // TODO 10: store it with broker.append(text) and answer 201 with the message it resolves
-    //   with — only then: a 201 says "it is in Redis". Add nothing to the window here: the
-    //   message comes back through follow(), like every other process's. If append rejects
-    //   with BrokerDown, answer at once 503, { error } and a Retry-After: 1 header (set it with
-    //   res.setHeader before sendJson); any other error is thrown on (a 500).
+    // TODO 10: 201 with the stored message once the broker has stored it — a 201 says "it is in
+    //   Redis". Nothing goes into the window here: it comes back through follow(), like every
+    //   other process's. Redis out of reach (BrokerDown): 503 at once, { error } and
+    //   Retry-After: 1; any other error is thrown on (a 500).
     void BrokerDown;
     sendJson(res, 501, { error: 'POST /messages is not written yet: server.ts TODO 10.' });
   }
@@ -88,12 +86,10 @@ export async function createApp(options: AppOptions): Promise<ScaleApp> {
   /** What a client holding everything up to `after` is missing; undefined when nothing. */
   function catchUp(after: number): PollAnswer | undefined {
     const oldestKept = history[0]?.id ?? lastId + 1;
-    // TODO 7: lesson 04's catch-up on this window: a gap ({ status: "gap", from: after + 1,
-    //   to: oldestKept - 1 }) when the client is behind what is kept; else every kept message
-    //   with an id greater than `after`, oldest first, in one answer; else undefined (held).
-    //   A poll AHEAD of this window — its client saw, on another process, messages that have
-    //   not reached this one yet — lacks nothing here: undefined, held until they arrive.
-    //   Never an empty list, never a gap for it.
+    // TODO 7: lesson 04's catch-up on this window: a gap when the client is behind what is
+    //   kept, else everything newer than `after` in one answer, else undefined (held). A poll
+    //   AHEAD of this window (its client saw newer messages on another process) lacks nothing
+    //   here yet: held until they arrive — never an empty list, never a gap.
     void after;
     void oldestKept;
     return undefined;
@@ -101,17 +97,17 @@ export async function createApp(options: AppOptions): Promise<ScaleApp> {
 
   /** A new message from the broker — from any process, this one included: in the window, and to every poll that lacks it. */
   function onMessage(message: Message): void {
-    // TODO 8: into the window (the oldest dropped past historyLimit), lastId moves to it, and
-    //   every held poll whose `after` is lower than its id gets it: { status: "messages",
-    //   messages: [message] }, serialised once (jsonBytes) for all of them, answer(poll, bytes).
+    // TODO 8: into the window (at most historyLimit) and lastId; every held poll that lacks it
+    //   gets it — serialised once for all of them, not once per poll.
     void message;
   }
 
   /** The broker found messages trimmed before this process read them: the window starts again from `kept`. */
   function onReset(kept: Message[]): void {
-    // TODO 9: the window becomes `kept` (the newest historyLimit of it) and lastId its last id;
-    //   then every held poll that now lacks something — catchUp(poll.after) is not undefined,
-    //   a gap most likely — is answered with it.
+    // TODO 9: the window becomes `kept` (at most historyLimit) and lastId its last id — or stays
+    //   where it is when `kept` is empty (Redis lost or trimmed everything before it: the next
+    //   message is still lastId + 1, and a client behind gets its gap). Then every held poll
+    //   that now lacks something is answered with it (a gap most likely).
     void kept;
   }
 
@@ -143,8 +139,8 @@ export async function createApp(options: AppOptions): Promise<ScaleApp> {
     else sendJson(res, 404, { error: `There is no route ${req.method} ${path}.` });
   };
 
-  // TODO 11: follow the broker from lastId on, with onMessage and onReset: every message after
-  //   the last one loaded arrives once, in order — this process's own posts too.
+  // TODO 11: follow the broker from the last id loaded, so that every later message arrives
+  //   once, in order — this process's own posts too.
   void [name, onMessage, onReset];
 
   return Object.assign(app, {

@@ -24,7 +24,8 @@ export interface Broker {
    * Calls onMessage for every message with an id greater than `after`, in id order, each once —
    * also across Redis restarts and reconnects (it resumes from the last id it delivered).
    * onReset(history) when it finds that messages it never delivered were trimmed meanwhile
-   * (the first id it reads is not last + 1): the caller replaces its window with `history`.
+   * (the first id it reads is not last + 1), or that Redis lost messages (it restarted without
+   * its data): the caller replaces its window with `history`, which may be empty.
    */
   follow(after: number, onMessage: (m: Message) => void, onReset: (history: Message[]) => void): void;
   /** Stops following and closes the connections. */
@@ -57,6 +58,19 @@ export interface BrokerOptions {
  * asks. KEYS: the counter, the stream. ARGV: the text, the time, historyLimit. Returns the id.
  */
 export const APPEND_SCRIPT = "local id = redis.call('INCR', KEYS[1]); redis.call('XADD', KEYS[2], 'MAXLEN', '=', ARGV[3], id .. '-0', 'text', ARGV[1], 'time', ARGV[2]); return id";
+
+/**
+ * Checks that Redis still has what this process has seen — after Redis was out of reach, it may
+ * have restarted without (all of) its data. KEYS: the counter, the stream. ARGV: the last id this
+ * process delivered. Returns 0 when all is well: the counter is at or past that id, and the
+ * stream ends at the counter (an append writes both at once, so they always agree). Returns 1
+ * when Redis lost messages: the counter is behind that id, or the stream does not end at the
+ * counter (another process found the loss first). Then it moves the counter up to that id, so that
+ * no id is ever given out twice, and drops what is left of the stream (it ends before the lost
+ * messages: a hole no window can hold).
+ */
+export const LOSS_SCRIPT =
+  "local seq = tonumber(redis.call('GET', KEYS[1]) or '0'); local last = tonumber(ARGV[1]); local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]; local top = newest and tonumber(string.match(newest[1], '^%d+')) or 0; if seq >= last and top == seq then return 0 end; if seq < last then redis.call('SET', KEYS[1], last) end; redis.call('DEL', KEYS[2]); return 1";
 
 export function connectBroker(options: BrokerOptions): Broker {
   const {
@@ -130,18 +144,25 @@ export function connectBroker(options: BrokerOptions): Broker {
       // while this process was not reading (a reconnect, a Redis restart) is skipped.
       let last = after;
       let failures = 0;
+      /** The window starts again from the history Redis keeps now; reading goes on after its last message. */
+      const reset = async (): Promise<void> => {
+        const history = await readHistory(reader);
+        last = history.at(-1)?.id ?? last;
+        onReset(history);
+      };
       const loop = async (): Promise<void> => {
         while (!closed) {
           try {
+            // Back after a failure: Redis may have restarted without the messages up to `last`.
+            // Then it would give their ids out again, and XREAD after `last` would skip them.
+            if (failures > 0 && (await run(reader, (redis) => redis.eval(LOSS_SCRIPT, 2, seqKey, streamKey, last))) === 1) await reset();
             const reply = await run(reader, (redis) => redis.xread('BLOCK', blockMs, 'STREAMS', streamKey, `${last}-0`));
             failures = 0;
             const messages = (reply?.[0]?.[1] ?? []).map(toMessage);
             if (messages.length > 0 && messages[0]!.id !== last + 1) {
               // Entries after `last` were trimmed before they were read: they are gone. Take
               // the kept history as it is now, and go on after its last message.
-              const history = await readHistory(reader);
-              last = history.at(-1)?.id ?? last;
-              onReset(history);
+              await reset();
               continue;
             }
             for (const message of messages) {

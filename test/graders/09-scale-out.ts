@@ -16,7 +16,9 @@
  *
  * Without redis-server these tests are left out, with the fix; under CI=true they run, and fail.
  */
+import { readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startResumingClient } from '../../solutions/04-resume/client.ts';
 import { isErrorBody } from '../../shared/grading/bad-input.ts';
@@ -25,10 +27,10 @@ import { call, describeReply, outcomeWithin, startCall, type PendingCall, type R
 import { loadFunction, serveLesson } from '../../shared/grading/lesson-code.ts';
 import { checkRefusalsWithHeldPoll, describeOutcome, holdPolls, waitingCount } from '../../shared/grading/polls.ts';
 import { startLessonProcess, temporaryFolder, type LessonProcess } from '../../shared/grading/processes.ts';
-import { postAcknowledged, seededRandom } from '../../shared/grading/soak.ts';
+import { postAcknowledged, seededRandom, watchProgress } from '../../shared/grading/soak.ts';
 import { showDelay, watchTimers } from '../../shared/grading/timers.ts';
 import type { Grader, GraderTest, TestContext } from '../../shared/grading/types.ts';
-import { waitUntil } from '../../shared/grading/wait.ts';
+import { delay, waitUntil, within } from '../../shared/grading/wait.ts';
 import { redisAvailable, startRedis, type RedisServer } from '../../shared/redis.ts';
 
 interface Message {
@@ -51,7 +53,10 @@ const AT_ONCE_MS = 1000;
 /** How long a request is watched before it counts as held. */
 const HELD_MS = 300;
 /** How long a message may take to reach a poll held on another process (through Redis). */
-const REACH_MS = 3000;
+const REACH_MS = 2000;
+/** How long a post may take while Redis is up: a few milliseconds normally (one script, one fsync). */
+const POST_MS = 1500;
+const STUCK_LOOK = 'A post that waits seconds while Redis is up is stuck behind something. A blocked XREAD holds its connection until it returns: it must run on a connection of its own (broker.ts: the reader), never on the one append uses (commands).';
 /** How long the processes may take to be back once Redis (or their link to it) is. */
 const RECOVER_MS = 10_000;
 /** How fast a post must fail while Redis is down: at once, never a hang. */
@@ -97,7 +102,7 @@ function inspector(ctx: TestContext, redis: RedisServer): Redis {
   return connection;
 }
 
-/** A TCP relay between one process and Redis that the grader can pause and cut. */
+/** A TCP relay between one process and Redis that the grader can pause, cut, and make refuse reads. */
 interface RedisLink {
   readonly url: string;
   /** Redis's answers to the process wait in the link (what the process sends still goes through). */
@@ -107,16 +112,70 @@ interface RedisLink {
   /** Drops every connection through the link, and refuses new ones until restore(). */
   cut(): void;
   restore(): void;
+  /**
+   * From now on the link answers every XREAD itself with `-LOADING` — what Redis answers while
+   * it cannot serve yet (loading its file after a restart) — instead of passing it on. The
+   * connection stays up, so every attempt of the follow loop shows here; everything else
+   * still goes through.
+   */
+  refuseReads(): void;
+  allowReads(): void;
+  /** How many XREADs the link has refused so far. */
+  refused(): number;
+}
+
+/** What Redis answers while it is loading its data: ioredis hands it to the caller as a ReplyError. */
+const LOADING_REPLY = Buffer.from('-LOADING Redis is loading the dataset in memory\r\n');
+
+/** Where the RESP value that starts at `at` ends (the index after it), or undefined when it is not complete yet. */
+function respEnd(buffer: Buffer, at: number): number | undefined {
+  const eol = buffer.indexOf('\r\n', at);
+  if (at >= buffer.length || eol < 0) return undefined;
+  const size = Number(buffer.toString('latin1', at + 1, eol));
+  switch (String.fromCharCode(buffer[at]!)) {
+    case '$':
+      return size < 0 ? eol + 2 : eol + 2 + size + 2 <= buffer.length ? eol + 2 + size + 2 : undefined;
+    case '*': {
+      let next: number | undefined = eol + 2;
+      for (let i = 0; i < size && next !== undefined; i++) next = respEnd(buffer, next);
+      return next;
+    }
+    default:
+      return eol + 2; // +simple, -error, :integer, or an inline command
+  }
+}
+
+/** The name of a command in RESP (`*3\r\n$5\r\nXREAD\r\n…`), lower case. */
+function commandName(command: Buffer): string {
+  const match = /^\*\d+\r\n\$\d+\r\n([^\r]*)\r\n/.exec(command.toString('latin1', 0, Math.min(command.length, 64)));
+  return (match?.[1] ?? '').toLowerCase();
 }
 
 async function redisLink(ctx: TestContext, redis: RedisServer): Promise<RedisLink> {
   let paused = false;
   let cutOff = false;
-  const pairs = new Set<{ client: net.Socket; upstream: net.Socket; held: Buffer[] }>();
-  const drop = (pair: { client: net.Socket; upstream: net.Socket }): void => {
+  let refusing = false;
+  let refused = 0;
+  interface Pair {
+    client: net.Socket;
+    upstream: net.Socket;
+    /** Bytes not yet split into whole commands / replies. */
+    fromClient: Buffer;
+    fromUpstream: Buffer;
+    /** One entry per command in flight, in order: Redis answers it, or the link already did (local). */
+    inFlight: Array<{ local?: Buffer }>;
+    /** Answers in order, waiting while the link is paused. */
+    held: Buffer[];
+  }
+  const pairs = new Set<Pair>();
+  const drop = (pair: Pair): void => {
     pair.client.destroy();
     pair.upstream.destroy();
-    pairs.delete(pair as never);
+    pairs.delete(pair);
+  };
+  const flush = (pair: Pair): void => {
+    while (pair.inFlight[0]?.local) pair.held.push(pair.inFlight.shift()!.local!);
+    if (!paused) pair.held.splice(0).forEach((chunk) => pair.client.write(chunk));
   };
   const server = net.createServer((client) => {
     if (cutOff) {
@@ -124,10 +183,32 @@ async function redisLink(ctx: TestContext, redis: RedisServer): Promise<RedisLin
       return;
     }
     const upstream = net.connect(redis.port, '127.0.0.1');
-    const pair = { client, upstream, held: [] as Buffer[] };
+    const pair: Pair = { client, upstream, fromClient: Buffer.alloc(0), fromUpstream: Buffer.alloc(0), inFlight: [], held: [] };
     pairs.add(pair);
-    client.on('data', (chunk: Buffer) => upstream.write(chunk));
-    upstream.on('data', (chunk: Buffer) => (paused ? pair.held.push(chunk) : client.write(chunk)));
+    client.on('data', (chunk: Buffer) => {
+      pair.fromClient = Buffer.concat([pair.fromClient, chunk]);
+      for (let end = respEnd(pair.fromClient, 0); end !== undefined; end = respEnd(pair.fromClient, 0)) {
+        const command = pair.fromClient.subarray(0, end);
+        pair.fromClient = pair.fromClient.subarray(end);
+        if (refusing && commandName(command) === 'xread') {
+          refused++;
+          pair.inFlight.push({ local: LOADING_REPLY });
+          flush(pair);
+        } else {
+          pair.inFlight.push({});
+          upstream.write(command);
+        }
+      }
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      pair.fromUpstream = Buffer.concat([pair.fromUpstream, chunk]);
+      for (let end = respEnd(pair.fromUpstream, 0); end !== undefined; end = respEnd(pair.fromUpstream, 0)) {
+        pair.held.push(pair.fromUpstream.subarray(0, end));
+        pair.fromUpstream = pair.fromUpstream.subarray(end);
+        pair.inFlight.shift();
+      }
+      flush(pair);
+    });
     for (const socket of [client, upstream]) {
       socket.on('error', () => drop(pair));
       socket.on('close', () => drop(pair));
@@ -144,13 +225,16 @@ async function redisLink(ctx: TestContext, redis: RedisServer): Promise<RedisLin
     pause: () => void (paused = true),
     resume() {
       paused = false;
-      for (const pair of pairs) pair.held.splice(0).forEach((chunk) => pair.client.write(chunk));
+      for (const pair of pairs) flush(pair);
     },
     cut() {
       cutOff = true;
       for (const pair of [...pairs]) drop(pair);
     },
     restore: () => void (cutOff = false),
+    refuseReads: () => void (refusing = true),
+    allowReads: () => void (refusing = false),
+    refused: () => refused,
   };
 }
 
@@ -179,18 +263,21 @@ interface ServiceOptions {
   linked?: string[];
   historyLimit?: number;
   holdMs?: number;
+  /** The processes' back-off (--retry-ms, --max-retry-ms): RETRY_MS and MAX_RETRY_MS unless given. */
+  retryMs?: number;
+  maxRetryMs?: number;
 }
 
 /** A private Redis and the lesson's main.ts as processes `names` on it, all listening. */
 async function startService(ctx: TestContext, options: ServiceOptions = {}): Promise<Service> {
-  const { names = ['A', 'B', 'C'], linked = [], historyLimit, holdMs = LONG_MS } = options;
+  const { names = ['A', 'B', 'C'], linked = [], historyLimit, holdMs = LONG_MS, retryMs = RETRY_MS, maxRetryMs = MAX_RETRY_MS } = options;
   const redis = await privateRedis(ctx);
   const links: Record<string, RedisLink> = {};
   const procs: Proc[] = [];
   const start = async (name: string): Promise<Proc> => {
     if (linked.includes(name)) links[name] = await redisLink(ctx, redis);
     const url = links[name]?.url ?? redis.url;
-    const args = ['--port', '0', '--redis', url, '--name', name, '--hold-ms', String(holdMs), '--retry-ms', String(RETRY_MS), '--max-retry-ms', String(MAX_RETRY_MS)];
+    const args = ['--port', '0', '--redis', url, '--name', name, '--hold-ms', String(holdMs), '--retry-ms', String(retryMs), '--max-retry-ms', String(maxRetryMs)];
     if (historyLimit !== undefined) args.push('--history-limit', String(historyLimit));
     const started = await startLessonProcess(ctx, 'main.ts', args, PROCESS_START_MS);
     let output = '';
@@ -222,11 +309,16 @@ const POST_LOOK = 'server.ts TODO 10: POST /messages awaits broker.append(text) 
 
 async function post(ctx: TestContext, proc: Proc, text: string, look = POST_LOOK): Promise<Message> {
   ctx.step(`posting ${show(text, 40)} to process ${proc.name}`);
-  const reply = await call(proc.url, 'POST', '/messages', { json: { text }, withinMs: REACH_MS });
-  const message = reply.body as Partial<Message> | undefined;
-  check(reply.status === 201 && Number.isInteger(message?.id) && message?.text === text, {
-    expected: `POST /messages to process ${proc.name} answered 201 with the stored message { "id": …, "text": ${show(text, 40)}, "time": … }`,
-    actual: describeReply(reply),
+  const pending = startCall(proc.url, 'POST', '/messages', { json: { text } });
+  ctx.defer(() => pending.abort());
+  const outcome = await outcomeWithin(pending, POST_MS);
+  const expected = `POST /messages to process ${proc.name} answered 201 with the stored message { "id": …, "text": ${show(text, 40)}, "time": … }`;
+  if (!outcome) fail({ expected: `${expected} within ${POST_MS} ms (Redis is up: a post takes a few milliseconds)`, actual: `no answer after ${POST_MS} ms`, look: `${STUCK_LOOK} ${look}` });
+  const reply = outcome.kind === 'reply' ? outcome.reply : undefined;
+  const message = reply?.body as Partial<Message> | undefined;
+  check(reply?.status === 201 && Number.isInteger(message?.id) && message?.text === text, {
+    expected,
+    actual: reply ? describeReply(reply) : describeOutcome(outcome),
     look,
   });
   return message as Message;
@@ -314,11 +406,56 @@ async function reaches(ctx: TestContext, proc: Proc, id: number, look = 'broker.
   });
 }
 
+const LOSS_LOOK = 'broker.ts TODO 4: after a failure, before reading on, run the given LOSS_SCRIPT with the last id delivered; when it answers 1, Redis lost messages: reset from what it keeps now (readHistory, onReset), as after a trim. server.ts TODO 9: a reset to an empty history keeps lastId.';
+
+// ---------------------------------------------------------------------------------------
+// The back-off of the follow loop.
+
+const BACK_OFF_LOOK = 'broker.ts TODO 5: after a failed XREAD, wait backOff(failures in a row) with pause() before asking again: retryMs after the first failure, twice that after the second, … up to maxRetryMs.';
+/** How long the grader counts the XREADs of a process while Redis answers each one "LOADING". */
+const BACK_OFF_WINDOW_MS = 2000;
+/** How many a process with the back-off can send in that window (about 12), with a wide margin; a loop without one sends hundreds. */
+const BACK_OFF_MOST = 50;
+/** A second outage after a successful XREAD: the first three attempts come within this (about 60 ms with the back-off started again; 1280 ms at least without). */
+const RESET_WINDOW_MS = 1000;
+
+/** How many times a loop that waits min(retryMs × 2^(n−1), maxRetryMs) after its n-th failure asks in `windowMs` (the first ask not counted). */
+function backOffAsks(retryMs: number, maxRetryMs: number, windowMs: number): number {
+  let asks = 0;
+  for (let n = 1, at = 0; (at += Math.min(retryMs * 2 ** (n - 1), maxRetryMs)) <= windowMs; n++) asks++;
+  return asks;
+}
+
+/**
+ * Makes the link answer B's XREADs "LOADING" right after one succeeds: with a poll held on B
+ * (after=`after`), the link refuses reads, A stores message after + 1, and B's XREAD — already
+ * waiting in Redis — returns it (B answers the held poll). B's next XREAD is refused: waits
+ * for that. Resolves with the count of refusals before it.
+ */
+async function readsRefusedFrom(ctx: TestContext, a: Proc, b: Proc, link: RedisLink, after: number): Promise<number> {
+  const [held] = await hold(ctx, b, after);
+  ctx.step("the link between B and Redis answers every XREAD of B with LOADING (Redis cannot serve yet), from B's next one");
+  link.refuseReads();
+  const before = link.refused();
+  await post(ctx, a, `message ${after + 1}`);
+  expectMessages(await answerOf(ctx, held!, REACH_MS, `the poll held on B (after=${after})`), [after + 1], `the poll held on B (after=${after})`);
+  ctx.step("waiting for B's next XREAD");
+  const asked = await waitUntil(() => (link.refused() > before ? true : undefined), { withinMs: RECOVER_MS, everyMs: 2 });
+  check(asked, { expected: `process B to ask Redis for what comes after ${after + 1} (XREAD)`, actual: `it did not within ${RECOVER_MS} ms`, look: 'broker.ts TODO 3: the follow loop asks again after each answer.' });
+  return before;
+}
+
 // ---------------------------------------------------------------------------------------
 // The soak: lesson 04's, on three processes.
 
 /** Lesson 04's soak, as the issue asks: 50 clients, 200 messages, 200 random moves, the disturbance half-way. */
 const SOAK = { clients: 50, messages: 200, moves: 200, disturbAt: 100 };
+/**
+ * A soak is stuck when nothing moves — no post acknowledged, no message delivered — for this
+ * long (outside the disturbance itself): it fails then, within seconds, instead of running
+ * into its time limit. A healthy service moves every few milliseconds.
+ */
+const SOAK_STALL_MS = 3000;
 
 interface SoakOptions {
   seed: number;
@@ -326,6 +463,8 @@ interface SoakOptions {
   disturb(dead: Set<Proc>): Promise<void>;
   what: string;
   look: string;
+  /** Nothing moved for this long: the soak fails (default SOAK_STALL_MS). */
+  stallMs?: number;
 }
 
 /** What is wrong with a client's log of ids, which should be exactly 1..top: a few words, or undefined. */
@@ -349,6 +488,8 @@ async function soak(ctx: TestContext, service: Service, disturbance: SoakOptions
   const dead = new Set<Proc>();
   const alive = (): Proc[] => procs.filter((p) => !dead.has(p) && p.alive());
   const logs: Message[][] = Array.from({ length: options.clients }, () => []);
+  const progress = watchProgress(options.stallMs ?? SOAK_STALL_MS);
+  ctx.defer(() => progress.stop());
   const gaps: unknown[] = [];
   const at = logs.map((_, i) => i % procs.length);
   const handles: Array<{ stop(): void }> = [];
@@ -357,7 +498,10 @@ async function soak(ctx: TestContext, service: Service, disturbance: SoakOptions
     handles[i] = startResumingClient({
       baseUrl: procs[at[i]!]!.url,
       lastMessageId: logs[i]!.at(-1)?.id ?? 0,
-      onMessage: (m) => void logs[i]!.push(m),
+      onMessage: (m) => {
+        logs[i]!.push(m);
+        progress.moved();
+      },
       onGap: (gap) => void gaps.push(gap),
       // Its process went away (or shut down): the load balancer sends it to another one.
       onError: () => moveTo(i, next(at[i]!)),
@@ -391,8 +535,15 @@ async function soak(ctx: TestContext, service: Service, disturbance: SoakOptions
       message = await postAcknowledged<Message>((attempt) => {
         const up = alive();
         return up[(n + attempt) % up.length]!.url;
-      }, text, { attempts: 500, pauseMs: 10 });
+      }, text, { attempts: 500, pauseMs: 10, signal: progress.signal });
     } catch (error) {
+      if (progress.signal.aborted) {
+        fail({
+          expected: `the soak to move on: a post acknowledged, or a message delivered to a client, at least every ${progress.stallMs} ms`,
+          actual: `nothing moved for ${progress.stallMs} ms: ${describeError(error)} — post ${n} of ${options.messages}, ${acknowledged.length} acknowledged so far${disturbed ? ` (after the disturbance: ${options.what})` : ''}. The soak stopped here rather than wait minutes`,
+          look: `${STUCK_LOOK} ${options.look}`,
+        });
+      }
       fail({
         expected: `"${text}" acknowledged (201) by one of the processes, trying again on 503 or a broken connection`,
         actual: `${describeError(error)}${disturbed ? ` (after the disturbance: ${options.what})` : ''}`,
@@ -400,11 +551,13 @@ async function soak(ctx: TestContext, service: Service, disturbance: SoakOptions
       });
     }
     acknowledged.push(message);
+    progress.moved();
     for (let k = 0; k < options.moves / options.messages; k++) {
       const up = alive();
       moveTo(Math.floor(rand() * options.clients), procs.indexOf(up[Math.floor(rand() * up.length)]!));
     }
-    if (n === options.disturbAt) disturbed = options.disturb(dead);
+    // The disturbance stops the stuck-clock while it runs: posts may wait for a restarting Redis.
+    if (n === options.disturbAt) disturbed = progress.suspend(options.disturb(dead));
   }
   ctx.step(`${options.what}: waiting for the disturbance to end`);
   await disturbed;
@@ -417,11 +570,12 @@ async function soak(ctx: TestContext, service: Service, disturbance: SoakOptions
   });
   const top = Math.max(...acknowledgedIds);
   ctx.step(`${options.what}: waiting for every client to have message ${top}`);
-  await waitUntil(() => (logs.every((log) => log.at(-1)?.id === top) ? true : undefined), { withinMs: 20_000, everyMs: 20 });
+  // Until every client has it, or no client got anything for the stall time (those behind are stuck).
+  await waitUntil(() => (logs.every((log) => log.at(-1)?.id === top) || progress.signal.aborted ? true : undefined), { withinMs: 20_000, everyMs: 20 });
   const behind = logs.map((log, i) => ({ i, last: log.at(-1)?.id ?? 0 })).filter(({ last }) => last !== top);
   check(behind.length === 0, {
     expected: `every client to reach message ${top}, the last acknowledged, within 20 s`,
-    actual: `${behind.length} clients did not: ${behind.slice(0, 5).map(({ i, last }) => `client ${i} (on ${procs[at[i]!]!.name}) stopped at ${last}`).join(', ')}`,
+    actual: `${behind.length} clients did not${progress.signal.aborted ? ` (no client got a message for ${progress.stallMs} ms)` : ''}: ${behind.slice(0, 5).map(({ i, last }) => `client ${i} (on ${procs[at[i]!]!.name}) stopped at ${last}`).join(', ')}`,
     look: options.look,
   });
   const wrong = logs.map((log, i) => ({ i, problem: logProblem(log.map((m) => m.id), top) })).filter((row) => row.problem !== undefined);
@@ -508,7 +662,7 @@ const tests: GraderTest[] = [
       const total = PER_PROCESS * service.procs.length;
       ctx.step(`posting ${total} messages at once, ${PER_PROCESS} to each process`);
       const sent = service.procs.flatMap((proc) => range(1, PER_PROCESS).map((n) => ({ proc, text: `${proc.name} ${n}` })));
-      const replies = await Promise.all(sent.map(({ proc, text }) => call(proc.url, 'POST', '/messages', { json: { text }, withinMs: REACH_MS })));
+      const replies = await Promise.all(sent.map(({ proc, text }) => call(proc.url, 'POST', '/messages', { json: { text }, withinMs: POST_MS })));
       const refused = replies.findIndex((reply) => reply.status !== 201);
       check(refused < 0, {
         expected: `all ${total} posts answered 201`,
@@ -820,6 +974,64 @@ const tests: GraderTest[] = [
     },
   },
   {
+    id: 'follow-backs-off',
+    title: `while Redis cannot serve, a process waits before asking again, longer after each failure (retryMs, twice that, … up to maxRetryMs) — never in a tight loop`,
+    look: BACK_OFF_LOOK,
+    timeoutMs: PROCESS_TEST_MS,
+    async run(ctx) {
+      const service = await startService(ctx, { names: ['A', 'B'], linked: ['B'] });
+      const [a, b] = service.procs as [Proc, Proc];
+      const link = service.links.B!;
+      await post(ctx, a, 'one');
+      await reaches(ctx, b, 1);
+      await readsRefusedFrom(ctx, a, b, link, 1);
+      const start = link.refused();
+      ctx.step(`counting B's XREADs over ${BACK_OFF_WINDOW_MS} ms while every one is answered LOADING`);
+      await delay(BACK_OFF_WINDOW_MS, ctx.signal);
+      const asked = link.refused() - start;
+      check(asked <= BACK_OFF_MOST, {
+        expected: `process B (--retry-ms ${RETRY_MS} --max-retry-ms ${MAX_RETRY_MS}) to ask again at most ${BACK_OFF_MOST} times in ${BACK_OFF_WINDOW_MS} ms while Redis answers every XREAD "LOADING": after pauses of ${RETRY_MS}, ${RETRY_MS * 2}, ${RETRY_MS * 4} … ms, then every ${MAX_RETRY_MS} ms, it can ask about ${backOffAsks(RETRY_MS, MAX_RETRY_MS, BACK_OFF_WINDOW_MS)} times`,
+        actual: `it asked ${asked} times — about every ${(BACK_OFF_WINDOW_MS / Math.max(asked, 1)).toFixed(1)} ms: a loop that asks again at once keeps a core busy and floods Redis (and its log) for as long as the outage lasts`,
+      });
+      ctx.step('letting XREAD through again');
+      link.allowReads();
+      const [held] = await hold(ctx, b, 2);
+      await post(ctx, a, 'three');
+      expectMessages(await answerOf(ctx, held!, RECOVER_MS, 'the poll held on B (after=2) once Redis serves again', BACK_OFF_LOOK), [3], 'the poll held on B (after=2) after the outage');
+    },
+  },
+  {
+    id: 'back-off-resets',
+    title: 'the back-off starts again from retryMs after a successful XREAD: failures are counted in a row, not for ever',
+    look: 'broker.ts TODO 5: `failures` counts the failures in a row — set it back to 0 once an XREAD succeeds, or every later blip waits as long as the worst outage did.',
+    timeoutMs: PROCESS_TEST_MS,
+    async run(ctx) {
+      // A long maxRetryMs, so that a back-off that never starts again shows: 20 ms × 2^6 = 1280 ms.
+      const retryMs = 20;
+      const service = await startService(ctx, { names: ['A', 'B'], linked: ['B'], retryMs, maxRetryMs: 10_000 });
+      const [a, b] = service.procs as [Proc, Proc];
+      const link = service.links.B!;
+      await post(ctx, a, 'one');
+      await reaches(ctx, b, 1);
+      await readsRefusedFrom(ctx, a, b, link, 1);
+      ctx.step('waiting for B to fail 6 times in a row');
+      const six = await waitUntil(() => (link.refused() >= 6 ? true : undefined), { withinMs: RECOVER_MS });
+      check(six, { expected: 'process B to ask again (XREAD) 6 times while Redis answers LOADING', actual: `it asked ${link.refused()} times in ${RECOVER_MS} ms`, look: BACK_OFF_LOOK });
+      ctx.step('letting XREAD through again: B reads message 3');
+      link.allowReads();
+      const [held] = await hold(ctx, b, 2);
+      await post(ctx, a, 'three');
+      expectMessages(await answerOf(ctx, held!, RECOVER_MS, 'the poll held on B (after=2) once Redis serves again', BACK_OFF_LOOK), [3], 'the poll held on B (after=2) after the first outage');
+      const before = await readsRefusedFrom(ctx, a, b, link, 3);
+      ctx.step('a second outage, after a successful XREAD: B should start again with short pauses');
+      const three = await waitUntil(() => (link.refused() - before >= 3 ? true : undefined), { withinMs: RESET_WINDOW_MS, everyMs: 2 });
+      check(three, {
+        expected: `process B to ask 3 times within ${RESET_WINDOW_MS} ms of the first failure of a new outage: its XREAD had just succeeded (it delivered message 4), so it waits ${retryMs} ms, then ${retryMs * 2} ms`,
+        actual: `it asked ${link.refused() - before} time(s): it still waits as if the failures of the first outage were part of this one (after 7 in a row, ${retryMs} × 2^6 = ${retryMs * 64} ms) — they were never forgotten`,
+      });
+    },
+  },
+  {
     id: 'trimmed-history-gap',
     title: 'the stream keeps historyLimit messages (MAXLEN): a client further behind gets a gap on every process, and a process that missed trimmed messages starts again from the kept history',
     look: 'broker.ts TODO 1 (APPEND_SCRIPT gets historyLimit) and TODO 4 (first id read is not last + 1: onReset with the kept history); server.ts TODOs 8 and 9 (the window keeps historyLimit; a reset answers the held polls that are now behind).',
@@ -847,6 +1059,74 @@ const tests: GraderTest[] = [
       service.links.B!.restore();
       expectGap(await answerOf(ctx, held!, RECOVER_MS, 'the poll held on B (after=12), once B is back in touch with Redis'), 13, 17, 'the poll held on B (after=12): 13–17 were trimmed before B read them', 'broker.ts TODO 4: the first id read (18) is not last + 1 (13): read the kept history and call onReset; server.ts TODO 9: then answer the held polls that are behind it.');
       expectMessages(await pollNow(ctx, b, 17), [18, 19, 20, 21, 22], 'GET /poll?after=17 on process B after the reset');
+    },
+  },
+  {
+    id: 'redis-lost-data',
+    title: 'Redis restarted without its data: every process notices and tells a client behind it that the history is gone (a gap), ids go on after the last one seen, and every message posted afterwards reaches every client',
+    look: LOSS_LOOK,
+    timeoutMs: PROCESS_TEST_MS,
+    async run(ctx) {
+      const service = await startService(ctx, { names: ['A', 'B'] });
+      const TOP = 5;
+      for (let n = 1; n <= TOP; n++) await post(ctx, service.procs[n % 2]!, `before ${n}`);
+      ctx.step("lesson 04's client on each process, from the start");
+      const logs = new Map<Proc, Message[]>(service.procs.map((proc) => [proc, []]));
+      const gaps: unknown[] = [];
+      for (const proc of service.procs) {
+        const client = startResumingClient({ baseUrl: proc.url, onMessage: (m) => void logs.get(proc)!.push(m), onGap: (gap) => void gaps.push(gap), retryMs: 10, maxRetryMs: 100 });
+        ctx.defer(() => client.stop());
+      }
+      const loaded = await waitUntil(() => ([...logs.values()].every((log) => log.at(-1)?.id === TOP) ? true : undefined), { withinMs: REACH_MS });
+      check(loaded, { expected: `each client with messages 1 to ${TOP}`, actual: [...logs].map(([proc, log]) => `on ${proc.name}: ${describeIds(ids(log))}`).join('; ') });
+
+      ctx.step('killing redis-server, deleting its files, and starting it again: empty, as after a crash with no AOF (or with appendfsync everysec)');
+      await service.redis.kill();
+      for (const file of await readdir(service.redis.dir)) await rm(path.join(service.redis.dir, file), { recursive: true, force: true });
+      await service.redis.restart();
+      for (const proc of service.procs) {
+        ctx.step(`waiting for process ${proc.name} to notice that Redis lost messages 1 to ${TOP}: GET /poll?after=2 gets a gap`);
+        let last = 'nothing';
+        const noticed = await waitUntil(
+          async () => {
+            const poll = startCall(proc.url, 'GET', '/poll?after=2');
+            ctx.defer(() => poll.abort());
+            const outcome = await outcomeWithin(poll, AT_ONCE_MS);
+            if (!outcome) return 'held';
+            const body = outcome.kind === 'reply' ? (outcome.reply.body as PollBody) : undefined;
+            last = body ? describePoll(body) : describeOutcome(outcome);
+            return body?.status === 'gap' ? 'gap' : undefined;
+          },
+          { withinMs: RECOVER_MS, everyMs: 50 },
+        );
+        check(noticed === 'gap', {
+          expected: `GET /poll?after=2 on process ${proc.name}, once Redis is back without its data, answered at once { "status": "gap", "from": 3, "to": ${TOP} }: messages 3 to ${TOP} are gone from Redis, and the window starts again after ${TOP}`,
+          actual: noticed === 'held' ? `it was held (no answer within ${AT_ONCE_MS} ms): with the window empty after the reset, the process takes the client for one ahead of it — lastId went back` : `after ${RECOVER_MS} ms it still answered ${last}: process ${proc.name} did not notice that Redis lost them`,
+          look: noticed === 'held' ? 'server.ts TODO 9: a reset to an empty history keeps lastId (the next message is lastId + 1), so catchUp gives the clients behind it their gap.' : LOSS_LOOK,
+        });
+        expectGap(await pollNow(ctx, proc, 2), 3, TOP, `GET /poll?after=2 on process ${proc.name} after the loss`);
+      }
+
+      ctx.step('posting after the loss: the ids go on after the last one the processes saw');
+      for (let n = 1; n <= 4; n++) {
+        const message = await post(ctx, service.procs[n % 2]!, `after ${n}`);
+        check(message.id === TOP + n, {
+          expected: `post ${n} after the loss to get id ${TOP + n}: the ids go on after ${TOP}, the last the processes saw — never again 1, 2, … (every client has those ids, for other messages)`,
+          actual: show(message),
+          look: 'broker.ts TODO 4: LOSS_SCRIPT moves the counter up to the last id delivered; run it before reading on after a failure.',
+        });
+      }
+      const top = TOP + 4;
+      const reached = await waitUntil(() => ([...logs.values()].every((log) => log.at(-1)?.id === top) ? true : undefined), { withinMs: REACH_MS });
+      for (const [proc, log] of logs) {
+        const problem = logProblem(ids(log) as number[], top);
+        check(reached && problem === undefined, {
+          expected: `the client on process ${proc.name} with ids 1 to ${top}, each once, in order: everything posted after the loss reached it`,
+          actual: `ids ${describeIds(ids(log))}${problem ? `: ${problem}` : ''}`,
+        });
+      }
+      check(gaps.length === 0, { expected: 'no gap for the clients that had every message (they lost nothing)', actual: `gaps: ${show(gaps)}` });
+      for (const proc of service.procs) expectGap(await pollNow(ctx, proc, 0), 1, TOP, `GET /poll?after=0 on process ${proc.name}: a client that comes back from the start is told the history before ${TOP + 1} is gone`);
     },
   },
   {
@@ -920,7 +1200,11 @@ const tests: GraderTest[] = [
       });
       const MANY = DEFAULT_HISTORY_LIMIT + 3;
       ctx.step(`appending ${MANY} messages through the broker`);
-      for (let n = 0; n < MANY; n += 100) await Promise.all(range(n + 1, Math.min(n + 100, MANY)).map((k) => broker.append(`message ${k}`)));
+      for (let n = 0; n < MANY; n += 100) {
+        const batch = Promise.all(range(n + 1, Math.min(n + 100, MANY)).map((k) => broker.append(`message ${k}`)));
+        const done = await within(batch.then(() => true), REACH_MS, false);
+        check(done, { expected: `100 appends (messages ${n + 1} on) stored within ${REACH_MS} ms — a few milliseconds each`, actual: 'they were still waiting', look: STUCK_LOOK });
+      }
       const inspect = inspector(ctx, redis);
       const [seq, length] = await Promise.all([inspect.get(`${DEFAULT_PREFIX}:seq`), inspect.xlen(`${DEFAULT_PREFIX}:messages`)]);
       check(seq === String(MANY) && length === DEFAULT_HISTORY_LIMIT, {

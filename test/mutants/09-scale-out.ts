@@ -156,6 +156,36 @@ export const mutants: readonly Mutant[] = [
     edits: [{ file: 'broker.ts', find: catchBlock, replace: `          } catch (error) {\n            if (!closed) throw error;\n            if (closed) return;` }],
   },
   {
+    id: 'xread-on-commands',
+    mistake: 'runs the blocked XREAD on the commands connection: every append waits behind it (up to blockMs), and the service crawls',
+    caughtBy: 'kill-9-soak',
+    edits: [{ file: 'broker.ts', find: xread, replace: xread.replace('run(reader,', 'run(commands,') }],
+  },
+  {
+    id: 'no-back-off',
+    mistake: 'catches a failed XREAD and asks again at once (pause(0)): while Redis cannot serve, the loop spins, a core busy and Redis flooded',
+    caughtBy: 'follow-backs-off',
+    edits: [{ file: 'broker.ts', find: '            await pause(backOff(failures));', replace: '            await pause(0);' }],
+  },
+  {
+    id: 'failures-never-reset',
+    mistake: 'never sets the failure count back to 0 after a successful XREAD: after a few blips every failure waits maxRetryMs',
+    caughtBy: 'back-off-resets',
+    edits: [{ file: 'broker.ts', find: '            failures = 0;\n', replace: '' }],
+  },
+  {
+    id: 'no-loss-check',
+    mistake: 'reads on from its last id after Redis was away without checking that Redis still has it: after a restart without data, the ids start again at 1 and the process skips every one of them',
+    caughtBy: 'redis-lost-data',
+    edits: [{ file: 'broker.ts', find: '            if (failures > 0 && (await run(reader, (redis) => redis.eval(LOSS_SCRIPT, 2, seqKey, streamKey, last))) === 1) await reset();\n', replace: '' }],
+  },
+  {
+    id: 'reset-empty-zeroes-lastid',
+    mistake: 'sets lastId to the last id of the new window even when the window is empty (0): a client behind it is held instead of told of its gap',
+    caughtBy: 'redis-lost-data',
+    edits: [{ file: 'server.ts', find: '    lastId = Math.max(lastId, history.at(-1)?.id ?? 0);', replace: '    lastId = history.at(-1)?.id ?? 0;' }],
+  },
+  {
     id: 'follows-from-zero',
     mistake: 'loads the history, then follows from 0 instead of from the last id loaded: every kept message twice',
     caughtBy: 'new-process-loads-history',
