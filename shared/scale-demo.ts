@@ -175,7 +175,11 @@ const passOn = (headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders =>
 /** Passes `req` on to the process at `url` and its answer back; a process that dies mid-request is a 502 (or a cut connection once the answer has begun). */
 function proxy(req: Request, res: Response, url: string, name: string, agent: http.Agent): void {
   const { hostname, port } = new URL(url);
-  const upstream = http.request({ host: hostname, port, method: req.method, path: req.url, headers: { ...passOn(req.headers), host: `${hostname}:${port}` }, agent }, (answer) => {
+  const headers = { ...passOn(req.headers), host: `${hostname}:${port}` };
+  // The body's framing goes on too: without it Node would send a chunked GET's (or DELETE's) body
+  // bare, and the process would read it as a request of its own (request smuggling).
+  if (req.headers['transfer-encoding'] !== undefined) headers['transfer-encoding'] = 'chunked';
+  const upstream = http.request({ host: hostname, port, method: req.method, path: req.url, headers, agent }, (answer) => {
     res.writeHead(answer.statusCode ?? 502, passOn(answer.headers));
     answer.pipe(res);
     answer.on('error', () => res.destroy());

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { rawExchange } from '../../shared/grading/raw-http.ts';
 import { listen } from '../../shared/http.ts';
 import { findLesson } from '../../shared/manifest.ts';
 import { projectRoot, workRoot } from '../../shared/paths.ts';
@@ -204,6 +205,30 @@ describe.skipIf(missing !== undefined)('three processes on a private redis-serve
     const after = await processes(base, 'lessons');
     expect(after.processes.map((p) => [p.name, p.state, p.generation]), 'no process killed or started').toEqual(before.processes.map((p) => [p.name, p.state, p.generation]));
     expect((await withHost(base, 'GET', api('lessons', 'A', '/stats'), `127.0.0.1:${port}`)).status, 'the local Host is served').toBe(200);
+  });
+
+  test('a chunked body is passed on chunked, whatever the method: no request hides in it, and no answer reaches the wrong client', async () => {
+    const base = served.listening.url;
+    const { port } = new URL(base);
+    const text = `smuggled ${randomUUID()}`;
+    const json = JSON.stringify({ text });
+    // Sent unframed (a GET's body had no Content-Length once Transfer-Encoding was dropped), this would be a second request to the process.
+    await post(base, 'lessons', 'A', `before ${randomUUID()}`); // so that a poll after 0 answers at once
+    const hidden = `POST /messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
+    const wrong: string[] = [];
+    for (const method of ['GET', 'DELETE', 'OPTIONS']) {
+      const request = `${method} ${api('lessons', 'A', '/stats')} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${Buffer.byteLength(hidden).toString(16)}\r\n${hidden}\r\n0\r\n\r\n`;
+      const answer = (await rawExchange(undefined, base, request)) ?? 'no answer';
+      if (answer.split('HTTP/1.1 ').length !== 2) wrong.push(`${method} with a chunked body: more than one answer:\n${answer}`);
+      // The next requests through A (the same pooled connection to the process) get their own answers.
+      for (let i = 0; i < 3; i++) {
+        const next = await call(base, api('lessons', 'A', '/stats'));
+        if (next.body.process !== 'A') wrong.push(`after ${method} with a chunked body, GET /stats through A was answered ${next.status} ${JSON.stringify(next.body)}`);
+      }
+    }
+    const history = await call(base, api('lessons', 'B', '/poll?after=0'));
+    if (JSON.stringify(history.body).includes(text)) wrong.push(`the request hidden in a body was run by the process: ${JSON.stringify(history.body)}`);
+    expect(wrong, `Request smuggling through the proxy. Look at ${WHERE} (proxy: the framing of the body).\n${wrong.join('\n')}`).toEqual([]);
   });
 
   test('a kill takes only JSON and names one of the processes; the lesson’s API behind one address reaches each running process in turn', async () => {
