@@ -316,6 +316,9 @@ async function startDemoAgent(lesson: Lesson, from: string, relayUrl: string, fe
  * go to whichever app is current. `from` is the code it runs (the target, or `solutions`).
  */
 class Restartable {
+  /** The restart under way, if any: one asked for meanwhile gets its answer rather than a second restart. */
+  restarting: Promise<number> | undefined;
+
   constructor(
     public app: LessonApp,
     readonly from: string,
@@ -453,7 +456,15 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
    * the old one is shut down (its streams end, and their EventSources reconnect to the new
    * one). The code is loaded first, so that nothing else runs between the shutdown and the swap.
    */
-  const restart = async (lesson: Lesson, handle: Restartable): Promise<number> => {
+  const restart = (lesson: Lesson, handle: Restartable): Promise<number> => {
+    // One at a time: two at once would both shut down the same old app, and the app made first
+    // would be lost track of (never shut down, and the one that serves after them not either).
+    handle.restarting ??= remake(lesson, handle).finally(() => {
+      handle.restarting = undefined;
+    });
+    return handle.restarting;
+  };
+  const remake = async (lesson: Lesson, handle: Restartable): Promise<number> => {
     const create = await lessonFactory(lesson, handle.from, log);
     const old = handle.app;
     if (typeof old.kept !== 'function') throw new Error('the app createApp() returned has no kept()');
@@ -538,6 +549,7 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     if (root !== 'lessons' && root !== 'solutions') return void res.status(400).json({ error: '"root" must be lessons (the server running your code) or solutions (the reference).' });
     const handle = handles[root];
     if (!handle) return void res.status(503).json({ error: `This lesson's server (${root}) could not be loaded, so there is none to restart.` });
+    if (closing) return void res.status(503).json({ error: 'The workshop is stopping: there is no server to restart.' });
     try {
       const kept = await restart(lesson, handle);
       res.set('Cache-Control', 'no-store').json({ restarted: slug, root, kept });
@@ -579,6 +591,8 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     },
     async close() {
       closing = true;
+      // A restart under way finishes first, so that the app it makes is shut down with the others.
+      await Promise.allSettled([...restartable.values()].flatMap((handles) => Object.values(handles).map((handle) => handle.restarting)));
       await Promise.all([...clusters.values()].flatMap((pair) => [pair.lessons.close(), pair.solutions.close()]));
       await redis.close();
       await agentsStarted;

@@ -8,12 +8,15 @@
  * demo have it, and it, like the stream, refuses a foreign Host.
  */
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { EventSource } from 'eventsource';
 import { describe, expect, test } from 'vitest';
+import { listen } from '../../shared/http.ts';
 import { findLesson } from '../../shared/manifest.ts';
 import { workRoot } from '../../shared/paths.ts';
+import { createWorkshop } from '../../shared/workshop-server.ts';
 import { serveWorkshop } from '../support/workshop.ts';
 
 const lesson = findLesson(8)!;
@@ -249,6 +252,35 @@ describe('a target without the lesson', () => {
       await stream.until((text) => text.includes(message.text), 5000, 'the message posted before the restart');
     } finally {
       stream.close();
+    }
+  });
+});
+
+describe('a flood of restarts', () => {
+  test('restarts asked for at once are one restart: each is answered 200, and the app that serves after them is the one the workshop shuts down', async () => {
+    const dataRoot = path.join(workRoot, `sse-flood-${randomUUID().slice(0, 8)}`);
+    const workshop = await createWorkshop({ target: 'solutions', built: true, dataRoot, log: () => undefined });
+    const listening = await listen(workshop.app, 0);
+    let stream: RawStream | undefined;
+    let closed = false;
+    try {
+      const base = listening.url;
+      const message = await post(base, 'lessons', `kept ${randomUUID()}`);
+      const answers = await Promise.all(Array.from({ length: 20 }, () => restart(base, { root: 'lessons' })));
+      const wrong = answers.filter((answer) => answer.status !== 200).map((answer) => `${answer.status} ${JSON.stringify(answer.body)}`);
+      expect(wrong, `restarts asked for at once. Look at ${WHERE}.`).toEqual([]);
+      stream = await openRaw(base, `${events}?lastEventId=${message.id - 1}`, { accept: 'text/event-stream' });
+      await stream.until((text) => text.includes(message.text), 5000, 'the message posted before the restarts');
+      // Closing the workshop shuts its lessons' apps down, which ends their streams: the app
+      // serving now must be among them (two restarts at once once lost track of it).
+      closed = true;
+      await workshop.close();
+      await stream.until(() => stream!.ended(), 5000, 'the end of the stream when the workshop closed');
+    } finally {
+      stream?.close();
+      await listening.close();
+      if (!closed) await workshop.close();
+      rmSync(dataRoot, { recursive: true, force: true });
     }
   });
 });
