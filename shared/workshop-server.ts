@@ -46,7 +46,7 @@ import { lessons, type Lesson } from './manifest.ts';
 import { projectRoot } from './paths.ts';
 import { readProgress } from './progress.ts';
 import { ScaleCluster, SharedRedis } from './scale-demo.ts';
-import { devServable, fayeBrowserClient, hostCheck, hostName, notFound, pageGate, shippedFiles, shippedGate, viteDeny } from './serving.ts';
+import { devServable, fayeBrowserClient, hostCheck, hostName, notFound, pageGate, sameOrigin, shippedFiles, shippedGate, viteDeny } from './serving.ts';
 
 export interface MountedLesson {
   readonly lesson: Lesson;
@@ -397,7 +397,7 @@ async function lessonText(lesson: Lesson, lang: string | undefined): Promise<str
 export async function createWorkshop(options: WorkshopOptions = {}): Promise<Workshop> {
   const { target = 'lessons', dataRoot = projectRoot, built = false, hosts = [], log = (text: string) => console.error(text) } = options;
   const app = express();
-  app.use(hostCheck(hosts));
+  app.use(hostCheck(hosts), sameOrigin());
   const mounted: MountedLesson[] = [];
   const apps: LessonApp[] = [];
   const feeds = new Map<string, Feeds>();
