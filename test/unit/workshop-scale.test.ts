@@ -336,6 +336,21 @@ describe('without redis-server: the stand-in', () => {
     expect(children().filter((pid) => !before.has(pid)), 'no process started').toEqual([]);
   });
 
+  test('a request the processes would refuse anyway (no such process, a kill not in JSON) is refused before any process starts', async () => {
+    const base = served.listening.url;
+    const cluster = served.workshop.clusters.get(lesson.slug)!.solutions;
+    expect(cluster.view().processes, 'the reference’s processes before anything asked for them').toEqual([]);
+    const refused: Array<[string, Answer, number]> = [
+      ['POST …/p/Z/kill', await kill(base, 'solutions', 'Z'), 404],
+      ['POST …/p/A/kill as text/plain', await kill(base, 'solutions', 'A', { 'content-type': 'text/plain' }), 415],
+      ['GET …/p/Z/api/stats', await call(base, api('solutions', 'Z', '/stats')), 404],
+      ['GET …/p/..%2fA/api/stats', await call(base, api('solutions', '..%2fA', '/stats')), 404],
+    ];
+    for (const [what, answer, status] of refused) expect(answer.status, `${what}: ${JSON.stringify(answer.body)}`).toBe(status);
+    expect(cluster.view().processes, `processes started by requests that were refused. Look at ${WHERE} (ScaleCluster's routes: what comes before ready).`).toEqual([]);
+    expect((await call(base, api('solutions', 'A', '/stats'))).body, 'a request for one of them starts them').toMatchObject({ process: 'A' });
+  });
+
   test('a kill drops the app and cuts the polls it held (never "cancelled", which would stop a client); it comes back and resumes', async () => {
     const base = served.listening.url;
     const last = await post(base, 'lessons', 'B', `before ${randomUUID()}`);
