@@ -18,9 +18,10 @@
  * to the page by a held GET, `/api/lessons/<slug>/events?root=lessons|solutions&after=N`.
  *
  * An event-stream demo (lesson 08) can have its server restarted from the page:
- * `POST /api/lessons/<slug>/restart` with `{ "root": "lessons" | "solutions" }` shuts the
- * lesson's app down (its streams end) and makes it again from the same code with the messages
- * it kept, so that the page's EventSource reconnects with Last-Event-ID and loses nothing. The
+ * `POST /api/lessons/<slug>/restart` with `{ "root": "lessons" | "solutions" }` makes the
+ * lesson's app again from the same code with the messages it kept and shuts the old one down
+ * (its streams end), so that the page's EventSource reconnects with Last-Event-ID and loses
+ * nothing; a restart that fails (a 500 that says why) leaves the old one serving. The
  * workshop adds no buffering of its own to a stream: no compression, and no time limit on a
  * response (the server's limits are on receiving requests).
  *
@@ -453,8 +454,10 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
   };
   /**
    * Makes an event-stream lesson's app again from the same code, with the messages it kept:
-   * the old one is shut down (its streams end, and their EventSources reconnect to the new
-   * one). The code is loaded first, so that nothing else runs between the shutdown and the swap.
+   * the new one is made first, and only then is the old one shut down (its streams end, and
+   * their EventSources reconnect to the new one), so that a restart that fails leaves the old
+   * one serving. The code is loaded first, and an app that createApp() returns at once is
+   * swapped in at once: nothing else runs between the copy of the history and the swap.
    */
   const restart = (lesson: Lesson, handle: Restartable): Promise<number> => {
     // One at a time: two at once would both shut down the same old app, and the app made first
@@ -469,8 +472,16 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     const old = handle.app;
     if (typeof old.kept !== 'function') throw new Error('the app createApp() returned has no kept()');
     const kept = old.kept();
+    const made = create({ ...serveOptions(lesson, dataRoot), initialMessages: kept });
+    const fresh = made instanceof Promise ? await made : made;
+    // A createApp() that took its time let the old app go on taking messages, which the new one lacks.
+    const now = made instanceof Promise ? old.kept() : kept;
+    if (now.length !== kept.length || JSON.stringify(now.at(-1)) !== JSON.stringify(kept.at(-1))) {
+      fresh.shutdown?.();
+      await fresh.close?.();
+      throw new Error('messages came while the new app was being made (createApp() is async): the old one goes on serving; try again');
+    }
     old.shutdown?.();
-    const fresh = await create({ ...serveOptions(lesson, dataRoot), initialMessages: kept });
     handle.app = fresh;
     apps[apps.indexOf(old)] = fresh;
     return kept.length;

@@ -8,14 +8,14 @@
  * demo have it, and it, like the stream, refuses a foreign Host.
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { EventSource } from 'eventsource';
 import { describe, expect, test } from 'vitest';
 import { listen } from '../../shared/http.ts';
 import { findLesson } from '../../shared/manifest.ts';
-import { workRoot } from '../../shared/paths.ts';
+import { projectRoot, workRoot } from '../../shared/paths.ts';
 import { createWorkshop } from '../../shared/workshop-server.ts';
 import { serveWorkshop } from '../support/workshop.ts';
 
@@ -281,6 +281,44 @@ describe('a flood of restarts', () => {
       await listening.close();
       if (!closed) await workshop.close();
       rmSync(dataRoot, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a restart that fails', () => {
+  // A learner's createApp that works once, and throws when it is made again with the kept messages.
+  const target = path.join(workRoot, `sse-failing-${randomUUID().slice(0, 8)}`);
+  const served = serveWorkshop({ target, dataRoot: target }, target, () => {
+    mkdirSync(path.join(target, lesson.slug), { recursive: true });
+    const reference = path.join(projectRoot, 'solutions', lesson.slug, 'server.ts');
+    writeFileSync(
+      path.join(target, lesson.slug, 'server.ts'),
+      `import { createApp as reference } from ${JSON.stringify(reference)};\n` +
+        'export function createApp(options: { initialMessages?: unknown[] } = {}) {\n' +
+        "  if (options.initialMessages?.length) throw new Error('made again, it fails');\n" +
+        '  return reference(options);\n}\n',
+    );
+  });
+
+  test('is a 500 that says why, and the app that was serving goes on: its streams stay open and carry new messages', async () => {
+    const base = served.listening.url;
+    expect(served.workshop.mounted.find((m) => m.lesson.slug === lesson.slug)?.fallback, 'the target’s own code runs').toBeUndefined();
+    const first = await post(base, 'lessons', `first ${randomUUID()}`);
+    const stream = await openRaw(base, `${events}?lastEventId=${first.id - 1}`, { accept: 'text/event-stream' });
+    try {
+      await stream.until((text) => text.includes(first.text), 5000, 'the first message');
+      const answer = await restart(base, { root: 'lessons' });
+      expect(answer, `a restart whose createApp throws. Look at ${WHERE}.`).toMatchObject({ status: 500, body: { error: expect.stringContaining('made again, it fails') } });
+      const second = await post(base, 'lessons', `second ${randomUUID()}`);
+      await stream.until((text) => text.includes(second.text), 5000, 'a message posted after the failed restart, on the stream opened before it (the old app must not have been shut down)');
+      const again = await openRaw(base, `${events}?lastEventId=${first.id - 1}`, { accept: 'text/event-stream' });
+      try {
+        expect(again.status, 'a new stream after the failed restart').toBe(200);
+      } finally {
+        again.close();
+      }
+    } finally {
+      stream.close();
     }
   });
 });
