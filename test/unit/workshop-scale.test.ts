@@ -12,9 +12,10 @@
  *   the stand-in, labelled so, that share messages and can be killed and come back.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { rawExchange } from '../../shared/grading/raw-http.ts';
@@ -279,6 +280,7 @@ describe.skipIf(missing !== undefined)('a workshop that dies without closing (ki
     const dataRoot = path.join(workRoot, `scale-killed-${randomUUID().slice(0, 8)}`);
     const workshop = spawn(process.execPath, ['--import', 'tsx', 'shared/cli/start.ts', '--target', 'solutions', '--port', '0', '--data', dataRoot], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let redisPid: number | undefined;
+    let redisDir: string | undefined;
     try {
       let output = '';
       const base = await new Promise<string>((resolve, reject) => {
@@ -294,6 +296,7 @@ describe.skipIf(missing !== undefined)('a workshop that dies without closing (ki
       const pids = view.processes.map((p) => p.pid!);
       const redisPort = /redis:\/\/127\.0\.0\.1:(\d+)/.exec(view.broker)?.[1];
       redisPid = Number(execFileSync('pgrep', ['-f', `^redis-server 127\\.0\\.0\\.1:${redisPort}$`], { encoding: 'utf8' }).trim());
+      redisDir = readlinkSync(`/proc/${redisPid}/cwd`); // redis-server works in its folder (--dir)
       expect(pids.every(alive), `processes A, B, C run: ${pids.join(', ')}`).toBe(true);
       workshop.kill('SIGKILL');
       const deadline = Date.now() + 10_000;
@@ -301,8 +304,10 @@ describe.skipIf(missing !== undefined)('a workshop that dies without closing (ki
       expect(pids.filter(alive), `lesson processes still running 10 s after their workshop was killed. Look at shared/parent-guard.ts and where ${WHERE} spawns main.ts.`).toEqual([]);
     } finally {
       workshop.kill('SIGKILL');
-      // The redis-server is shared/redis.ts's: its exit hook cannot run when its process is killed, so the test ends it.
+      // The redis-server is shared/redis.ts's: its exit hook cannot run when its process is killed, so the test ends it and removes its folder.
       if (redisPid && alive(redisPid)) process.kill(redisPid, 'SIGKILL');
+      if (redisDir?.startsWith(path.join(os.tmpdir(), 'comet-redis-'))) rmSync(redisDir, { recursive: true, force: true });
+      rmSync(dataRoot, { recursive: true, force: true });
     }
   });
 });
