@@ -21,10 +21,10 @@
  *
  * Nothing starts until one of these routes is asked (or {@link ScaleCluster.ensure} is called):
  * a workshop whose page is never opened runs no redis-server, and a request these routes refuse
- * anyway (a name that is not a process's, a kill not in JSON) starts nothing. `close()` stops every process and
- * the redis-server; a process of this module that is still running when Node exits is killed,
- * and one whose workshop died without exiting (SIGKILL, a worker ended) ends by itself
- * (shared/parent-guard.ts).
+ * anyway (a name that is not a process's, a kill not in JSON) starts nothing. `close()` stops
+ * every process and the redis-server; a process of this module that is still running when Node
+ * exits is killed, and one whose workshop died without exiting (SIGKILL, a worker ended) ends
+ * by itself (shared/parent-guard.ts).
  *
  * @module
  */
