@@ -256,15 +256,26 @@ describe('a target without the lesson', () => {
   });
 });
 
+/** A target folder whose lesson 08 is the reference's createApp() wrapped: `body` is the wrapper's, with `reference` and `options` in scope. */
+function wrappedReference(target: string, body: string, kind: 'async' | 'sync' = 'sync'): void {
+  mkdirSync(path.join(target, lesson.slug), { recursive: true });
+  const reference = path.join(projectRoot, 'solutions', lesson.slug, 'server.ts');
+  const signature = `export ${kind === 'async' ? 'async ' : ''}function createApp(options: { initialMessages?: unknown[] } = {})`;
+  writeFileSync(path.join(target, lesson.slug, 'server.ts'), `import { createApp as reference } from ${JSON.stringify(reference)};\n${signature} {\n${body}\n}\n`);
+}
+
 describe('a flood of restarts', () => {
   test('restarts asked for at once are one restart: each is answered 200, and the app that serves after them is the one the workshop shuts down', async () => {
+    // A createApp() that resolves later (a Promise, as a learner's may): the reference's returns at once, leaving no room between restarts.
     const dataRoot = path.join(workRoot, `sse-flood-${randomUUID().slice(0, 8)}`);
-    const workshop = await createWorkshop({ target: 'solutions', built: true, dataRoot, log: () => undefined });
+    wrappedReference(dataRoot, '  await new Promise((resolve) => setImmediate(resolve));\n  return reference(options);', 'async');
+    const workshop = await createWorkshop({ target: dataRoot, built: true, dataRoot, log: () => undefined });
     const listening = await listen(workshop.app, 0);
     let stream: RawStream | undefined;
     let closed = false;
     try {
       const base = listening.url;
+      expect(workshop.mounted.find((m) => m.lesson.slug === lesson.slug)?.fallback, 'the target’s own code runs').toBeUndefined();
       const message = await post(base, 'lessons', `kept ${randomUUID()}`);
       const answers = await Promise.all(Array.from({ length: 20 }, () => restart(base, { root: 'lessons' })));
       const wrong = answers.filter((answer) => answer.status !== 200).map((answer) => `${answer.status} ${JSON.stringify(answer.body)}`);
@@ -288,17 +299,9 @@ describe('a flood of restarts', () => {
 describe('a restart that fails', () => {
   // A learner's createApp that works once, and throws when it is made again with the kept messages.
   const target = path.join(workRoot, `sse-failing-${randomUUID().slice(0, 8)}`);
-  const served = serveWorkshop({ target, dataRoot: target }, target, () => {
-    mkdirSync(path.join(target, lesson.slug), { recursive: true });
-    const reference = path.join(projectRoot, 'solutions', lesson.slug, 'server.ts');
-    writeFileSync(
-      path.join(target, lesson.slug, 'server.ts'),
-      `import { createApp as reference } from ${JSON.stringify(reference)};\n` +
-        'export function createApp(options: { initialMessages?: unknown[] } = {}) {\n' +
-        "  if (options.initialMessages?.length) throw new Error('made again, it fails');\n" +
-        '  return reference(options);\n}\n',
-    );
-  });
+  const served = serveWorkshop({ target, dataRoot: target }, target, () =>
+    wrappedReference(target, "  if (options.initialMessages?.length) throw new Error('made again, it fails');\n  return reference(options);"),
+  );
 
   test('is a 500 that says why, and the app that was serving goes on: its streams stay open and carry new messages', async () => {
     const base = served.listening.url;
