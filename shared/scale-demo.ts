@@ -20,10 +20,11 @@
  * - `/api/…` and `/c/<client>/api/…`: any running process, in turn (a load balancer).
  *
  * Nothing starts until one of these routes is asked (or {@link ScaleCluster.ensure} is called):
- * a workshop whose page is never opened runs no redis-server. `close()` stops every process and
- * the redis-server; a process of this module that is still running when Node exits is killed,
- * and one whose workshop died without exiting (SIGKILL, a worker ended) ends by itself
- * (shared/parent-guard.ts).
+ * a workshop whose page is never opened runs no redis-server, and a request these routes refuse
+ * anyway (a name that is not a process's, a kill not in JSON) starts nothing. `close()` stops
+ * every process and the redis-server; a process of this module that is still running when Node
+ * exits is killed, and one whose workshop died without exiting (SIGKILL, a worker ended) ends
+ * by itself (shared/parent-guard.ts).
  *
  * @module
  */
@@ -175,7 +176,11 @@ const passOn = (headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders =>
 /** Passes `req` on to the process at `url` and its answer back; a process that dies mid-request is a 502 (or a cut connection once the answer has begun). */
 function proxy(req: Request, res: Response, url: string, name: string, agent: http.Agent): void {
   const { hostname, port } = new URL(url);
-  const upstream = http.request({ host: hostname, port, method: req.method, path: req.url, headers: { ...passOn(req.headers), host: `${hostname}:${port}` }, agent }, (answer) => {
+  const headers = { ...passOn(req.headers), host: `${hostname}:${port}` };
+  // The body's framing goes on too: without it Node would send a chunked GET's (or DELETE's) body
+  // bare, and the process would read it as a request of its own (request smuggling).
+  if (req.headers['transfer-encoding'] !== undefined) headers['transfer-encoding'] = 'chunked';
+  const upstream = http.request({ host: hostname, port, method: req.method, path: req.url, headers, agent }, (answer) => {
     res.writeHead(answer.statusCode ?? 502, passOn(answer.headers));
     answer.pipe(res);
     answer.on('error', () => res.destroy());
@@ -537,22 +542,32 @@ export class ScaleCluster {
   ) {
     // Only the cluster's own routes start it: any other path under the lesson goes on, untouched.
     const ready: RequestHandler = (_req, _res, next) => void this.ensure().then(() => next(), next);
+    // What the processes would refuse anyway is refused before they start: a name that is not theirs, a kill not in JSON.
+    const named: RequestHandler = (req, res, next) => {
+      if (demo.processes.includes(String(req.params.name))) return next();
+      json(res, 404, { error: `Lesson ${lesson.slug} has no process ${String(req.params.name)}: its processes are ${demo.processes.join(', ')}.` });
+    };
+    // JSON only: a page of another site cannot send it without asking first (CORS), so it cannot kill a process.
+    const jsonOnly: RequestHandler = (req, res, next) => {
+      if (req.is('application/json')) return next();
+      json(res, 415, { error: 'Send {} as JSON (Content-Type: application/json) to kill a process.' });
+    };
+    /** The process named in `req`, or undefined once `res` is answered 503: none started. */
+    const member = (req: Request, res: Response): Member | undefined => {
+      const found = this.#member(String(req.params.name));
+      if (!found) json(res, 503, { error: `Lesson ${lesson.slug}: ${this.#problem ?? 'its processes did not start'}.` }, { 'Retry-After': '1' });
+      return found;
+    };
     this.router.get('/processes', ready, (_req, res) => json(res, 200, this.view()));
-    this.router.post('/p/:name/kill', ready, async (req, res) => {
-      const member = this.#member(String(req.params.name));
-      if (!member) return json(res, 404, { error: `Lesson ${lesson.slug} has no process ${String(req.params.name)}: its processes are ${demo.processes.join(', ')}.` });
-      // JSON only: a page of another site cannot send it without asking first (CORS), so it cannot kill a process.
-      if (!req.is('application/json')) return json(res, 415, { error: 'Send {} as JSON (Content-Type: application/json) to kill a process.' });
-      const before = member.view();
-      if (before.state !== 'running') return json(res, 409, { error: `Process ${member.name} is not running (it is ${before.state}): there is nothing to kill.`, state: before.state });
-      await member.kill();
-      json(res, 200, { killed: member.name, ...(before.pid === undefined ? {} : { pid: before.pid }), restartInMs: RESTART_MS });
+    this.router.post('/p/:name/kill', named, jsonOnly, ready, async (req, res) => {
+      const target = member(req, res);
+      if (!target) return;
+      const before = target.view();
+      if (before.state !== 'running') return json(res, 409, { error: `Process ${target.name} is not running (it is ${before.state}): there is nothing to kill.`, state: before.state });
+      await target.kill();
+      json(res, 200, { killed: target.name, ...(before.pid === undefined ? {} : { pid: before.pid }), restartInMs: RESTART_MS });
     });
-    this.router.use('/p/:name/api', ready, (req, res, next) => {
-      const member = this.#member(String(req.params.name));
-      if (!member) return json(res, 404, { error: `Lesson ${lesson.slug} has no process ${String(req.params.name)}: its processes are ${demo.processes.join(', ')}.` });
-      member.handler(req, res, next);
-    });
+    this.router.use('/p/:name/api', named, ready, (req, res, next) => member(req, res)?.handler(req, res, next));
     // The lesson's API behind one address, as behind a load balancer: the running processes in turn.
     this.router.use(['/api', '/c/:client/api'], ready, (req, res, next) => {
       const running = this.#members.filter((m) => m.view().state === 'running');

@@ -4,7 +4,9 @@
  * - **Only this machine.** Every request must name the server as `localhost`, `127.0.0.1` or
  *   `[::1]` (any port) in its Host header, or one of the names given with `--host`; any other
  *   Host gets a 403. A web page the learner visits could otherwise point its own domain at
- *   127.0.0.1 (DNS rebinding) and read the chat.
+ *   127.0.0.1 (DNS rebinding) and read the chat. Nor may a page of another site change
+ *   anything (CSRF): a request other than GET, HEAD or OPTIONS whose Origin is not this server
+ *   gets a 403 too.
  * - **Only the site.** A page path is percent-decoded (twice-encoded input too), backslashes
  *   become slashes, `.` and `..` segments and `//` are resolved, and only then is it judged:
  *   the site (site/), the lessons' own pages (lessons/<slug>/<page>), the demos' client code
@@ -58,6 +60,33 @@ export function hostCheck(extraHosts: readonly string[] = []): RequestHandler {
         `This workshop server answers only to ${[...allowed].join(', ')}, not to the Host "${host}". ` +
         'To reach it under another name, start it with --host NAME.',
     });
+  };
+}
+
+/** Methods that only read: a page of another site may send them (it cannot read the answer). */
+const readOnly = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Refuses (403) a request that may change something (any method but GET, HEAD and OPTIONS) from
+ * a page of another site: one whose Origin is not this server as its Host names it (a browser
+ * sends Origin with every such request; Node's clients and the graders send none). A form of
+ * another site can post to 127.0.0.1 without asking first (CSRF): to a lesson's API that takes a
+ * form body, as Bayeux's does, or to a learner's that reads any body.
+ */
+export function sameOrigin(): RequestHandler {
+  const hostOf = (url: string): string | undefined => {
+    try {
+      return new URL(url).host;
+    } catch {
+      return undefined;
+    }
+  };
+  return (req, res, next) => {
+    const { origin } = req.headers;
+    if (readOnly.has(req.method) || origin === undefined) return next();
+    const own = hostOf(`http://${req.headers.host ?? ''}`);
+    if (own !== undefined && hostOf(origin) === own) return next();
+    res.status(403).json({ error: `This workshop server takes changes only from its own pages, not from a page of ${origin}.` });
   };
 }
 

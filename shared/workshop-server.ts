@@ -18,9 +18,10 @@
  * to the page by a held GET, `/api/lessons/<slug>/events?root=lessons|solutions&after=N`.
  *
  * An event-stream demo (lesson 08) can have its server restarted from the page:
- * `POST /api/lessons/<slug>/restart` with `{ "root": "lessons" | "solutions" }` shuts the
- * lesson's app down (its streams end) and makes it again from the same code with the messages
- * it kept, so that the page's EventSource reconnects with Last-Event-ID and loses nothing. The
+ * `POST /api/lessons/<slug>/restart` with `{ "root": "lessons" | "solutions" }` makes the
+ * lesson's app again from the same code with the messages it kept and shuts the old one down
+ * (its streams end), so that the page's EventSource reconnects with Last-Event-ID and loses
+ * nothing; a restart that fails (a 500 that says why) leaves the old one serving. The
  * workshop adds no buffering of its own to a stream: no compression, and no time limit on a
  * response (the server's limits are on receiving requests).
  *
@@ -46,7 +47,7 @@ import { lessons, type Lesson } from './manifest.ts';
 import { projectRoot } from './paths.ts';
 import { readProgress } from './progress.ts';
 import { ScaleCluster, SharedRedis } from './scale-demo.ts';
-import { devServable, fayeBrowserClient, hostCheck, hostName, notFound, pageGate, shippedFiles, shippedGate, viteDeny } from './serving.ts';
+import { devServable, fayeBrowserClient, hostCheck, hostName, notFound, pageGate, sameOrigin, shippedFiles, shippedGate, viteDeny } from './serving.ts';
 
 export interface MountedLesson {
   readonly lesson: Lesson;
@@ -316,6 +317,9 @@ async function startDemoAgent(lesson: Lesson, from: string, relayUrl: string, fe
  * go to whichever app is current. `from` is the code it runs (the target, or `solutions`).
  */
 class Restartable {
+  /** The restart under way, if any: one asked for meanwhile gets its answer rather than a second restart. */
+  restarting: Promise<number> | undefined;
+
   constructor(
     public app: LessonApp,
     readonly from: string,
@@ -397,7 +401,7 @@ async function lessonText(lesson: Lesson, lang: string | undefined): Promise<{ t
 export async function createWorkshop(options: WorkshopOptions = {}): Promise<Workshop> {
   const { target = 'lessons', dataRoot = projectRoot, built = false, hosts = [], log = (text: string) => console.error(text) } = options;
   const app = express();
-  app.use(hostCheck(hosts));
+  app.use(hostCheck(hosts), sameOrigin());
   const mounted: MountedLesson[] = [];
   const apps: LessonApp[] = [];
   const feeds = new Map<string, Feeds>();
@@ -453,16 +457,34 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
   };
   /**
    * Makes an event-stream lesson's app again from the same code, with the messages it kept:
-   * the old one is shut down (its streams end, and their EventSources reconnect to the new
-   * one). The code is loaded first, so that nothing else runs between the shutdown and the swap.
+   * the new one is made first, and only then is the old one shut down (its streams end, and
+   * their EventSources reconnect to the new one), so that a restart that fails leaves the old
+   * one serving. The code is loaded first, and an app that createApp() returns at once is
+   * swapped in at once: nothing else runs between the copy of the history and the swap.
    */
-  const restart = async (lesson: Lesson, handle: Restartable): Promise<number> => {
+  const restart = (lesson: Lesson, handle: Restartable): Promise<number> => {
+    // One at a time: two at once would both shut down the same old app, and the app made first
+    // would be lost track of (never shut down, and the one that serves after them not either).
+    handle.restarting ??= remake(lesson, handle).finally(() => {
+      handle.restarting = undefined;
+    });
+    return handle.restarting;
+  };
+  const remake = async (lesson: Lesson, handle: Restartable): Promise<number> => {
     const create = await lessonFactory(lesson, handle.from, log);
     const old = handle.app;
     if (typeof old.kept !== 'function') throw new Error('the app createApp() returned has no kept()');
     const kept = old.kept();
+    const made = create({ ...serveOptions(lesson, dataRoot), initialMessages: kept });
+    const fresh = made instanceof Promise ? await made : made;
+    // A createApp() that took its time let the old app go on taking messages, which the new one lacks.
+    const now = made instanceof Promise ? old.kept() : kept;
+    if (now.length !== kept.length || JSON.stringify(now.at(-1)) !== JSON.stringify(kept.at(-1))) {
+      fresh.shutdown?.();
+      await fresh.close?.();
+      throw new Error('messages came while the new app was being made (createApp() is async): the old one goes on serving; try again');
+    }
     old.shutdown?.();
-    const fresh = await create({ ...serveOptions(lesson, dataRoot), initialMessages: kept });
     handle.app = fresh;
     apps[apps.indexOf(old)] = fresh;
     return kept.length;
@@ -544,6 +566,7 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     if (root !== 'lessons' && root !== 'solutions') return void res.status(400).json({ error: '"root" must be lessons (the server running your code) or solutions (the reference).' });
     const handle = handles[root];
     if (!handle) return void res.status(503).json({ error: `This lesson's server (${root}) could not be loaded, so there is none to restart.` });
+    if (closing) return void res.status(503).json({ error: 'The workshop is stopping: there is no server to restart.' });
     try {
       const kept = await restart(lesson, handle);
       res.set('Cache-Control', 'no-store').json({ restarted: slug, root, kept });
@@ -585,6 +608,8 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     },
     async close() {
       closing = true;
+      // A restart under way finishes first, so that the app it makes is shut down with the others.
+      await Promise.allSettled([...restartable.values()].flatMap((handles) => Object.values(handles).map((handle) => handle.restarting)));
       await Promise.all([...clusters.values()].flatMap((pair) => [pair.lessons.close(), pair.solutions.close()]));
       await redis.close();
       await agentsStarted;

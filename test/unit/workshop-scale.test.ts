@@ -12,11 +12,13 @@
  *   the stand-in, labelled so, that share messages and can be killed and come back.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { rawExchange } from '../../shared/grading/raw-http.ts';
 import { listen } from '../../shared/http.ts';
 import { findLesson } from '../../shared/manifest.ts';
 import { projectRoot, workRoot } from '../../shared/paths.ts';
@@ -206,6 +208,30 @@ describe.skipIf(missing !== undefined)('three processes on a private redis-serve
     expect((await withHost(base, 'GET', api('lessons', 'A', '/stats'), `127.0.0.1:${port}`)).status, 'the local Host is served').toBe(200);
   });
 
+  test('a chunked body is passed on chunked, whatever the method: no request hides in it, and no answer reaches the wrong client', async () => {
+    const base = served.listening.url;
+    const { port } = new URL(base);
+    const text = `smuggled ${randomUUID()}`;
+    const json = JSON.stringify({ text });
+    // Sent unframed (a GET's body had no Content-Length once Transfer-Encoding was dropped), this would be a second request to the process.
+    await post(base, 'lessons', 'A', `before ${randomUUID()}`); // so that a poll after 0 answers at once
+    const hidden = `POST /messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
+    const wrong: string[] = [];
+    for (const method of ['GET', 'DELETE', 'OPTIONS']) {
+      const request = `${method} ${api('lessons', 'A', '/stats')} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${Buffer.byteLength(hidden).toString(16)}\r\n${hidden}\r\n0\r\n\r\n`;
+      const answer = (await rawExchange(undefined, base, request)) ?? 'no answer';
+      if (answer.split('HTTP/1.1 ').length !== 2) wrong.push(`${method} with a chunked body: more than one answer:\n${answer}`);
+      // The next requests through A (the same pooled connection to the process) get their own answers.
+      for (let i = 0; i < 3; i++) {
+        const next = await call(base, api('lessons', 'A', '/stats'));
+        if (next.body.process !== 'A') wrong.push(`after ${method} with a chunked body, GET /stats through A was answered ${next.status} ${JSON.stringify(next.body)}`);
+      }
+    }
+    const history = await call(base, api('lessons', 'B', '/poll?after=0'));
+    if (JSON.stringify(history.body).includes(text)) wrong.push(`the request hidden in a body was run by the process: ${JSON.stringify(history.body)}`);
+    expect(wrong, `Request smuggling through the proxy. Look at ${WHERE} (proxy: the framing of the body).\n${wrong.join('\n')}`).toEqual([]);
+  });
+
   test('a kill takes only JSON and names one of the processes; the lesson’s API behind one address reaches each running process in turn', async () => {
     const base = served.listening.url;
     expect((await kill(base, 'lessons', 'A', { 'content-type': 'text/plain' })).status, 'a form of another site (text/plain) cannot kill').toBe(415);
@@ -254,6 +280,7 @@ describe.skipIf(missing !== undefined)('a workshop that dies without closing (ki
     const dataRoot = path.join(workRoot, `scale-killed-${randomUUID().slice(0, 8)}`);
     const workshop = spawn(process.execPath, ['--import', 'tsx', 'shared/cli/start.ts', '--lang', 'en', '--target', 'solutions', '--port', '0', '--data', dataRoot], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let redisPid: number | undefined;
+    let redisDir: string | undefined;
     try {
       let output = '';
       const base = await new Promise<string>((resolve, reject) => {
@@ -269,6 +296,7 @@ describe.skipIf(missing !== undefined)('a workshop that dies without closing (ki
       const pids = view.processes.map((p) => p.pid!);
       const redisPort = /redis:\/\/127\.0\.0\.1:(\d+)/.exec(view.broker)?.[1];
       redisPid = Number(execFileSync('pgrep', ['-f', `^redis-server 127\\.0\\.0\\.1:${redisPort}$`], { encoding: 'utf8' }).trim());
+      redisDir = readlinkSync(`/proc/${redisPid}/cwd`); // redis-server works in its folder (--dir)
       expect(pids.every(alive), `processes A, B, C run: ${pids.join(', ')}`).toBe(true);
       workshop.kill('SIGKILL');
       const deadline = Date.now() + 10_000;
@@ -276,8 +304,10 @@ describe.skipIf(missing !== undefined)('a workshop that dies without closing (ki
       expect(pids.filter(alive), `lesson processes still running 10 s after their workshop was killed. Look at shared/parent-guard.ts and where ${WHERE} spawns main.ts.`).toEqual([]);
     } finally {
       workshop.kill('SIGKILL');
-      // The redis-server is shared/redis.ts's: its exit hook cannot run when its process is killed, so the test ends it.
+      // The redis-server is shared/redis.ts's: its exit hook cannot run when its process is killed, so the test ends it and removes its folder.
       if (redisPid && alive(redisPid)) process.kill(redisPid, 'SIGKILL');
+      if (redisDir?.startsWith(path.join(os.tmpdir(), 'comet-redis-'))) rmSync(redisDir, { recursive: true, force: true });
+      rmSync(dataRoot, { recursive: true, force: true });
     }
   });
 });
@@ -309,6 +339,21 @@ describe('without redis-server: the stand-in', () => {
     const second = await post(base, 'lessons', 'A', `second ${randomUUID()}`);
     expect(await onC, 'the poll held on C').toEqual({ status: 200, body: { status: 'messages', messages: [second] } });
     expect(children().filter((pid) => !before.has(pid)), 'no process started').toEqual([]);
+  });
+
+  test('a request the processes would refuse anyway (no such process, a kill not in JSON) is refused before any process starts', async () => {
+    const base = served.listening.url;
+    const cluster = served.workshop.clusters.get(lesson.slug)!.solutions;
+    expect(cluster.view().processes, 'the reference’s processes before anything asked for them').toEqual([]);
+    const refused: Array<[string, Answer, number]> = [
+      ['POST …/p/Z/kill', await kill(base, 'solutions', 'Z'), 404],
+      ['POST …/p/A/kill as text/plain', await kill(base, 'solutions', 'A', { 'content-type': 'text/plain' }), 415],
+      ['GET …/p/Z/api/stats', await call(base, api('solutions', 'Z', '/stats')), 404],
+      ['GET …/p/..%2fA/api/stats', await call(base, api('solutions', '..%2fA', '/stats')), 404],
+    ];
+    for (const [what, answer, status] of refused) expect(answer.status, `${what}: ${JSON.stringify(answer.body)}`).toBe(status);
+    expect(cluster.view().processes, `processes started by requests that were refused. Look at ${WHERE} (ScaleCluster's routes: what comes before ready).`).toEqual([]);
+    expect((await call(base, api('solutions', 'A', '/stats'))).body, 'a request for one of them starts them').toMatchObject({ process: 'A' });
   });
 
   test('a kill drops the app and cuts the polls it held (never "cancelled", which would stop a client); it comes back and resumes', async () => {

@@ -102,6 +102,21 @@ function get(base: string, rawPath: string, headers: Record<string, string> = {}
   });
 }
 
+/** One request with a body, as `get` sends it. */
+function send(base: string, method: string, rawPath: string, headers: Record<string, string>, body: string): Promise<Answer> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: hostname, port, path: rawPath, method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, type: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString() }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
 /** Runs `work` over `items`, `width` at a time. */
 async function inParallel<T, R>(items: readonly T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
@@ -562,6 +577,38 @@ describe.each(modes)('the workshop server, $name: only the site, and only for th
     if (bare.status !== 400 && bare.status !== 403) wrong.push(`no Host header /api/lessons: expected 400 or 403, got ${bare.status}`);
     report.push(`Host checks wrong: ${wrong.length}`, ...wrong.map((w) => `  ${w}`));
     expect(wrong, `Expected 403 JSON for a Host other than localhost, 127.0.0.1 or [::1] (DNS rebinding), on pages and lesson APIs alike. Look at ${WHERE}.\n${wrong.join('\n')}`).toEqual([]);
+  });
+
+  test('a state-changing request from a page of another site (its Origin) gets 403 JSON and changes nothing; this site and clients without an Origin are served', async () => {
+    const port = new URL(base).port;
+    const text = `cross-site ${randomUUID()}`;
+    const message = JSON.stringify({ text });
+    const publish = `message=${encodeURIComponent(JSON.stringify([{ channel: '/chat/demo', data: { text } }]))}`;
+    // What a page of another site can send without asking first (a form, or fetch in no-cors mode), and more.
+    const requests: Array<[string, string, string, string]> = [
+      ['POST', '/lessons/06-bayeux/api/bayeux', 'application/x-www-form-urlencoded', publish],
+      ['POST', '/lessons/01-naive-polling/api/messages', 'text/plain', message],
+      ['POST', '/lessons/01-naive-polling/api/messages', 'application/json', message],
+      ['POST', '/api/lessons/08-event-stream/restart', 'application/json', '{"root":"lessons"}'],
+      ['POST', '/lessons/09-scale-out/p/Z/kill', 'application/json', '{}'],
+      ['PUT', '/lessons/01-naive-polling/api/messages', 'application/json', message],
+    ];
+    const foreign = ['http://evil.example', `http://evil.example:${port}`, `http://localhost:${Number(port) === 65_535 ? 1 : Number(port) + 1}`, 'null'];
+    const wrong: string[] = [];
+    for (const [method, route, type, body] of requests) {
+      for (const origin of foreign) {
+        const answer = await send(base, method, route, { origin, 'content-type': type }, body);
+        if (answer.status !== 403 || !/json/.test(answer.type)) wrong.push(`Origin ${origin}: ${method} ${route} (${type}) → ${answer.status} ${answer.type} ${answer.body.slice(0, 120)}`);
+      }
+    }
+    const messages = await get(base, '/lessons/01-naive-polling/api/messages');
+    if (messages.body.includes(text)) wrong.push(`a message posted from another site was kept: ${messages.body.slice(0, 200)}`);
+    for (const origin of [`http://127.0.0.1:${port}`, undefined]) {
+      const answer = await send(base, 'POST', '/lessons/01-naive-polling/api/messages', { ...(origin ? { origin } : {}), 'content-type': 'application/json' }, message);
+      if (answer.status !== 201) wrong.push(`Origin ${origin ?? '(none)'}: POST /lessons/01-naive-polling/api/messages → ${answer.status}, expected 201`);
+    }
+    report.push(`Cross-site requests wrong: ${wrong.length}`, ...wrong.map((w) => `  ${w}`));
+    expect(wrong, `Expected a request with an Origin other than the workshop's own to be refused before it reaches a lesson (CSRF). Look at shared/serving.ts sameOrigin.\n${wrong.join('\n')}`).toEqual([]);
   });
 
   test('a Host given twice, a foreign host in the request line, or a port past 65535 gets 403', async () => {

@@ -8,12 +8,15 @@
  * demo have it, and it, like the stream, refuses a foreign Host.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { EventSource } from 'eventsource';
 import { describe, expect, test } from 'vitest';
+import { listen } from '../../shared/http.ts';
 import { findLesson } from '../../shared/manifest.ts';
-import { workRoot } from '../../shared/paths.ts';
+import { projectRoot, workRoot } from '../../shared/paths.ts';
+import { createWorkshop } from '../../shared/workshop-server.ts';
 import { serveWorkshop } from '../support/workshop.ts';
 
 const lesson = findLesson(8)!;
@@ -247,6 +250,76 @@ describe('a target without the lesson', () => {
     const stream = await openRaw(base, `${events}?lastEventId=${message.id - 1}`, { accept: 'text/event-stream' });
     try {
       await stream.until((text) => text.includes(message.text), 5000, 'the message posted before the restart');
+    } finally {
+      stream.close();
+    }
+  });
+});
+
+/** A target folder whose lesson 08 is the reference's createApp() wrapped: `body` is the wrapper's, with `reference` and `options` in scope. */
+function wrappedReference(target: string, body: string, kind: 'async' | 'sync' = 'sync'): void {
+  mkdirSync(path.join(target, lesson.slug), { recursive: true });
+  const reference = path.join(projectRoot, 'solutions', lesson.slug, 'server.ts');
+  const signature = `export ${kind === 'async' ? 'async ' : ''}function createApp(options: { initialMessages?: unknown[] } = {})`;
+  writeFileSync(path.join(target, lesson.slug, 'server.ts'), `import { createApp as reference } from ${JSON.stringify(reference)};\n${signature} {\n${body}\n}\n`);
+}
+
+describe('a flood of restarts', () => {
+  test('restarts asked for at once are one restart: each is answered 200, and the app that serves after them is the one the workshop shuts down', async () => {
+    // A createApp() that resolves later (a Promise, as a learner's may): the reference's returns at once, leaving no room between restarts.
+    const dataRoot = path.join(workRoot, `sse-flood-${randomUUID().slice(0, 8)}`);
+    wrappedReference(dataRoot, '  await new Promise((resolve) => setImmediate(resolve));\n  return reference(options);', 'async');
+    const workshop = await createWorkshop({ target: dataRoot, built: true, dataRoot, log: () => undefined });
+    const listening = await listen(workshop.app, 0);
+    let stream: RawStream | undefined;
+    let closed = false;
+    try {
+      const base = listening.url;
+      expect(workshop.mounted.find((m) => m.lesson.slug === lesson.slug)?.fallback, 'the target’s own code runs').toBeUndefined();
+      const message = await post(base, 'lessons', `kept ${randomUUID()}`);
+      const answers = await Promise.all(Array.from({ length: 20 }, () => restart(base, { root: 'lessons' })));
+      const wrong = answers.filter((answer) => answer.status !== 200).map((answer) => `${answer.status} ${JSON.stringify(answer.body)}`);
+      expect(wrong, `restarts asked for at once. Look at ${WHERE}.`).toEqual([]);
+      stream = await openRaw(base, `${events}?lastEventId=${message.id - 1}`, { accept: 'text/event-stream' });
+      await stream.until((text) => text.includes(message.text), 5000, 'the message posted before the restarts');
+      // Closing the workshop shuts its lessons' apps down, which ends their streams: the app
+      // serving now must be among them (two restarts at once once lost track of it).
+      closed = true;
+      await workshop.close();
+      await stream.until(() => stream!.ended(), 5000, 'the end of the stream when the workshop closed');
+    } finally {
+      stream?.close();
+      await listening.close();
+      if (!closed) await workshop.close();
+      rmSync(dataRoot, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a restart that fails', () => {
+  // A learner's createApp that works once, and throws when it is made again with the kept messages.
+  const target = path.join(workRoot, `sse-failing-${randomUUID().slice(0, 8)}`);
+  const served = serveWorkshop({ target, dataRoot: target }, target, () =>
+    wrappedReference(target, "  if (options.initialMessages?.length) throw new Error('made again, it fails');\n  return reference(options);"),
+  );
+
+  test('is a 500 that says why, and the app that was serving goes on: its streams stay open and carry new messages', async () => {
+    const base = served.listening.url;
+    expect(served.workshop.mounted.find((m) => m.lesson.slug === lesson.slug)?.fallback, 'the target’s own code runs').toBeUndefined();
+    const first = await post(base, 'lessons', `first ${randomUUID()}`);
+    const stream = await openRaw(base, `${events}?lastEventId=${first.id - 1}`, { accept: 'text/event-stream' });
+    try {
+      await stream.until((text) => text.includes(first.text), 5000, 'the first message');
+      const answer = await restart(base, { root: 'lessons' });
+      expect(answer, `a restart whose createApp throws. Look at ${WHERE}.`).toMatchObject({ status: 500, body: { error: expect.stringContaining('made again, it fails') } });
+      const second = await post(base, 'lessons', `second ${randomUUID()}`);
+      await stream.until((text) => text.includes(second.text), 5000, 'a message posted after the failed restart, on the stream opened before it (the old app must not have been shut down)');
+      const again = await openRaw(base, `${events}?lastEventId=${first.id - 1}`, { accept: 'text/event-stream' });
+      try {
+        expect(again.status, 'a new stream after the failed restart').toBe(200);
+      } finally {
+        again.close();
+      }
     } finally {
       stream.close();
     }
