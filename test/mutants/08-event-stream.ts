@@ -332,6 +332,6 @@ export const mutants: readonly Mutant[] = [
     id: 'main-ignores-bad-flag',
     mistake: 'main.ts turns a refused option into a crash with a stack trace instead of a message and exit code 2',
     caughtBy: 'main-process',
-    edits: [{ file: 'main.ts', find: '  process.exit(2);\n', replace: '  throw error;\n' }],
+    edits: [{ file: 'main.ts', find: 'error.message);\n  process.exit(2);\n', replace: 'error.message);\n  throw error;\n' }],
   },
 ];

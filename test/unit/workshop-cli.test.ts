@@ -99,7 +99,7 @@ describe('wrong arguments: one line saying what, the usage, exit 2, never a stac
     ['verify', [], 'Which lesson? Give its number or slug.'],
     ['verify', ['42'], 'No lesson "42".'],
     ['verify', ['1', '2'], 'Unexpected argument "2".'],
-    ['verify', ['1', '--target', '/nonexistent/folder'], 'No lesson 01-naive-polling in /nonexistent/folder'],
+    ['verify', ['1', '--target', '/nonexistent/folder'], 'No folder /nonexistent/folder to grade.'],
     ['workshop', ['list', '--nope'], 'Unknown option --nope.'],
     ['workshop', ['frobnicate'], 'Unknown verb "frobnicate". Verbs: list, verify, watch, hint, reset, solution, help.'],
     ['workshop', ['list', '--yes'], '--yes goes only with reset.'],
