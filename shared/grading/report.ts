@@ -85,7 +85,7 @@ export function resultLine(result: TestResult, style: Style, t?: Translate, slug
   let line = `  ${mark}  ${t && slug && test ? testText(t, slug, test, 'title') : result.title} ${style.dim(t ? t('grading:duration', { ms: result.durationMs }) : `(${result.durationMs} ms)`)}`;
   if (result.message) line += `\n${result.message.replace(/^/gm, '          ')}`;
   // What happened, drawn: 70 columns, so with the indent a line stays within 80.
-  if (result.timeline) line += `\n\n${renderTimeline(result.timeline, 70, { bar: style.dim, marker: style.red }).replace(/^/gm, '          ')}`;
+  if (result.timeline) line += `\n\n${renderTimeline(result.timeline, 70, { bar: style.dim, marker: style.red }, t).replace(/^/gm, '          ')}`;
   return line;
 }
 

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import type { Translate } from '../i18n/index.ts';
 import { nearestExchanges, type RecordedExchange, type Recording } from './recording.ts';
 
 export const MAX_LANES = 10;
@@ -29,9 +30,31 @@ export interface TimelineStyle {
 
 const plain: TimelineStyle = { bar: (text) => text, marker: (text) => text };
 
-function clip(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+/** Columns a text takes in a terminal: a Chinese character takes two. */
+function columns(text: string): number {
+  let count = 0;
+  for (const ch of text) count += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  return count;
 }
+
+function clip(text: string, width: number): string {
+  if (columns(text) <= width) return text;
+  let kept = '';
+  for (const ch of text) {
+    if (columns(kept + ch) > width - 1) break;
+    kept += ch;
+  }
+  return `${kept}…`;
+}
+
+/** The words of the drawing, in the reader's language (the `grading` namespace), English by default. */
+const english: Record<string, (v: Record<string, string | number>) => string> = {
+  'grading:timeline.title': () => 'timeline',
+  'grading:timeline.client': () => 'your client',
+  'grading:timeline.expected': (v) => `expected at ${v.at} ms: ${v.what}`,
+  'grading:timeline.more': (v) => `… ${v.count} more: ${v.groups}`,
+  'grading:timeline.unrecorded': (v) => ` and ${v.count} not recorded`,
+};
 
 function oneLine(body: string): string {
   return body.replace(/\s+/g, ' ').trim();
@@ -83,7 +106,8 @@ function lane(exchange: RecordedExchange, column: (t: number) => number, width: 
  * The recording as at most about 15 lines of at most `width` columns. Empty when nothing
  * was recorded.
  */
-export function renderTimeline(recording: Recording, width = 70, style: TimelineStyle = plain): string {
+export function renderTimeline(recording: Recording, width = 70, style: TimelineStyle = plain, t?: Translate): string {
+  const say = (key: string, values: Record<string, string | number> = {}): string => (t ? t(key, values) : english[key]!(values));
   const times = recording.exchanges.flatMap((e) => [e.start, e.end ?? e.closedAt ?? e.start]).concat(recording.notes.map((n) => n.at));
   if (recording.expected) times.push(recording.expected.at);
   if (recording.exchanges.length === 0 && recording.notes.length === 0) return '';
@@ -93,16 +117,19 @@ export function renderTimeline(recording: Recording, width = 70, style: Timeline
   const length = Math.max(1, span - first);
   const barWidth = width - LABEL_WIDTH - 1;
   const column = (t: number): number => Math.min(barWidth - 1, Math.max(0, Math.round(((t - first) / length) * (barWidth - 1))));
-  const row = (label: string, bar: string): string => `${clip(label, LABEL_WIDTH).padEnd(LABEL_WIDTH)} ${bar}`.trimEnd();
+  const row = (label: string, bar: string): string => {
+    const shown = clip(label, LABEL_WIDTH);
+    return `${shown}${' '.repeat(LABEL_WIDTH - columns(shown))} ${bar}`.trimEnd();
+  };
   const axisStart = `${Math.round(first)} ms`;
   const axisEnd = `${Math.round(span)} ms`;
-  const lines = [row('timeline', `${axisStart} ${'·'.repeat(Math.max(1, barWidth - axisStart.length - axisEnd.length - 2))} ${axisEnd}`)];
+  const lines = [row(say('grading:timeline.title'), `${axisStart} ${'·'.repeat(Math.max(1, barWidth - axisStart.length - axisEnd.length - 2))} ${axisEnd}`)];
 
   const shown = nearestExchanges(recording, MAX_LANES, span);
   for (const exchange of shown) lines.push(row(exchange.label, lane(exchange, column, barWidth)));
   const left = recording.exchanges.filter((exchange) => !shown.includes(exchange));
-  const unrecorded = recording.dropped > 0 ? ` and ${recording.dropped} not recorded` : '';
-  if (left.length > 0 || unrecorded) lines.push(clip(`… ${left.length} more: ${summarise(left)}${unrecorded}`, width));
+  const unrecorded = recording.dropped > 0 ? say('grading:timeline.unrecorded', { count: recording.dropped }) : '';
+  if (left.length > 0 || unrecorded) lines.push(clip(`${say('grading:timeline.more', { count: left.length, groups: summarise(left) })}${unrecorded}`, width));
 
   if (recording.notes.length > 0) {
     const cells = Array<string>(barWidth).fill(' ');
@@ -111,9 +138,10 @@ export function renderTimeline(recording: Recording, width = 70, style: Timeline
     const kinds = [...new Set(recording.notes.map((n) => n.label))];
     const last = column(Math.max(...recording.notes.map((n) => n.at)));
     put(cells, last + 2, clip(kinds.join(', '), Math.max(0, barWidth - last - 2)));
-    lines.push(row('your client', cells.join('').trimEnd()));
+    lines.push(row(say('grading:timeline.client'), cells.join('').trimEnd()));
   }
-  const marker = recording.expected ? expectedLines(recording.expected, column(recording.expected.at), barWidth, width) : [];
+  const expectedText = recording.expected ? say('grading:timeline.expected', { at: Math.round(recording.expected.at), what: oneLine(recording.expected.what) }) : '';
+  const marker = recording.expected ? expectedLines(expectedText, column(recording.expected.at), barWidth, width) : [];
   lines.push(...marker);
   const markerFrom = lines.length - marker.length;
   // Colour goes on last, so that escape codes never count as columns.
@@ -124,10 +152,10 @@ export function renderTimeline(recording: Recording, width = 70, style: Timeline
 }
 
 /** The `^` under the expected moment, with its words beside it, or on the next line when they do not fit. */
-function expectedLines(expected: { at: number; what: string }, c: number, barWidth: number, width: number): string[] {
-  const text = `expected at ${Math.round(expected.at)} ms: ${oneLine(expected.what)}`;
+function expectedLines(text: string, c: number, barWidth: number, width: number): string[] {
   const indent = ' '.repeat(LABEL_WIDTH + 1);
-  if (c + 2 + text.length <= barWidth) return [`${indent}${' '.repeat(c)}^ ${text}`];
-  if (c >= text.length + 1) return [`${indent}${' '.repeat(c - text.length - 1)}${text} ^`];
-  return [`${indent}${' '.repeat(c)}^`, `${' '.repeat(Math.max(0, width - text.length))}${text}`];
+  const size = columns(text);
+  if (c + 2 + size <= barWidth) return [`${indent}${' '.repeat(c)}^ ${text}`];
+  if (c >= size + 1) return [`${indent}${' '.repeat(c - size - 1)}${text} ^`];
+  return [`${indent}${' '.repeat(c)}^`, `${' '.repeat(Math.max(0, width - size))}${text}`];
 }
