@@ -15,6 +15,9 @@ import { forReport, markExpected, startRecording, stopRecording, type Recording 
 import type { GraderTest, TestContext, TestResult } from './types.ts';
 
 export const DEFAULT_TEST_TIMEOUT_MS = 3000;
+
+/** Failed tests carry their recorded exchanges; COMET_RECORDING=off turns it off (the bench compares both). */
+const recordingOn = process.env.COMET_RECORDING !== 'off';
 const CLEANUP_LIMIT_MS = 1000;
 
 /** Thrown by `ctx.load` when a lesson file cannot be imported. */
@@ -168,7 +171,7 @@ export async function runTest(
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limitMs)));
   const started = performance.now();
-  startRecording();
+  if (recordingOn) startRecording();
   let message: string | undefined;
   let recording: Recording | undefined;
   try {
@@ -183,7 +186,7 @@ export async function runTest(
   } finally {
     clearTimeout(timer);
     // The recording ends with the test's own story: the cleanups' aborts are not part of it.
-    recording = stopRecording();
+    recording = recordingOn ? stopRecording() : undefined;
     controller.abort();
     await runCleanups(cleanups);
     await letStrayErrorsSurface();
@@ -201,8 +204,8 @@ export async function runTest(
   const durationMs = Math.round(performance.now() - started);
   const base = { id: test.id, title: test.title, points: test.points ?? 1, durationMs };
   if (message === undefined) return { ...base, status: 'passed' };
-  const drawn = recording.exchanges.length > 0 || recording.notes.length > 0;
-  return { ...base, status: 'failed', message, ...(drawn ? { timeline: forReport(recording) } : {}) };
+  const drawn = recording !== undefined && (recording.exchanges.length > 0 || recording.notes.length > 0);
+  return { ...base, status: 'failed', message, ...(drawn ? { timeline: forReport(recording!) } : {}) };
 }
 
 /** Runs tests in order, sharing one module cache, reporting each result as it comes. */
