@@ -18,10 +18,10 @@ export interface GradingResult {
   maxPoints: number;
 }
 
-function run(args: readonly string[]): Promise<number> {
+function run(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'shared/cli/grade.ts', ...args], { cwd: projectRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'shared/cli/grade.ts', ...args], { cwd: projectRoot, env, stdio: ['ignore', 'ignore', 'inherit'] });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`npm run grade -- ${args.join(' ')} exited ${code}`))));
   });
@@ -52,6 +52,43 @@ export async function measureGrading(batch: number): Promise<GradingResult[]> {
     const seconds = await run(['--batch', submissions, '--out', out, '--jobs', '2']);
     const reports = Array.from({ length: batch }, (_, i) => path.join(out, `learner-${i + 1}.json`));
     results.push({ what: `npm run grade -- --batch <${batch} copies of solutions/> --jobs 2`, submissions: batch, seconds, ...(await points(reports)) });
+  }
+  return results;
+}
+
+/** What the failure timelines cost: the same gradings with the recorder on and off, taking turns. */
+export interface RecordingCost {
+  what: string;
+  /** Median wall seconds over the rounds, recorder on / off. */
+  on: number;
+  off: number;
+  rounds: number;
+}
+
+const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/**
+ * Lessons 01–04 graded on the solutions (every test passes: the recorder runs and its
+ * recording is thrown away) and on the starters (every test fails: each keeps and draws its
+ * recording), `rounds` times each with COMET_RECORDING on and off, alternating.
+ */
+export async function measureRecordingCost(rounds: number): Promise<RecordingCost[]> {
+  const lessons = ['1', '2', '3', '4'];
+  const results: RecordingCost[] = [];
+  for (const target of ['solutions', 'lessons']) {
+    const on: number[] = [];
+    const off: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const [mode, into] of [['on', on], ['off', off]] as const) {
+        let seconds = 0;
+        for (const lesson of lessons) {
+          // One test after another, so that the comparison is not about how the tests share the cores.
+          seconds += await run(['--target', target, '--lesson', lesson, '--format', 'json', '--out', path.join(workRoot, 'bench', 'grading', `recording-${mode}.json`)], { ...process.env, COMET_RECORDING: mode, GRADE_PARALLEL: '1' });
+        }
+        into.push(seconds);
+      }
+    }
+    results.push({ what: `npm run grade -- --target ${target} --lesson N, lessons 01–04 one after another`, on: median(on), off: median(off), rounds });
   }
   return results;
 }

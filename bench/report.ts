@@ -7,7 +7,7 @@
 import { serverNames } from './chart.ts';
 import type { ChatHistoryResult, ChatResult, FloodResult } from './chat.ts';
 import type { FanoutResult } from './fanout.ts';
-import type { GradingResult } from './grading.ts';
+import type { GradingResult, RecordingCost } from './grading.ts';
 import type { PollingResult } from './polling.ts';
 import { RELAY_IN_FLIGHT, type RelayPath, type RelayRow } from './relay.ts';
 import type { ServerKind } from './servers/serve.ts';
@@ -30,6 +30,7 @@ export interface Results {
   chat?: ChatResult;
   loginFlood?: FloodResult[];
   grading?: GradingResult[];
+  recording?: RecordingCost[];
   bayeux?: FanoutResult[];
   relay?: RelayRow[];
   sse?: SseResult;
@@ -170,6 +171,14 @@ function gradingSection(results: readonly GradingResult[]): string {
   return `## 5. Grading speed
 
 ${table(['command', 'submissions', 'wall time', 'per submission', 'points'], results.map((r) => [`\`${r.what}\``, String(r.submissions), `${fixed(r.seconds, 1)} s`, `${fixed(r.seconds / r.submissions, 1)} s`, `${r.points} / ${r.maxPoints}`]))}`;
+}
+
+function recordingSection(results: readonly RecordingCost[]): string {
+  return `## 5b. What the failure timelines cost
+
+Every test records its HTTP exchanges (issue 20), and a failed one keeps and draws them. The same gradings with the recorder on and off (\`COMET_RECORDING=off\`), taking turns, ${results[0]?.rounds ?? 0} round(s), the median wall time of each. Goal: within 5 %.
+
+${table(['grading', 'recorder on', 'recorder off', 'on ÷ off', 'within 5 %'], results.map((r) => [r.what, `${fixed(r.on, 1)} s`, `${fixed(r.off, 1)} s`, `${fixed(r.on / r.off, 3)}×`, r.on / r.off <= 1.05 ? 'yes' : '**no**']))}`;
 }
 
 /** The three measures of issue 15's goals: lower is better for each. */
@@ -374,6 +383,7 @@ export function resultsMarkdown(results: Results): string {
     results.chat && chatSection(results.chat),
     results.loginFlood && floodSection(results.loginFlood),
     results.grading && gradingSection(results.grading),
+    results.recording && recordingSection(results.recording),
     results.bayeux && bayeuxSection(results.bayeux),
     results.relay && relaySection(results.relay),
     results.sse && sseSection(results.sse),

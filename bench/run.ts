@@ -18,7 +18,7 @@ import { projectRoot, workRoot } from '../shared/paths.ts';
 import { fanoutChart } from './chart.ts';
 import { measureChat, measureLoginFlood } from './chat.ts';
 import { measureFanout } from './fanout.ts';
-import { measureGrading } from './grading.ts';
+import { measureGrading, measureRecordingCost } from './grading.ts';
 import { machine } from './lib/proc.ts';
 import { measurePolling } from './polling.ts';
 import { measureRelay, RELAY_IN_FLIGHT } from './relay.ts';
@@ -92,6 +92,8 @@ async function measure(): Promise<Results> {
   if (only.includes('grading')) {
     log('5. grading the solutions');
     results.grading = await measureGrading(settings.gradingBatch);
+    log('5b. what the failure timelines cost');
+    results.recording = await measureRecordingCost(settings.runs);
   }
   if (only.includes('bayeux')) {
     log(`6. Bayeux: one publish to ${settings.bayeuxClients} clients subscribed to one channel, each holding a /meta/connect: lesson 06, Faye, lesson 04 for reference; ${settings.runs} run(s) each`);

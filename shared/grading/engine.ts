@@ -11,9 +11,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { GradeFailure, describeError } from './failure.ts';
+import { forReport, markExpected, startRecording, stopRecording, type Recording } from './recording.ts';
 import type { GraderTest, TestContext, TestResult } from './types.ts';
 
 export const DEFAULT_TEST_TIMEOUT_MS = 3000;
+
+/** Failed tests carry their recorded exchanges; COMET_RECORDING=off turns it off (the bench compares both). */
+const recordingOn = process.env.COMET_RECORDING !== 'off';
 const CLEANUP_LIMIT_MS = 1000;
 
 /** Thrown by `ctx.load` when a lesson file cannot be imported. */
@@ -167,14 +171,22 @@ export async function runTest(
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limitMs)));
   const started = performance.now();
+  if (recordingOn) startRecording();
   let message: string | undefined;
+  let recording: Recording | undefined;
   try {
     const outcome = await Promise.race([test.run(ctx).then(() => 'done' as const), timedOut, stray.errors]);
-    if (outcome === 'timeout') message = timeoutMessage(limitMs, step, test);
+    if (outcome === 'timeout') {
+      markExpected(`the test to finish within ${limitMs} ms; it was still ${step}`);
+      message = timeoutMessage(limitMs, step, test);
+    }
   } catch (error) {
+    markExpected(error instanceof GradeFailure ? error.parts.expected : `no error, while ${step}`);
     message = failureMessage(error, test);
   } finally {
     clearTimeout(timer);
+    // The recording ends with the test's own story: the cleanups' aborts are not part of it.
+    recording = recordingOn ? stopRecording() : undefined;
     controller.abort();
     await runCleanups(cleanups);
     await letStrayErrorsSurface();
@@ -191,7 +203,9 @@ export async function runTest(
   if (message !== undefined) message += log.text();
   const durationMs = Math.round(performance.now() - started);
   const base = { id: test.id, title: test.title, points: test.points ?? 1, durationMs };
-  return message === undefined ? { ...base, status: 'passed' } : { ...base, status: 'failed', message };
+  if (message === undefined) return { ...base, status: 'passed' };
+  const drawn = recording !== undefined && (recording.exchanges.length > 0 || recording.notes.length > 0);
+  return { ...base, status: 'failed', message, ...(drawn ? { timeline: forReport(recording!) } : {}) };
 }
 
 /** Runs tests in order, sharing one module cache, reporting each result as it comes. */

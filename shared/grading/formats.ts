@@ -11,6 +11,7 @@ import { lessons } from '../manifest.ts';
 import { loadGrader } from './graders.ts';
 import { leftOutLine, summaryLine, type Style } from './report.ts';
 import { taskOf, testSource } from './tasks.ts';
+import { renderTimeline } from './timeline-text.ts';
 import type { Grader, LessonReport, TestResult } from './types.ts';
 
 /** One grading of one submission (or the learner's folder): every lesson graded, and what was noticed. */
@@ -43,6 +44,16 @@ export function score(run: GradeRun): { points: number; maxPoints: number } {
 function loadFailure(report: LessonReport): string | undefined {
   const messages = report.results.map((r) => r.message ?? '');
   return messages.length > 0 && messages.every((m) => m.startsWith('Could not load')) ? messages[0] : undefined;
+}
+
+/**
+ * A failure's message with its timeline drawn under it (plain ASCII, 80 columns), for the
+ * platforms that show one text per test: Gradescope's output, Exercism's and Classroom's
+ * message, JUnit's failure.
+ */
+function drawnMessage(result: TestResult, t?: Translate): string | undefined {
+  if (!result.message) return undefined;
+  return result.timeline ? `${result.message}\n\n${renderTimeline(result.timeline, 80, undefined, t)}` : result.message;
 }
 
 export function toText(run: GradeRun, style: Style): string {
@@ -100,7 +111,7 @@ export function toExercism(run: GradeRun, graders: ReadonlyMap<string, Grader> =
       report.results.map((result) => ({
         name: `${report.lesson} › ${titleOf(t, report.lesson, result)}`,
         status: result.status === 'passed' ? 'pass' : 'fail',
-        ...(result.message ? { message: result.message.slice(0, 65_535) } : {}),
+        ...(result.message ? { message: drawnMessage(result, t)!.slice(0, 65_535) } : {}),
         ...exercismCode(report.lesson, result, graders.get(report.lesson)),
       })),
     ),
@@ -129,7 +140,7 @@ export function toClassroomRunner(report: LessonReport, t?: Translate): object {
       name: titleOf(t, report.lesson, result),
       status: result.status === 'passed' ? 'pass' : 'fail',
       score: result.status === 'passed' ? result.points : 0,
-      ...(result.message ? { message: result.message } : {}),
+      ...(result.message ? { message: drawnMessage(result, t) } : {}),
       line_no: 0,
       execution_time: `${(result.durationMs / 1000).toFixed(2)}s`,
     })),
@@ -162,7 +173,7 @@ export function toGradescope(run: GradeRun, visibility: Visibility = 'visible', 
         score: result.status === 'passed' ? result.points : 0,
         max_score: result.points,
         status: result.status,
-        output: result.message ?? (t ? t('teacher:gradescope.passed') : 'Passed.'),
+        output: drawnMessage(result, t) ?? (t ? t('teacher:gradescope.passed') : 'Passed.'),
         visibility,
       })),
     ),
@@ -203,7 +214,7 @@ export function toJunit(run: GradeRun, when = new Date(), t?: Translate): string
       const open = `    <testcase classname="${xml(report.lesson)}" name="${xml(titleOf(t, report.lesson, result))}" time="${seconds(result.durationMs)}"`;
       if (result.status === 'passed') lines.push(`${open}/>`);
       else {
-        const message = result.message ?? 'failed';
+        const message = drawnMessage(result, t) ?? 'failed';
         lines.push(`${open}>`, `      <failure message="${xml(message.split('\n')[0]!)}" type="AssertionError">${xml(message)}</failure>`, '    </testcase>');
       }
     }

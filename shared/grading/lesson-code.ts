@@ -7,6 +7,7 @@
 import type http from 'node:http';
 import { listen, type Listening } from '../http.ts';
 import { check, describeError, fail, show } from './failure.ts';
+import { note } from './recording.ts';
 import type { TestContext } from './types.ts';
 
 /** Loads `name` from `file` in the lesson folder and checks that it is a function. */
@@ -72,7 +73,13 @@ export interface Recorder<M> {
 export function recorder<M>(): Recorder<M> {
   const messages: M[] = [];
   const errors: unknown[] = [];
-  return { messages, errors, onMessage: (message) => void messages.push(message), onError: (error) => void errors.push(error) };
+  return {
+    messages,
+    errors,
+    // Each call is also a mark on the failure timeline's "your client" lane.
+    onMessage: (message) => void (messages.push(message), note('onMessage')),
+    onError: (error) => void (errors.push(error), note('onError')),
+  };
 }
 
 /**

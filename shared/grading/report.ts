@@ -15,6 +15,7 @@
 import { lessonText, testText, translator, type Translate } from '../i18n/index.ts';
 import { parseLoadError } from './engine.ts';
 import type { Lesson } from '../manifest.ts';
+import { renderTimeline } from './timeline-text.ts';
 import type { TestResult } from './types.ts';
 
 export interface Style {
@@ -83,6 +84,8 @@ export function resultLine(result: TestResult, style: Style, t?: Translate, slug
   const mark = result.status === 'passed' ? style.green(t ? t('grading:pass') : '✔ pass') : style.red(t ? t('grading:fail') : '✘ FAIL');
   let line = `  ${mark}  ${t && slug && test ? testText(t, slug, test, 'title') : result.title} ${style.dim(t ? t('grading:duration', { ms: result.durationMs }) : `(${result.durationMs} ms)`)}`;
   if (result.message) line += `\n${result.message.replace(/^/gm, '          ')}`;
+  // What happened, drawn: 70 columns, so with the indent a line stays within 80.
+  if (result.timeline) line += `\n\n${renderTimeline(result.timeline, 70, { bar: style.dim, marker: style.red }, t).replace(/^/gm, '          ')}`;
   return line;
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Recording } from './recording.ts';
 
 /** What a test can use while it runs. */
 export interface TestContext {
@@ -55,6 +56,8 @@ export interface TestResult {
   /** For a failure: what was expected, what happened, where to look. */
   readonly message?: string;
   readonly durationMs: number;
+  /** For a failure: the HTTP exchanges the test made with the lesson's code, to draw (timeline-text.ts). */
+  readonly timeline?: Recording;
 }
 
 export interface LessonReport {
