@@ -18,6 +18,7 @@ import { leftOutLine, lessonHeading, resultPrinter, styleFor, summaryLines } fro
 import { loadGrader } from '../grading/graders.ts';
 import { gradeLesson } from '../grading/runner.ts';
 import { lessonFolder } from '../grading/targets.ts';
+import { writeLastRun } from '../last-run.ts';
 import { readProgress, recordProgress } from '../progress.ts';
 import { parseCommand, runMain } from './args.ts';
 
@@ -51,6 +52,8 @@ export async function verify(lesson: Lesson, target = 'lessons', bail = false, t
   if (target === 'lessons' && !bail) {
     const failing = report.results.filter((r) => r.status === 'failed');
     recordProgress(lesson.slug, report.results.length - failing.length, failing.length, failing[0]?.message);
+    // The site's lesson page draws the failures of the last run.
+    writeLastRun(lesson, report.results, t('cli:languageTag'));
     if (!allPassed) console.log(style.dim(t('cli:verify.stuck', { number: lesson.number })));
     else console.log(whatNext(lesson, t));
   }
