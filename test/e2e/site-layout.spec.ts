@@ -11,11 +11,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { lessons } from '../../shared/manifest.ts';
 import { projectRoot } from '../../shared/paths.ts';
 import { collectErrors, needsChromium } from './browser.ts';
+import { axeProblems, overflow, unreachable } from './layout.ts';
 
 needsChromium();
 
@@ -48,48 +48,6 @@ async function open(browser: Browser, width: Width, language: Language): Promise
   const context = await browser.newContext({ viewport: widths[width], locale: 'en-US' });
   await context.addInitScript(([key, value]) => localStorage.setItem(key!, value!), [STORAGE_KEY, language]);
   return context.newPage();
-}
-
-/** How far the page scrolls sideways beyond the viewport (0 when it does not). */
-const overflow = (page: Page) => page.evaluate(() => document.scrollingElement!.scrollWidth - window.innerWidth);
-
-/**
- * Every visible control (links, buttons, fields, focusable boxes) that cannot be reached: once
- * scrolled to, it must lie inside the viewport's width and be the element found at its centre
- * (not covered, not clipped). Returns a description of each that fails.
- */
-const unreachable = (page: Page) =>
-  page.evaluate(() => {
-    const problems: string[] = [];
-    const controls = document.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])');
-    for (const control of controls) {
-      if (control.closest('[hidden]') || control.getClientRects().length === 0 || getComputedStyle(control).visibility === 'hidden') continue;
-      if (control.classList.contains('visually-hidden')) continue;
-      control.scrollIntoView({ block: 'center', inline: 'nearest' });
-      const rect = control.getBoundingClientRect();
-      const name = `${control.tagName.toLowerCase()}${control.id ? `#${control.id}` : ''} "${(control.textContent ?? '').trim().slice(0, 40) || control.getAttribute('aria-label') || ''}"`;
-      if (rect.width === 0 || rect.height === 0) continue; // not drawn (an empty box)
-      if (rect.left < -1 || rect.right > window.innerWidth + 1) {
-        problems.push(`${name} lies outside the viewport's width (${Math.round(rect.left)}–${Math.round(rect.right)} of ${window.innerWidth})`);
-        continue;
-      }
-      const x = Math.min(Math.max(rect.left + Math.min(rect.width / 2, 20), 0), window.innerWidth - 1);
-      const y = Math.min(Math.max(rect.top + rect.height / 2, 0), window.innerHeight - 1);
-      const found = document.elementFromPoint(x, y);
-      const label = found?.closest('label');
-      const reached = found !== null && (control.contains(found) || found.contains(control) || (label !== null && label !== undefined && (label.control === control || label.contains(control))));
-      if (!reached) problems.push(`${name} is covered by ${found ? `${found.tagName.toLowerCase()}.${found.className}` : 'nothing (off screen)'}`);
-    }
-    window.scrollTo(0, 0);
-    return problems;
-  });
-
-/** axe-core's serious and critical violations, each with the elements it names. */
-async function axeProblems(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.impact} ${violation.id}: ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).slice(0, 5).join(', ')}`);
 }
 
 /** Checks the page as it is now: no sideways scroll, controls reachable, axe clean; and on a phone, the nav's menu. */
