@@ -9,11 +9,11 @@
  *
  * @module
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Recording } from './grading/recording.ts';
 import type { TestResult } from './grading/types.ts';
-import type { Lesson } from './manifest.ts';
+import { lessons, type Lesson } from './manifest.ts';
 import { workRoot } from './paths.ts';
 
 export interface LastRunFailure {
@@ -86,4 +86,9 @@ export function readLastRun(lesson: Lesson): LastRun | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The slugs of the lessons that have a last run, in the manifest's order. */
+export function lessonsWithLastRun(): string[] {
+  return lessons.filter((lesson) => existsSync(lastRunFile(lesson))).map((lesson) => lesson.slug);
 }

@@ -4,7 +4,8 @@
  * reference solution under `/solutions/<slug>/api`; it serves the site and the lessons' pages
  * through Vite (in middleware mode while developing, or the built site from `dist/site`), and a
  * small API the site reads: the lessons, their texts, the learner's progress and the last
- * `verify` of each lesson (`/api/last-run/<slug>`, with its failures' timelines).
+ * `verify` of each lesson (`/api/last-run` lists the lessons that have one, `/api/last-run/<slug>`
+ * is one, with its failures' timelines).
  *
  * A demo lesson's API is also reachable as `/lessons/<slug>/c/<client>/api`: the same app,
  * but each simulated client of the page's demo has its own prefix, so the page can tell whose
@@ -46,7 +47,7 @@ import { describeError } from './grading/failure.ts';
 import { lessonFolder } from './grading/targets.ts';
 import { lessons, type Lesson } from './manifest.ts';
 import { projectRoot } from './paths.ts';
-import { readLastRun } from './last-run.ts';
+import { lessonsWithLastRun, readLastRun } from './last-run.ts';
 import { readProgress } from './progress.ts';
 import { ScaleCluster, SharedRedis } from './scale-demo.ts';
 import { devServable, fayeBrowserClient, hostCheck, hostName, notFound, pageGate, sameOrigin, shippedFiles, shippedGate, viteDeny } from './serving.ts';
@@ -540,7 +541,9 @@ export async function createWorkshop(options: WorkshopOptions = {}): Promise<Wor
     void res.json({ target, docs: existsSync(path.join(docsFolder, 'index.html')), lessons: mounted.map(({ lesson, ...rest }) => ({ ...lesson, ...rest })) }),
   );
   app.get('/api/progress', (_req, res) => void res.set('Cache-Control', 'no-store').json(readProgress()));
-  // The last verify of a lesson, for its page. The file is named by the manifest's slug, never by the request's text.
+  // Which lessons have a last verify (a page asks for its own only then: no 404 in its console), and a lesson's, for its page.
+  // The file is named by the manifest's slug, never by the request's text.
+  app.get('/api/last-run', (_req, res) => void res.set('Cache-Control', 'no-store').json({ lessons: lessonsWithLastRun() }));
   app.get('/api/last-run/:slug', (req, res) => {
     res.set('Cache-Control', 'no-store');
     const lesson = lessons.find((l) => l.slug === req.params.slug);

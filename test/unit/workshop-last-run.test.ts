@@ -86,6 +86,16 @@ describe('GET /api/last-run/<slug>', () => {
     expect(Date.parse(run.finishedAt)).toBeGreaterThan(Date.now() - 60_000);
   });
 
+  test('GET /api/last-run lists the lessons that have one', async () => {
+    writeLastRun(lesson, [passed(1)], 'en');
+    const answer = await get('/api/last-run');
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body).lessons).toContain(lesson.slug);
+    rmSync(lastRunFile(lesson));
+    expect(JSON.parse((await get('/api/last-run')).body).lessons).not.toContain(lesson.slug);
+    expect((await get('/api/last-run', 'evil.example')).status).toBe(403);
+  });
+
   test('an unknown lesson: 404 JSON', async () => {
     const answer = await get('/api/last-run/99-nothing');
     expect(answer.status).toBe(404);
