@@ -1,5 +1,6 @@
 /** What the workshop server tells the site (see shared/workshop-server.ts). */
 import type { Lesson } from '../shared/manifest.ts';
+import type { LastRun } from '../shared/last-run.ts';
 import type { Progress } from '../shared/progress.ts';
 import { t } from './i18n.ts';
 
@@ -42,3 +43,13 @@ export async function fetchBenchResults(): Promise<string | undefined> {
 
 /** Where the benchmark chart is served, for the results' `chart.svg` image. */
 export const benchChartUrl = '/api/bench/chart.svg';
+
+/** The lesson's last `npm run verify` (shared/last-run.ts); undefined when it has none (asked for only when the list names it). */
+export async function fetchLastRun(slug: string): Promise<LastRun | undefined> {
+  const { lessons } = await json<{ lessons: string[] }>('/api/last-run');
+  if (!lessons.includes(slug)) return undefined;
+  const response = await fetch(`/api/last-run/${encodeURIComponent(slug)}`);
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(t('errors.status', { what: `/api/last-run/${slug}`, status: response.status }));
+  return (await response.json()) as LastRun;
+}

@@ -4,7 +4,9 @@
  * polling and held requests (for 06, Faye's browser client over Bayeux), for 07 the page as a
  * relay's caller with a three-lane timeline (caller, relay, agent), for 08 the page's own
  * EventSource beside lesson 04's long polls, for 09 three server processes on one broker with
- * lesson 04's clients moving between them when one is killed, and the benchmark results.
+ * lesson 04's clients moving between them when one is killed, and the benchmark results. Each
+ * lesson's page also shows the learner's last `npm run verify` of it, its failures drawn on
+ * timelines (site/last-run.ts).
  * Routes: `#/`, `#/lessons/<slug>` and `#/benchmarks`.
  *
  * Every page speaks English or 简体中文 (site/i18n.ts: the switch in the header, remembered);
@@ -12,11 +14,12 @@
  * On a narrow screen the lessons' nav is a menu behind a button.
  */
 import type { BayeuxDemo, ClientDemo } from '../shared/manifest.ts';
-import { benchChartUrl, fetchBenchResults, fetchLessonText, fetchLessons, fetchProgress, type MountedLesson } from './api.ts';
+import { benchChartUrl, fetchBenchResults, fetchLastRun, fetchLessonText, fetchLessons, fetchProgress, type MountedLesson } from './api.ts';
 import { startBayeuxDemo } from './bayeux.ts';
 import { startDemo, type RunningDemo } from './demo.ts';
 import { chosenRoot, clientFolder, demoFrame, el, timelineSvg, whoseCode } from './dom.ts';
 import { language, languageSwitch, lessonField, t } from './i18n.ts';
+import { lastRunSection } from './last-run.ts';
 import { renderMarkdown } from './markdown.ts';
 import { relaySection } from './relay.ts';
 import { CLIENT_LESSON, scaleSection } from './scale.ts';
@@ -195,6 +198,7 @@ function demoSection(lesson: MountedLesson, demo: ClientDemo | BayeuxDemo, targe
 async function showLesson(lesson: MountedLesson, target: string, lessons: readonly MountedLesson[]): Promise<void> {
   const text = el('article', { className: 'lesson-text' });
   // The project's own Markdown, in the language shown when it has been translated; without it, the page and its demo still show.
+  const lastRun = fetchLastRun(lesson.slug).catch((error: Error) => error);
   const found = await fetchLessonText(lesson.slug, language()).catch((error: Error) => error);
   if (found instanceof Error) text.append(el('p', { className: 'note' }, t('lesson.textMissing', { error: found.message })));
   else {
@@ -214,6 +218,8 @@ async function showLesson(lesson: MountedLesson, target: string, lessons: readon
   else if (demo?.kind === 'sse') parts.push(sseSection(lesson, demo, target, lessons.find((l) => l.slug === demo.compareWith), keepStop));
   else if (demo?.kind === 'scale') parts.push(scaleSection(lesson, demo, target, lessons.find((l) => l.slug === CLIENT_LESSON), keepStop));
   else if (demo) parts.push(demoSection(lesson, demo, target));
+  // The last verify's failures, drawn (after npm run verify).
+  parts.push(lastRunSection(lesson.number, await lastRun));
   view.replaceChildren(...parts, text);
 }
 
