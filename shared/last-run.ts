@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Recording } from './grading/recording.ts';
 import type { TestResult } from './grading/types.ts';
@@ -91,4 +91,9 @@ export function readLastRun(lesson: Lesson): LastRun | undefined {
 /** The slugs of the lessons that have a last run, in the manifest's order. */
 export function lessonsWithLastRun(): string[] {
   return lessons.filter((lesson) => existsSync(lastRunFile(lesson))).map((lesson) => lesson.slug);
+}
+
+/** Forgets the lesson's last run (a reset starts the lesson again from nothing). */
+export function clearLastRun(lesson: Lesson): void {
+  rmSync(lastRunFile(lesson), { force: true });
 }

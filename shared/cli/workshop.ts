@@ -25,6 +25,7 @@ import { localizeMessage, styleFor } from '../grading/report.ts';
 import { findLesson, lessons, type Lesson } from '../manifest.ts';
 import { lessonsRoot, projectRoot, solutionsRoot, workRoot } from '../paths.ts';
 import { isLessonText, pristineFile, restoreStarter } from '../pristine.ts';
+import { clearLastRun } from '../last-run.ts';
 import { clearProgress, readHintsShown, readProgress, recordHintsShown } from '../progress.ts';
 import { padColumns, parseCommand, runMain, UsageError } from './args.ts';
 import { lessonReadme, verify } from './verify.ts';
@@ -139,6 +140,7 @@ async function reset(lesson: Lesson, yes: boolean): Promise<void> {
   }
   restoreStarter(lesson.slug, folder);
   clearProgress(lesson.slug);
+  clearLastRun(lesson);
   console.log(t('cli:reset.done', { slug: lesson.slug, file: path.relative(projectRoot, pristineFile(lesson.slug)) }));
   if (backup) console.log(t('cli:reset.backup', { backup: `${path.relative(projectRoot, backup)}/` }));
   console.log(t('cli:reset.progressCleared', { number: lesson.number }));

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Recording } from '../../shared/grading/recording.ts';
 import type { TestResult } from '../../shared/grading/types.ts';
 import { listen, type Listening } from '../../shared/http.ts';
-import { lastRunFile, lastRunFolder, lastRunOf, readLastRun, writeLastRun } from '../../shared/last-run.ts';
+import { clearLastRun, lastRunFile, lastRunFolder, lastRunOf, readLastRun, writeLastRun } from '../../shared/last-run.ts';
 import { findLesson } from '../../shared/manifest.ts';
 import { workRoot } from '../../shared/paths.ts';
 import { createWorkshop, type Workshop } from '../../shared/workshop-server.ts';
@@ -136,6 +136,13 @@ describe('the last-run file', () => {
   test('a passing run is kept too, with no failures', () => {
     writeLastRun(lesson, [passed(1), passed(2)], 'zh-CN');
     expect(readLastRun(lesson)).toMatchObject({ lesson: lesson.slug, language: 'zh-CN', passed: 2, failed: 0, failures: [] });
+  });
+
+  test('a reset forgets it', () => {
+    writeLastRun(lesson, [passed(1)], 'en');
+    clearLastRun(lesson);
+    expect(readLastRun(lesson)).toBeUndefined();
+    clearLastRun(lesson);
   });
 
   test('too big: the later failures lose their timelines first, the messages all stay', () => {
