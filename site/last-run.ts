@@ -26,10 +26,10 @@ function distance(exchange: RecordedExchange, at: number): number {
 }
 
 /** The exchanges to draw: all, or the MAX_LANES nearest the expected moment (else the last ones), in time order. */
-function lanesOf(recording: Recording, end: number): RecordedExchange[] {
+function lanesOf(recording: Recording): RecordedExchange[] {
   const { exchanges } = recording;
   if (exchanges.length <= MAX_LANES) return exchanges;
-  const at = recording.expected?.at ?? end;
+  const at = recording.expected?.at ?? Math.max(...exchanges.map((e) => e.end ?? e.closedAt ?? e.start));
   const nearest = new Set([...exchanges].sort((a, b) => distance(a, at) - distance(b, at) || b.start - a.start).slice(0, MAX_LANES));
   return exchanges.filter((exchange) => nearest.has(exchange));
 }
@@ -54,14 +54,15 @@ export function describeExchange(exchange: RecordedExchange): string {
 
 /** The timeline of a recording: a row per exchange drawn, and a last row for the learner's client when it did something. */
 function timelineOf(recording: Recording): { timeline: Timeline; rows: string[]; from: number; to: number; drawn: number } {
-  const times = recording.exchanges.flatMap((e) => [e.start, e.headersAt, e.end, e.closedAt, ...e.chunks]).concat(recording.notes.map((n) => n.at), recording.expected?.at);
+  const lanes = lanesOf(recording);
+  // The window is what is drawn: the lanes, your client's marks, the expected moment.
+  const times = lanes.flatMap((e) => [e.start, e.headersAt, e.end, e.closedAt, ...e.chunks]).concat(recording.notes.map((n) => n.at), recording.expected?.at);
   const known = times.filter((time): time is number => time !== undefined);
   const first = known.length > 0 ? Math.min(...known) : 0;
   const last = known.length > 0 ? Math.max(...known) : 1;
   // A little room at both ends, so that the first and the last thing are not on the frame.
   const pad = Math.max(0.5, (last - first) * 0.04);
   const timeline = new Timeline();
-  const lanes = lanesOf(recording, last);
   for (const [index, exchange] of lanes.entries()) {
     const bar = timeline.begin(index + 1, exchange.start);
     const outcome = outcomeOf(exchange);
@@ -116,7 +117,7 @@ function drawing(recording: Recording, id: string): HTMLElement {
     const span = length();
     // A bar that has the focus keeps it when the drawing is made again (a zoom, a new width).
     const focused = svg.contains(document.activeElement) ? document.activeElement?.getAttribute('data-bar') : undefined;
-    timeline.render(svg, rows, span, { from: start, to: start + span, axis: [ms(start, span < 20), ms(start + span, span < 20)], labelsAbove: true });
+    timeline.render(svg, rows, span, { from: start, to: start + span, axis: [ms(start, span < 20), ms(start + span, span < 20)], tickLabel: (at) => ms(at, span < 20), labelsAbove: true });
     if (focused != null) svg.querySelector<SVGElement>(`[data-bar="${focused}"]`)?.focus();
   };
   zoom.addEventListener('input', () => {

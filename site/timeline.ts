@@ -90,6 +90,8 @@ export interface DrawOptions {
   readonly from: number;
   readonly to: number;
   readonly axis: readonly [string, string];
+  /** The words under each tick of the axis between its two ends (where there is room). */
+  readonly tickLabel?: (at: number) => string;
   readonly labelsAbove?: boolean;
 }
 
@@ -223,6 +225,10 @@ export class Timeline {
     const step = still ? niceStep(span, Math.max(2, Math.floor(width / 80))) : 1000;
     for (let at = Math.ceil(from / step) * step; at <= now; at += step) {
       element('line', { x1: x(at), x2: x(at), y1: head + clients * row, y2: head + clients * row + 5, class: 'tick' });
+      // Clear of the two ends' words.
+      if (still?.tickLabel && x(at) > left + 70 && x(at) < width - 70) {
+        element('text', { x: x(at), y: head + clients * row + 17, class: 'axis', 'text-anchor': 'middle' }).textContent = still.tickLabel(at);
+      }
     }
     const [start, stop] = still ? still.axis : [t('timeline.ago', { seconds: windowMs / 1000 }), t('timeline.now')];
     element('text', { x: width - 4, y: head + clients * row + 17, class: 'axis', 'text-anchor': 'end' }).textContent = stop;

@@ -159,3 +159,34 @@ test('a lesson never verified says so, and how to; the API answers 404 JSON for 
   expect(found.status()).toBe(200);
   expect(found.headers()['cache-control']).toBe('no-store');
 });
+
+test('a recording of every kind is drawn: an open bar to the right edge, a closed one, chunk ticks, your client lane, at most 12 lanes with the rest counted', async ({ browser }) => {
+  const slug = '04-resume';
+  const polls = Array.from({ length: 30 }, (_, index) => ({ label: `GET /poll?after=${index}`, start: index * 10, headersAt: index * 10 + 9, end: index * 10 + 9, status: 200, chunks: [index * 10 + 9], body: '{"messages":[]}' }));
+  const stream = { label: 'GET /events', start: 250, headersAt: 251, chunks: [251, 260, 270, 280], body: 'data: 1\n\n' };
+  const closed = { label: 'GET /poll?after=99', start: 255, closedAt: 290, chunks: [], body: '' };
+  const timeline = { exchanges: [...polls.slice(0, 25), stream, closed, ...polls.slice(25)], notes: [{ at: 262, label: 'onMessage' }, { at: 271, label: 'onMessage' }], expected: { at: 285, what: 'one message, not two' }, dropped: 3 };
+  const run: LastRun = { lesson: slug, finishedAt: new Date().toISOString(), language: 'en', passed: 4, failed: 1, failures: [{ id: 'x', title: 'client: delivers once', message: 'Expected: once', timeline }] };
+  const context = await browser.newContext({ viewport: widths.desktop, locale: 'en-US' });
+  const page = await context.newPage();
+  await page.route('**/api/last-run', (route) => route.fulfill({ json: { lessons: [slug] } }));
+  await page.route(`**/api/last-run/${slug}`, (route) => route.fulfill({ json: run }));
+  await page.goto(`/site/#/lessons/${slug}`);
+  const svg = page.locator('#last-run svg.timeline.still');
+  await expect(svg.locator('rect.bar')).toHaveCount(12);
+  await expect(svg.locator('text.row-label').last()).toHaveText('your client');
+  await expect(svg.locator('line.mark.learner')).toHaveCount(2);
+  await expect(svg.locator('line.mark.chunk')).toHaveCount(4);
+  await expect(svg.locator('rect.bar.aborted')).toHaveCount(1);
+  // The stream never ended: its bar runs to the right edge of the drawing.
+  const open = svg.locator('rect.bar.open');
+  await expect(open).toHaveCount(1);
+  const [right, width] = await Promise.all([open.evaluate((bar) => Number(bar.getAttribute('x')) + Number(bar.getAttribute('width'))), svg.evaluate((element) => element.clientWidth)]);
+  expect(right).toBeGreaterThan(width - 10);
+  await open.hover();
+  await expect(page.locator('#last-run .exchange-detail')).toContainText('GET /events: sent at 250 ms; first byte at 251 ms; still open when the test ended (status —); 4 chunks; body: data: 1');
+  await expect(page.locator('#last-run .caption')).toContainText('23 more not drawn');
+  await expect(page.locator('#last-run .caption')).toContainText('Your client: onMessage ×2');
+  await page.locator('#last-run .recording').screenshot({ path: `${shots}/every-kind-desktop.png` });
+  await context.close();
+});
