@@ -106,8 +106,12 @@ const ROW = 26;
 /** A row whose label is above its bar. */
 const TALL_ROW = 34;
 const LABEL = 90;
-/** About how wide a character of the 12 px labels is, to cut a label to the room it has. */
+/** About how wide a character of the 12 px labels is (a CJK one is a full em), to fit a label in the room it has. */
 const CHAR = 6.6;
+const WIDE = 12;
+
+const charWidth = (char: string): number => (char >= '\u2e80' ? WIDE : CHAR);
+const textWidth = (text: string): number => [...text].reduce((sum, char) => sum + charWidth(char), 0);
 
 /** A step of 1, 2 or 5 × 10ⁿ, so that about `count` of them fill `span`. */
 function niceStep(span: number, count: number): number {
@@ -117,8 +121,13 @@ function niceStep(span: number, count: number): number {
 }
 
 function cut(text: string, room: number): string {
-  const chars = Math.max(1, Math.floor(room / CHAR));
-  return text.length <= chars ? text : `${text.slice(0, Math.max(0, chars - 1))}…`;
+  if (textWidth(text) <= room) return text;
+  let kept = '';
+  for (const char of text) {
+    if (textWidth(kept) + charWidth(char) + CHAR > room) break;
+    kept += char;
+  }
+  return `${kept}…`;
 }
 /** Pixels left blank between a bar and the next one on its row. */
 const GAP = 2;
@@ -222,22 +231,23 @@ export class Timeline {
       if (post < from || post > now) continue;
       element('line', { x1: x(post), x2: x(post), y1: 0, y2: clients * row, class: 'post' });
     }
+    const [start, stop] = still ? still.axis : [t('timeline.ago', { seconds: windowMs / 1000 }), t('timeline.now')];
     const step = still ? niceStep(span, Math.max(2, Math.floor(width / 80))) : 1000;
     for (let at = Math.ceil(from / step) * step; at <= now; at += step) {
       element('line', { x1: x(at), x2: x(at), y1: head + clients * row, y2: head + clients * row + 5, class: 'tick' });
       // Clear of the two ends' words.
-      if (still?.tickLabel && x(at) > left + 70 && x(at) < width - 70) {
-        element('text', { x: x(at), y: head + clients * row + 17, class: 'axis', 'text-anchor': 'middle' }).textContent = still.tickLabel(at);
+      const label = still?.tickLabel?.(at);
+      if (label !== undefined && x(at) - textWidth(label) / 2 > left + textWidth(start) + 8 && x(at) + textWidth(label) / 2 < width - 4 - textWidth(stop) - 8) {
+        element('text', { x: x(at), y: head + clients * row + 17, class: 'axis', 'text-anchor': 'middle' }).textContent = label;
       }
     }
-    const [start, stop] = still ? still.axis : [t('timeline.ago', { seconds: windowMs / 1000 }), t('timeline.now')];
     element('text', { x: width - 4, y: head + clients * row + 17, class: 'axis', 'text-anchor': 'end' }).textContent = stop;
     element('text', { x: left, y: head + clients * row + 17, class: 'axis' }).textContent = start;
     if (this.expected && this.expected.at >= from && this.expected.at <= now) {
       const at = x(this.expected.at);
       element('line', { x1: at, x2: at, y1: 2, y2: head + clients * row + 5, class: 'expected' });
       // Its words at the top, on the side with more room.
-      const room = Math.max(at - 4, width - at - 4) - 6;
+      const room = Math.max(at - 4, width - at - 4) - 12;
       const toTheLeft = at - 4 > width - at - 4;
       element('text', { x: toTheLeft ? at - 4 : at + 4, y: 12, class: 'expected-label', 'text-anchor': toTheLeft ? 'end' : 'start' }).textContent = cut(t('timeline.expected', { what: this.expected.what }), room);
     }

@@ -51,8 +51,9 @@ test.afterAll(() => {
 
 const widths = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } } as const;
 
-async function open(browser: Browser, width: keyof typeof widths, slug: string): Promise<Page> {
+async function open(browser: Browser, width: keyof typeof widths, slug: string, language: 'en' | 'zh-CN' = 'en'): Promise<Page> {
   const context = await browser.newContext({ viewport: widths[width], locale: 'en-US' });
+  await context.addInitScript((chosen) => localStorage.setItem('comet-workshop.language', chosen), language);
   const page = await context.newPage();
   await page.goto(`/site/#/lessons/${slug}`);
   await expect(page.locator('article.lesson-text pre').first()).toBeVisible();
@@ -100,7 +101,7 @@ test('after a failing verify, the lesson page draws its failed tests: lanes, the
     await expect(bars.nth(1)).toBeFocused();
     await expect(detail).toContainText(`${first.timeline!.exchanges[1]!.label}: sent at`);
   }
-  await page.screenshot({ path: `${shots}/failure-desktop.png`, fullPage: false, clip: (await section.boundingBox())! });
+  await failure.screenshot({ path: `${shots}/failure-desktop.png` });
 
   // Zoom: the window narrows around the expected moment, and the position slider moves it.
   const axis = () => svg.locator('text.axis').allTextContents();
@@ -121,22 +122,25 @@ test('after a failing verify, the lesson page draws its failed tests: lanes, the
   expect(errors).toEqual([]);
 });
 
-test('at 390 px the drawn failure fits, every bar is reachable, axe-core is clean', async ({ browser }) => {
-  const page = await open(browser, 'phone', failing.slug);
-  const failure = page.locator('#last-run details.failure').first();
-  await expect(failure.locator('svg.timeline.still rect.bar').first()).toBeVisible();
-  // Open a second failure too: its drawing appears once it has a width.
-  const second = page.locator('#last-run details.failure').nth(1);
-  await second.locator('summary').click();
-  await expect(second.locator('svg.timeline.still rect.bar').first()).toBeVisible();
-  await failure.locator('rect.bar').first().focus();
-  await failure.scrollIntoViewIfNeeded();
-  await failure.screenshot({ path: `${shots}/failure-390.png` });
-  await page.locator('#last-run').screenshot({ path: `${shots}/last-run-390.png` });
-  expect(await overflow(page), 'sideways scroll at 390 px').toBeLessThanOrEqual(0);
-  expect(await unreachable(page), 'controls that cannot be reached at 390 px').toEqual([]);
-  expect(await axeProblems(page), 'axe-core at 390 px').toEqual([]);
-});
+for (const language of ['en', 'zh-CN'] as const) {
+  test(`at 390 px in ${language} the drawn failure fits, every bar is reachable, axe-core is clean`, async ({ browser }) => {
+    const page = await open(browser, 'phone', failing.slug, language);
+    const failure = page.locator('#last-run details.failure').first();
+    await expect(failure.locator('svg.timeline.still rect.bar').first()).toBeVisible();
+    await expect(page.locator('#last-run h2')).toHaveText(language === 'en' ? 'Your last verify' : '你最近一次 verify');
+    // Open a second failure too: its drawing appears once it has a width.
+    const second = page.locator('#last-run details.failure').nth(1);
+    await second.locator('summary').click();
+    await expect(second.locator('svg.timeline.still rect.bar').first()).toBeVisible();
+    await failure.locator('rect.bar').first().focus();
+    await failure.scrollIntoViewIfNeeded();
+    await failure.screenshot({ path: `${shots}/failure-${language}-390.png` });
+    await page.locator('#last-run').screenshot({ path: `${shots}/last-run-${language}-390.png` });
+    expect(await overflow(page), 'sideways scroll at 390 px').toBeLessThanOrEqual(0);
+    expect(await unreachable(page), 'controls that cannot be reached at 390 px').toEqual([]);
+    expect(await axeProblems(page), 'axe-core at 390 px').toEqual([]);
+  });
+}
 
 test('a lesson never verified says so, and how to; the API answers 404 JSON for it and for an unknown lesson', async ({ browser, request }) => {
   const page = await open(browser, 'desktop', never.slug);
