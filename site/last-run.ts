@@ -13,7 +13,7 @@ import { language, t } from './i18n.ts';
 import { Timeline, type Outcome } from './timeline.ts';
 
 /** Lanes drawn at most: the exchanges nearest the failure (a report keeps up to 200). */
-export const MAX_LANES = 12;
+const MAX_LANES = 12;
 /** The deepest zoom: 2^MAX_ZOOM times. */
 const MAX_ZOOM = 6;
 
@@ -40,7 +40,7 @@ function outcomeOf(exchange: RecordedExchange): Outcome | undefined {
 }
 
 /** An exchange in words: what was asked, when, how and when it was answered, what the answer said. */
-export function describeExchange(exchange: RecordedExchange): string {
+function describeExchange(exchange: RecordedExchange): string {
   const parts = [t('lastRun.detail.sent', { label: exchange.label, at: ms(exchange.start, true) })];
   if (exchange.headersAt !== undefined && exchange.end !== exchange.headersAt) parts.push(t('lastRun.detail.firstByte', { at: ms(exchange.headersAt, true) }));
   if (exchange.end !== undefined) parts.push(t('lastRun.detail.answered', { status: exchange.status ?? '?', at: ms(exchange.end, true), took: ms(exchange.end - exchange.start, true) }));
