@@ -204,7 +204,7 @@ export async function runTest(
   const durationMs = Math.round(performance.now() - started);
   const base = { id: test.id, title: test.title, points: test.points ?? 1, durationMs };
   if (message === undefined) return { ...base, status: 'passed' };
-  const drawn = recording !== undefined && (recording.exchanges.length > 0 || recording.notes.length > 0);
+  const drawn = recording !== undefined && (recording.exchanges.length > 0 || recording.notes.length > 0 || recording.awaitsClient === true);
   return { ...base, status: 'failed', message, ...(drawn ? { timeline: forReport(recording!) } : {}) };
 }
 

@@ -49,6 +49,8 @@ export interface Recording {
   expected?: { at: number; what: string };
   /** Exchanges past the bound: counted, not kept. */
   dropped: number;
+  /** The test waited for requests from the learner's client (a scripted server was up): none is news too. */
+  awaitsClient?: boolean;
 }
 
 const MAX_EXCHANGES = 5000;
@@ -185,6 +187,11 @@ export function stopRecording(): Recording {
   const twice = new Set(clientExchanges.filter((entry) => ownPorts.has(entry.port)).map((entry) => entry.exchange));
   clientExchanges.length = 0;
   return { ...recording, exchanges: recording.exchanges.filter((exchange) => !twice.has(exchange)) };
+}
+
+/** A scripted server is up for the learner's client: a test without any request is worth drawing. */
+export function awaitClient(): void {
+  if (current !== undefined) current.recording.awaitsClient = true;
 }
 
 /** What the grader saw the learner's client do: `onMessage #1`, `onError`. */

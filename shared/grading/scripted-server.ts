@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { awaitClient } from './recording.ts';
 import type http from 'node:http';
 import { listen } from '../http.ts';
 import { check, fail } from './failure.ts';
@@ -127,6 +128,7 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
 export async function scriptedServer(ctx: TestContext): Promise<ScriptedServer> {
   const fake = await startScriptedServer();
   ctx.defer(() => fake.close());
+  awaitClient();
   return fake;
 }
 

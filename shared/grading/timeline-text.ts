@@ -54,6 +54,7 @@ const english: Record<string, (v: Record<string, string | number>) => string> = 
   'grading:timeline.expected': (v) => `expected at ${v.at} ms: ${v.what}`,
   'grading:timeline.more': (v) => `… ${v.count} more: ${v.groups}`,
   'grading:timeline.unrecorded': (v) => ` and ${v.count} not recorded`,
+  'grading:timeline.noClientRequest': () => 'timeline: no request came from your client while the test ran',
 };
 
 function oneLine(body: string): string {
@@ -108,19 +109,24 @@ function lane(exchange: RecordedExchange, column: (t: number) => number, width: 
  */
 export function renderTimeline(recording: Recording, width = 70, style: TimelineStyle = plain, t?: Translate): string {
   const say = (key: string, values: Record<string, string | number> = {}): string => (t ? t(key, values) : english[key]!(values));
+  const row = (label: string, bar: string): string => {
+    const shown = clip(label, LABEL_WIDTH);
+    return `${shown}${' '.repeat(LABEL_WIDTH - columns(shown))} ${bar}`.trimEnd();
+  };
   const times = recording.exchanges.flatMap((e) => [e.start, e.end ?? e.closedAt ?? e.start]).concat(recording.notes.map((n) => n.at));
   if (recording.expected) times.push(recording.expected.at);
-  if (recording.exchanges.length === 0 && recording.notes.length === 0) return '';
+  if (recording.exchanges.length === 0 && recording.notes.length === 0) {
+    // Nothing at all can be the story: a client that never sent its request.
+    if (!recording.awaitsClient || !recording.expected) return '';
+    const expected = say('grading:timeline.expected', { at: Math.round(recording.expected.at), what: oneLine(recording.expected.what) });
+    return [say('grading:timeline.noClientRequest'), expected].map((line) => clip(line, width)).join('\n');
+  }
   // The window is what happened, not the test's setup before it (starting a server takes time).
   const first = Math.min(...times);
   const span = Math.max(1, ...times);
   const length = Math.max(1, span - first);
   const barWidth = width - LABEL_WIDTH - 1;
   const column = (t: number): number => Math.min(barWidth - 1, Math.max(0, Math.round(((t - first) / length) * (barWidth - 1))));
-  const row = (label: string, bar: string): string => {
-    const shown = clip(label, LABEL_WIDTH);
-    return `${shown}${' '.repeat(LABEL_WIDTH - columns(shown))} ${bar}`.trimEnd();
-  };
   const axisStart = `${Math.round(first)} ms`;
   const axisEnd = `${Math.round(span)} ms`;
   const lines = [row(say('grading:timeline.title'), `${axisStart} ${'·'.repeat(Math.max(1, barWidth - axisStart.length - axisEnd.length - 2))} ${axisEnd}`)];

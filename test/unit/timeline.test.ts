@@ -60,6 +60,12 @@ describe('the text timeline', () => {
     expect(text).toContain('… 4990 more: 4990 × GET /poll (200) and 120 not recorded');
   });
 
+  it('says so when the learner\'s client sent nothing at all, and draws nothing for a test without HTTP', () => {
+    const silent: Recording = { dropped: 0, notes: [], exchanges: [], awaitsClient: true, expected: { at: 1000, what: 'your client to send GET /messages' } };
+    expect(renderTimeline(silent)).toBe('timeline: no request came from your client while the test ran\nexpected at 1000 ms: your client to send GET /messages');
+    expect(renderTimeline({ ...silent, awaitsClient: false })).toBe('');
+  });
+
   it('draws nothing for an empty recording, and colours only when asked', () => {
     expect(renderTimeline({ dropped: 0, notes: [], exchanges: [] })).toBe('');
     const coloured = renderTimeline({ dropped: 0, notes: [], expected: { at: 5, what: 'x' }, exchanges: [poll(0, 5, '[]')] }, 70, { bar: (t) => `<${t}>`, marker: (t) => `{${t}}` });
