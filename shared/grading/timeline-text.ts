@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { Translate } from '../i18n/index.ts';
+import { translator, type Translate } from '../i18n/index.ts';
 import { nearestExchanges, type RecordedExchange, type Recording } from './recording.ts';
 
 export const MAX_LANES = 10;
@@ -47,15 +47,8 @@ function clip(text: string, width: number): string {
   return `${kept}…`;
 }
 
-/** The words of the drawing, in the reader's language (the `grading` namespace), English by default. */
-const english: Record<string, (v: Record<string, string | number>) => string> = {
-  'grading:timeline.title': () => 'timeline',
-  'grading:timeline.client': () => 'your client',
-  'grading:timeline.expected': (v) => `expected at ${v.at} ms: ${v.what}`,
-  'grading:timeline.more': (v) => `… ${v.count} more: ${v.groups}`,
-  'grading:timeline.unrecorded': (v) => ` and ${v.count} not recorded`,
-  'grading:timeline.noClientRequest': () => 'timeline: no request came from your client while the test ran',
-};
+/** The words of the drawing come from the catalog (`grading:timeline.*`); English when no translator is given. */
+let english: Translate | undefined;
 
 function oneLine(body: string): string {
   return body.replace(/\s+/g, ' ').trim();
@@ -108,7 +101,8 @@ function lane(exchange: RecordedExchange, column: (t: number) => number, width: 
  * was recorded.
  */
 export function renderTimeline(recording: Recording, width = 70, style: TimelineStyle = plain, t?: Translate): string {
-  const say = (key: string, values: Record<string, string | number> = {}): string => (t ? t(key, values) : english[key]!(values));
+  const translate = t ?? (english ??= translator('en'));
+  const say = (key: string, values: Record<string, string | number> = {}): string => translate(key, values);
   const row = (label: string, bar: string): string => {
     const shown = clip(label, LABEL_WIDTH);
     return `${shown}${' '.repeat(LABEL_WIDTH - columns(shown))} ${bar}`.trimEnd();
