@@ -156,6 +156,19 @@ export function devServable(): ServableSet {
   };
 }
 
+/**
+ * What Vite's file watcher leaves alone: everything but the servable files and the folders on
+ * the way to them. Watching the whole project would walk .workshop/ (the chat's data, graders'
+ * scratch copies, even a symlink back to the project, which loops) and every test and bench
+ * file, for pages that load none of them.
+ */
+export function unwatched(servable: Pick<ServableSet, 'allow'>): (file: string) => boolean {
+  return (file) => {
+    const resolved = path.resolve(file);
+    return !servable.allow.some((allowed) => isInside(resolved, allowed) || isInside(allowed, resolved));
+  };
+}
+
 /** Where the Bayeux demo's clients come from: Faye's browser client, as npm ships it. */
 export const fayeBrowserClient = '/node_modules/faye/client/faye-browser-min.js';
 

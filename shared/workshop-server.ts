@@ -50,7 +50,7 @@ import { projectRoot } from './paths.ts';
 import { lessonsWithLastRun, readLastRun } from './last-run.ts';
 import { readProgress } from './progress.ts';
 import { ScaleCluster, SharedRedis } from './scale-demo.ts';
-import { devServable, fayeBrowserClient, hostCheck, hostName, notFound, pageGate, sameOrigin, shippedFiles, shippedGate, viteDeny } from './serving.ts';
+import { devServable, fayeBrowserClient, hostCheck, hostName, notFound, pageGate, sameOrigin, shippedFiles, shippedGate, unwatched, viteDeny } from './serving.ts';
 
 export interface MountedLesson {
   readonly lesson: Lesson;
@@ -386,6 +386,8 @@ async function pageServer(built: boolean | string, hosts: readonly string[]): Pr
       middlewareMode: true,
       hmr: false,
       ws: false,
+      // Only what pages load; a symlink is not followed (one back to the project loops).
+      watch: { ignored: unwatched(servable), followSymlinks: false },
       allowedHosts: hosts.map(hostName),
       fs: { strict: true, allow: [...servable.allow], deny: [...viteDeny] },
     },

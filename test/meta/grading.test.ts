@@ -7,7 +7,8 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { inflateRawSync } from 'node:zlib';
-import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gradescopeZip } from '../../shared/classroom/gradescope.ts';
@@ -341,16 +342,23 @@ describe("each lesson's tasks (Exercism's task_id)", () => {
 
 describe('the Gradescope recipe', () => {
   it('run_autograder grades a whole repository inside /autograder/submission and writes results/results.json with the visibility asked for', () => {
-    const root = path.join(fakes, 'autograder');
-    rmSync(root, { recursive: true, force: true });
-    mkdirSync(root, { recursive: true });
+    // Outside the project: a symlink back to the project inside it would be a loop for any
+    // tool that walks the project (the workshop's file watcher once did, in CI).
+    const root = mkdtempSync(path.join(os.tmpdir(), 'comet-autograder-'));
     symlinkSync(projectRoot, path.join(root, 'source'));
     cpSync(path.join(solutionsRoot, lesson.slug), path.join(root, 'submission', 'comet-workshop-ana', 'lessons', lesson.slug), { recursive: true });
-    execFileSync('bash', [path.join(projectRoot, 'shared/classroom/gradescope/run_autograder')], {
-      env: { ...process.env, AUTOGRADER_ROOT: root, GRADE_LESSON: '1', GRADESCOPE_VISIBILITY: 'after_published' },
-      stdio: 'pipe',
-    });
-    const results = JSON.parse(readFileSync(path.join(root, 'results', 'results.json'), 'utf8')) as { score: number; visibility: string; tests: Array<{ visibility: string }> };
+    let text: string;
+    try {
+      execFileSync('bash', [path.join(projectRoot, 'shared/classroom/gradescope/run_autograder')], {
+        env: { ...process.env, AUTOGRADER_ROOT: root, GRADE_LESSON: '1', GRADESCOPE_VISIBILITY: 'after_published' },
+        stdio: 'pipe',
+      });
+      text = readFileSync(path.join(root, 'results', 'results.json'), 'utf8');
+    } finally {
+      unlinkSync(path.join(root, 'source')); // the link only, before the folder goes
+      rmSync(root, { recursive: true, force: true });
+    }
+    const results = JSON.parse(text) as { score: number; visibility: string; tests: Array<{ visibility: string }> };
     expect(results.score).toBe(testCount);
     expect(results.tests).toHaveLength(testCount);
     expect(results.visibility).toBe('after_published');
