@@ -34,6 +34,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { describeError } from './grading/failure.ts';
+import { awaitListening } from './listening.ts';
 import { lessonFolder } from './grading/targets.ts';
 import type { Lesson, ScaleDemo } from './manifest.ts';
 import { projectRoot } from './paths.ts';
@@ -283,29 +284,7 @@ class ChildMember implements Member {
     });
     track(child);
     this.#child = child;
-    let output = '';
-    const url = await new Promise<string | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), START_MS);
-      const read = (chunk: Buffer): void => {
-        output += chunk.toString();
-        const match = /listening (http:\/\/\S+)/.exec(output);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      };
-      child.stdout!.on('data', read);
-      child.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      });
-      child.once('error', (error) => {
-        output += `\n${describeError(error)}`;
-        clearTimeout(timer);
-        resolve(undefined);
-      });
-    });
+    const { url, output } = await awaitListening(child, START_MS);
     if (!url || this.#stopping) {
       const how = child.exitCode !== null ? `it exited with code ${child.exitCode}` : child.signalCode ? `it was ended by ${child.signalCode}` : `it printed no "listening http://…" line within ${START_MS / 1000} s`;
       await this.#end(child, 'SIGKILL');
@@ -313,8 +292,6 @@ class ChildMember implements Member {
       this.#status.set('failed', { problem });
       throw new Error(problem);
     }
-    child.stdout!.removeAllListeners('data');
-    child.stderr!.removeAllListeners('data');
     // From now on, what it prints goes to the workshop's log, a line at a time, named.
     for (const stream of [child.stdout!, child.stderr!]) {
       let partial = '';

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { awaitListening } from '../listening.ts';
 import { projectRoot } from '../paths.ts';
 import { fail } from './failure.ts';
 import type { TestContext } from './types.ts';
@@ -43,24 +44,7 @@ export async function startLessonProcess(ctx: TestContext, file: string, args: s
     await exited;
   };
   ctx.defer(() => kill());
-  let output = '';
-  const url = await new Promise<string | undefined>((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), withinMs);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const match = /listening (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
-    void exited.then(() => {
-      clearTimeout(timer);
-      resolve(undefined);
-    });
-  });
+  const { url, output } = await awaitListening(child, withinMs);
   if (!url) {
     fail({
       expected: `${file} to print "listening http://127.0.0.1:<port>" once it accepts connections`,
