@@ -67,7 +67,8 @@ export function hostCheck(extraHosts: readonly string[] = []): RequestHandler {
 const readOnly = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Refuses (403) a request that may change something (any method but GET, HEAD and OPTIONS) from
+ * Refuses (403) a request from a page of another site that is not a link followed (below), and
+ * a request that may change something (any method but GET, HEAD and OPTIONS) from
  * a page of another site: one whose Origin is not this server as its Host names it (a browser
  * sends Origin with every such request; Node's clients and the graders send none). A form of
  * another site can post to 127.0.0.1 without asking first (CSRF): to a lesson's API that takes a
@@ -82,12 +83,29 @@ export function sameOrigin(): RequestHandler {
     }
   };
   return (req, res, next) => {
+    if (fromAnotherSitesPage(req)) {
+      res.status(403).json({ error: 'This workshop server answers only its own pages: a page of another site asked (Sec-Fetch-Site: cross-site). Open the workshop at its own address instead.' });
+      return;
+    }
     const { origin } = req.headers;
     if (readOnly.has(req.method) || origin === undefined) return next();
     const own = hostOf(`http://${req.headers.host ?? ''}`);
     if (own !== undefined && hostOf(origin) === own) return next();
     res.status(403).json({ error: `This workshop server takes changes only from its own pages, not from a page of ${origin}.` });
   };
+}
+
+/**
+ * A browser says where a request comes from in Sec-Fetch-Site. One from a page of another site
+ * that is not a plain link followed (an <img>, a <script>, a no-cors fetch) is refused even
+ * when it only reads: such a GET may still start work, such as lesson 09's three processes or
+ * lesson 07's demo agent. Following a link from elsewhere is a navigation, and is served.
+ * Clients that send no Sec-Fetch-Site (Node, curl, the graders) are not browsers' pages.
+ */
+function fromAnotherSitesPage(req: Request): boolean {
+  if (req.headers['sec-fetch-site'] !== 'cross-site') return false;
+  const followedLink = req.headers['sec-fetch-mode'] === 'navigate' && req.method === 'GET' && !['object', 'embed'].includes(String(req.headers['sec-fetch-dest']));
+  return !followedLink;
 }
 
 /**

@@ -341,7 +341,7 @@ describe('without redis-server: the stand-in', () => {
     expect(children().filter((pid) => !before.has(pid)), 'no process started').toEqual([]);
   });
 
-  test('a request the processes would refuse anyway (no such process, a kill not in JSON) is refused before any process starts', async () => {
+  test('a request the processes would refuse anyway (no such process, a kill not in JSON), or a GET from a page of another site, is refused before any process starts', async () => {
     const base = served.listening.url;
     const cluster = served.workshop.clusters.get(lesson.slug)!.solutions;
     expect(cluster.view().processes, 'the reference’s processes before anything asked for them').toEqual([]);
@@ -350,6 +350,8 @@ describe('without redis-server: the stand-in', () => {
       ['POST …/p/A/kill as text/plain', await kill(base, 'solutions', 'A', { 'content-type': 'text/plain' }), 415],
       ['GET …/p/Z/api/stats', await call(base, api('solutions', 'Z', '/stats')), 404],
       ['GET …/p/..%2fA/api/stats', await call(base, api('solutions', '..%2fA', '/stats')), 404],
+      // An <img> on a page of another site: a GET, but not the learner's own page asking.
+      ['GET …/p/A/api/stats from an <img> of another site', await call(base, api('solutions', 'A', '/stats'), { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' } }), 403],
     ];
     for (const [what, answer, status] of refused) expect(answer.status, `${what}: ${JSON.stringify(answer.body)}`).toBe(status);
     expect(cluster.view().processes, `processes started by requests that were refused. Look at ${WHERE} (ScaleCluster's routes: what comes before ready).`).toEqual([]);

@@ -611,6 +611,37 @@ describe.each(modes)('the workshop server, $name: only the site, and only for th
     expect(wrong, `Expected a request with an Origin other than the workshop's own to be refused before it reaches a lesson (CSRF). Look at shared/serving.ts sameOrigin.\n${wrong.join('\n')}`).toEqual([]);
   });
 
+  test('a page of another site cannot make the workshop fetch, hold or start anything, not even with a GET (Sec-Fetch-Site); a link followed from it, this site and clients without the header are served', async () => {
+    const subresource = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' };
+    const script = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script' };
+    const corsFetch = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' };
+    const embedded = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'embed' };
+    const refused: Array<[string, Record<string, string>]> = [
+      ['/site/', subresource],
+      ['/lessons/01-naive-polling/api/messages', script],
+      ['/api/lessons', corsFetch],
+      ['/site/', embedded],
+    ];
+    const served: Array<[string, Record<string, string>]> = [
+      ['/site/', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }],
+      ['/api/lessons', { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' }],
+      ['/api/lessons', { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' }],
+      ['/api/lessons', { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }],
+      ['/api/lessons', {}],
+    ];
+    const wrong: string[] = [];
+    for (const [route, headers] of refused) {
+      const answer = await get(base, route, headers);
+      if (answer.status !== 403 || !/json/.test(answer.type)) wrong.push(`${JSON.stringify(headers)} GET ${route}: expected 403 JSON, got ${answer.status} ${answer.type}`);
+    }
+    for (const [route, headers] of served) {
+      const answer = await get(base, route, headers);
+      if (answer.status !== 200) wrong.push(`${JSON.stringify(headers)} GET ${route}: expected it served (200), got ${answer.status}`);
+    }
+    report.push(`Cross-site reads wrong: ${wrong.length}`, ...wrong.map((w) => `  ${w}`));
+    expect(wrong, `Expected a GET from a page of another site that is not a link followed to be refused before it reaches a lesson. Look at shared/serving.ts fromAnotherSitesPage.\n${wrong.join('\n')}`).toEqual([]);
+  });
+
   test('a Host given twice, a foreign host in the request line, or a port past 65535 gets 403', async () => {
     const port = new URL(base).port;
     const tricks: Array<[string, string]> = [
