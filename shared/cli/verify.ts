@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { lessonText, translator, type Translate } from '../i18n/index.ts';
 import { findLesson, lessons, type Lesson } from '../manifest.ts';
 import { projectRoot } from '../paths.ts';
-import { leftOutLine, lessonHeading, resultPrinter, styleFor, summaryLines } from '../grading/report.ts';
+import { leftOutLine, lessonHeading, localizeResult, resultPrinter, styleFor, summaryLines } from '../grading/report.ts';
 import { loadGrader } from '../grading/graders.ts';
 import { gradeLesson } from '../grading/runner.ts';
 import { lessonFolder } from '../grading/targets.ts';
@@ -50,10 +50,11 @@ export async function verify(lesson: Lesson, target = 'lessons', bail = false, t
   for (const line of rest) console.log(line);
   // A bailed run graded only part of the lesson: it is not progress to record.
   if (target === 'lessons' && !bail) {
-    const failing = report.results.filter((r) => r.status === 'failed');
+    // Worded as this run printed them: the progress file's first failure, and the failures the site's lesson page draws.
+    const worded = report.results.map((result) => localizeResult(result, t, lesson.slug, grader.tests.find((test) => test.id === result.id)));
+    const failing = worded.filter((r) => r.status === 'failed');
     recordProgress(lesson.slug, report.results.length - failing.length, failing.length, failing[0]?.message);
-    // The site's lesson page draws the failures of the last run.
-    writeLastRun(lesson, report.results, t('cli:languageTag'));
+    writeLastRun(lesson, worded, t('cli:languageTag'));
     if (!allPassed) console.log(style.dim(t('cli:verify.stuck', { number: lesson.number })));
     else console.log(whatNext(lesson, t));
   }

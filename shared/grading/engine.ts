@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
-import { GradeFailure, describeError } from './failure.ts';
+import { GradeFailure, describeError, framed } from './failure.ts';
 import { forReport, markExpected, startRecording, stopRecording, type Recording } from './recording.ts';
 import type { GraderTest, TestContext, TestResult } from './types.ts';
 
@@ -120,11 +120,7 @@ async function letStrayErrorsSurface(): Promise<void> {
 }
 
 function timeoutMessage(limitMs: number, step: string, test: GraderTest): string {
-  return (
-    `Expected: the test to finish within ${limitMs} ms.\n` +
-    `Got:      it was still ${step} when the time ran out.\n` +
-    `Look at:  ${test.look}`
-  );
+  return framed({ expected: `the test to finish within ${limitMs} ms.`, actual: `it was still ${step} when the time ran out.`, look: test.look });
 }
 
 function failureMessage(error: unknown, test: GraderTest): string {
@@ -132,11 +128,7 @@ function failureMessage(error: unknown, test: GraderTest): string {
     return `${error.message}\nLook at:  ${error.parts.look ?? test.look}`;
   }
   if (error instanceof LoadFailure) return error.message;
-  return (
-    `Expected: the lesson code to run without throwing.\n` +
-    `Got:      ${withStack(error)}\n` +
-    `Look at:  ${test.look}`
-  );
+  return framed({ expected: 'the lesson code to run without throwing.', actual: withStack(error), look: test.look });
 }
 
 async function runCleanups(cleanups: Array<() => unknown>): Promise<void> {
@@ -195,10 +187,11 @@ export async function runTest(
   }
   const late = stray.first();
   if (message === undefined && late) {
-    message =
-      `Expected: the lesson code to run without throwing, also while it is stopped.\n` +
-      `Got:      ${withStack(late.error)} (thrown outside any request, after the test's checks, while cleaning up)\n` +
-      `Look at:  stop() and every await of fetch: an unhandled rejection ends a real Node process, so catch errors in async code, including the AbortError of an aborted fetch.`;
+    message = framed({
+      expected: 'the lesson code to run without throwing, also while it is stopped.',
+      actual: `${withStack(late.error)} (thrown outside any request, after the test's checks, while cleaning up)`,
+      look: 'stop() and every await of fetch: an unhandled rejection ends a real Node process, so catch errors in async code, including the AbortError of an aborted fetch.',
+    });
   }
   if (message !== undefined) message += log.text();
   const durationMs = Math.round(performance.now() - started);

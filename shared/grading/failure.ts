@@ -24,6 +24,11 @@ export class GradeFailure extends Error {
   }
 }
 
+/** A failure's text, each part on its own labelled line (the labels are what report.ts translates). */
+export function framed(parts: Required<FailureParts>): string {
+  return `Expected: ${parts.expected}\nGot:      ${parts.actual}\nLook at:  ${parts.look}`;
+}
+
 /** Fails the current test. */
 export function fail(parts: FailureParts): never {
   throw new GradeFailure(parts);

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { testText, type Translate } from '../i18n/index.ts';
 import { lessons } from '../manifest.ts';
 import { loadGrader } from './graders.ts';
-import { leftOutLine, summaryLine, type Style } from './report.ts';
+import { leftOutLine, localizeResult, summaryLine, type Style } from './report.ts';
 import { taskOf, testSource } from './tasks.ts';
 import { renderTimeline } from './timeline-text.ts';
 import type { Grader, LessonReport, TestResult } from './types.ts';
@@ -30,7 +30,7 @@ const leftOutOf = (run: GradeRun) => run.reports.flatMap((r) => r.leftOut.map((t
 /**
  * A test's title in the report's language (the `graders` catalog), English when no translator is
  * given or the catalog has none. The platform reports take an optional translator: their test
- * names and the few sentences of their own follow it; each failure's detail stays the grader's.
+ * names, their own sentences and each failure's message (report.ts localizeMessage) follow it.
  */
 const titleOf = (t: Translate | undefined, slug: string, result: TestResult): string =>
   t ? testText(t, slug, { id: result.id, title: result.title, look: '' }, 'title') : result.title;
@@ -51,9 +51,10 @@ function loadFailure(report: LessonReport): string | undefined {
  * platforms that show one text per test: Gradescope's output, Exercism's and Classroom's
  * message, JUnit's failure.
  */
-function drawnMessage(result: TestResult, t?: Translate): string | undefined {
+function drawnMessage(result: TestResult, report: LessonReport, t?: Translate): string | undefined {
   if (!result.message) return undefined;
-  return result.timeline ? `${result.message}\n\n${renderTimeline(result.timeline, 80, undefined, t)}` : result.message;
+  const worded = localizeResult(result, t, report.lesson, report.tests?.find((test) => test.id === result.id));
+  return worded.timeline ? `${worded.message}\n\n${renderTimeline(worded.timeline, 80, undefined, t)}` : worded.message;
 }
 
 export function toText(run: GradeRun, style: Style): string {
@@ -111,7 +112,7 @@ export function toExercism(run: GradeRun, graders: ReadonlyMap<string, Grader> =
       report.results.map((result) => ({
         name: `${report.lesson} › ${titleOf(t, report.lesson, result)}`,
         status: result.status === 'passed' ? 'pass' : 'fail',
-        ...(result.message ? { message: drawnMessage(result, t)!.slice(0, 65_535) } : {}),
+        ...(result.message ? { message: drawnMessage(result, report, t)!.slice(0, 65_535) } : {}),
         ...exercismCode(report.lesson, result, graders.get(report.lesson)),
       })),
     ),
@@ -140,7 +141,7 @@ export function toClassroomRunner(report: LessonReport, t?: Translate): object {
       name: titleOf(t, report.lesson, result),
       status: result.status === 'passed' ? 'pass' : 'fail',
       score: result.status === 'passed' ? result.points : 0,
-      ...(result.message ? { message: drawnMessage(result, t) } : {}),
+      ...(result.message ? { message: drawnMessage(result, report, t) } : {}),
       line_no: 0,
       execution_time: `${(result.durationMs / 1000).toFixed(2)}s`,
     })),
@@ -173,7 +174,7 @@ export function toGradescope(run: GradeRun, visibility: Visibility = 'visible', 
         score: result.status === 'passed' ? result.points : 0,
         max_score: result.points,
         status: result.status,
-        output: drawnMessage(result, t) ?? (t ? t('teacher:gradescope.passed') : 'Passed.'),
+        output: drawnMessage(result, report, t) ?? (t ? t('teacher:gradescope.passed') : 'Passed.'),
         visibility,
       })),
     ),
@@ -214,7 +215,7 @@ export function toJunit(run: GradeRun, when = new Date(), t?: Translate): string
       const open = `    <testcase classname="${xml(report.lesson)}" name="${xml(titleOf(t, report.lesson, result))}" time="${seconds(result.durationMs)}"`;
       if (result.status === 'passed') lines.push(`${open}/>`);
       else {
-        const message = drawnMessage(result, t) ?? 'failed';
+        const message = drawnMessage(result, report, t) ?? 'failed';
         lines.push(`${open}>`, `      <failure message="${xml(message.split('\n')[0]!)}" type="AssertionError">${xml(message)}</failure>`, '    </testcase>');
       }
     }

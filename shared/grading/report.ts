@@ -16,6 +16,7 @@ import { lessonText, testText, translator, type Translate } from '../i18n/index.
 import { parseLoadError } from './engine.ts';
 import type { Lesson } from '../manifest.ts';
 import { renderTimeline } from './timeline-text.ts';
+import { translateFailureText } from './failure-text.ts';
 import type { TestResult } from './types.ts';
 
 export interface Style {
@@ -52,37 +53,58 @@ export function lessonHeading(lesson: Lesson, where: string, style: Style, t?: T
 const englishLabels = { expected: 'Expected: ', got: 'Got:      ', look: 'Look at:  ' } as const;
 
 /**
- * A failure message with its frame in the learner's language: the Expected / Got / Look at
- * labels, the test's own where-to-look (when the failure uses it) and the engine's headings;
- * the grader's detail sentences as they are. English returns the message unchanged.
+ * A failure message in the learner's language: the Expected / Got / Look at labels; each
+ * part's sentence from the `failures` catalog (failure-text.ts), a part running on over the
+ * lines up to the next label or heading; the test's own where-to-look from the `graders`
+ * catalog; the engine's headings. What the catalog does not know stays as the grader wrote it.
+ * English returns the message unchanged.
  */
 export function localizeMessage(message: string, t: Translate | undefined, slug?: string, test?: TestInfo): string {
   if (!t || t('grading:expected') === englishLabels.expected.trim()) return message;
-  return message
-    .split('\n')
-    .map((line) => {
-      for (const [key, label] of Object.entries(englishLabels) as Array<[keyof typeof englishLabels, string]>) {
-        const bare = label.trimEnd();
-        if (!line.startsWith(bare)) continue;
-        let rest = line.slice(bare.length).trimStart();
-        if (key === 'look' && test && slug && rest === test.look) rest = testText(t, slug, test, 'look');
-        return `${t(`grading:${key}`)}${rest}`;
-      }
-      if (line === loggedHeading) return t('grading:logged');
-      if (line === lastOutputHeading) return t('grading:lastOutput');
-      return line;
-    })
-    .join('\n');
+  const language = t('cli:languageTag');
+  const out: string[] = [];
+  let part: { key: keyof typeof englishLabels; lines: string[] } | undefined;
+  const close = (): void => {
+    if (!part) return;
+    let text = part.lines.join('\n');
+    if (part.key === 'look' && test && slug && text === test.look) text = testText(t, slug, test, 'look');
+    else if (slug) text = translateFailureText(language, slug, text);
+    out.push(`${t(`grading:${part.key}`)}${text}`);
+    part = undefined;
+  };
+  for (const line of message.split('\n')) {
+    const label = (Object.entries(englishLabels) as Array<[keyof typeof englishLabels, string]>).find(([, text]) => line.startsWith(text.trimEnd()));
+    const heading = line === loggedHeading ? t('grading:logged') : line === lastOutputHeading ? t('grading:lastOutput') : undefined;
+    if (label || heading !== undefined) close();
+    if (label) part = { key: label[0], lines: [line.slice(label[1].trimEnd().length).trimStart()] };
+    else if (heading !== undefined) out.push(heading);
+    else if (part) part.lines.push(line);
+    else out.push(line);
+  }
+  close();
+  return out.join('\n');
 }
 
 const loggedHeading = 'Your code logged this while the test ran (console.error):';
 /** runner.ts's heading over the output of a grading process that died. */
 const lastOutputHeading = 'Last output of the process:';
 
+/** A result with its title, message and the words of its timeline's expected moment in the language of `t` (as they are without one). */
+export function localizeResult(result: TestResult, t: Translate | undefined, slug?: string, test?: TestInfo): TestResult {
+  if (!t) return result;
+  const expected = result.timeline?.expected;
+  return {
+    ...result,
+    ...(slug && test ? { title: testText(t, slug, test, 'title') } : {}),
+    ...(result.message ? { message: localizeMessage(result.message, t, slug, test) } : {}),
+    ...(result.timeline && expected && slug ? { timeline: { ...result.timeline, expected: { ...expected, what: translateFailureText(t('cli:languageTag'), slug, expected.what) } } } : {}),
+  };
+}
+
 export function resultLine(result: TestResult, style: Style, t?: Translate, slug?: string, test?: TestInfo): string {
-  if (t && result.message) result = { ...result, message: localizeMessage(result.message, t, slug, test) };
+  result = localizeResult(result, t, slug, test);
   const mark = result.status === 'passed' ? style.green(t ? t('grading:pass') : '✔ pass') : style.red(t ? t('grading:fail') : '✘ FAIL');
-  let line = `  ${mark}  ${t && slug && test ? testText(t, slug, test, 'title') : result.title} ${style.dim(t ? t('grading:duration', { ms: result.durationMs }) : `(${result.durationMs} ms)`)}`;
+  let line = `  ${mark}  ${result.title} ${style.dim(t ? t('grading:duration', { ms: result.durationMs }) : `(${result.durationMs} ms)`)}`;
   if (result.message) line += `\n${result.message.replace(/^/gm, '          ')}`;
   // What happened, drawn: 70 columns, so with the indent a line stays within 80.
   if (result.timeline) line += `\n\n${renderTimeline(result.timeline, 70, { bar: style.dim, marker: style.red }, t).replace(/^/gm, '          ')}`;

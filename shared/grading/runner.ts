@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Lesson } from '../manifest.ts';
 import { projectRoot } from '../paths.ts';
 import { DEFAULT_TEST_TIMEOUT_MS } from './engine.ts';
+import { framed } from './failure.ts';
 import { loadGrader, selectTests } from './graders.ts';
 import type { GraderTest, LessonReport, TestResult } from './types.ts';
 import type { WorkerMessage } from './worker.ts';
@@ -60,7 +61,7 @@ function limitOf(test: GraderTest): number {
 
 function deathMessage(test: GraderTest, reason: string, output: string): string {
   const tail = output.trim() ? `\nLast output of the process:\n${output.trim().split('\n').slice(-8).join('\n')}` : '';
-  return `Expected: the lesson code to keep the process running while it is graded.\nGot:      ${reason}\nLook at:  ${test.look}${tail}`;
+  return `${framed({ expected: 'the lesson code to keep the process running while it is graded.', actual: reason, look: test.look })}${tail}`;
 }
 
 function runChild(
@@ -239,5 +240,5 @@ export async function gradeLesson(lesson: Lesson, lessonDir: string, options: Gr
     }, options.bail);
   }
   const leftOut = (grader.leftOut ?? []).filter((t) => !options.only || options.only.includes(t.id));
-  return { lesson: lesson.slug, lessonDir, results, leftOut };
+  return { lesson: lesson.slug, lessonDir, results, leftOut, tests: grader.tests.map(({ id, title, look }) => ({ id, title, look })) };
 }

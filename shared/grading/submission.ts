@@ -53,6 +53,7 @@ function notGraded(lesson: Lesson, reason: string): Promise<LessonReport> {
       (test): TestResult => ({ id: test.id, title: test.title, points: test.points ?? 1, status: 'failed', message: reason, durationMs: 0 }),
     ),
     leftOut: grader.leftOut ?? [],
+    tests: grader.tests.map(({ id, title, look }) => ({ id, title, look })),
   }));
 }
 

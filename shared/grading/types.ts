@@ -66,6 +66,8 @@ export interface LessonReport {
   readonly results: readonly TestResult[];
   /** The grader's tests this machine cannot run (Grader.leftOut): neither passed nor failed, and shown as such. */
   readonly leftOut: ReadonlyArray<{ readonly id: string; readonly why: string }>;
+  /** The grader's tests as written (English): a report in another language finds each test's title and where-to-look by them. */
+  readonly tests?: ReadonlyArray<{ readonly id: string; readonly title: string; readonly look: string }>;
   /** Wall time of grading the lesson (its processes' start-up included), when it was measured. */
   readonly durationMs?: number;
 }

@@ -137,7 +137,7 @@ describe('reports for grading platforms', () => {
     expect(new Set(tests.map((t) => t.task_id)).size, 'the tests spread over the tasks, not all on one').toBeGreaterThan(4);
   });
 
-  it("platform reports follow the report language (the teacher's LANG / LC_ALL, or gradescope-zip --report): their own sentences and the graders catalog's test titles", () => {
+  it("platform reports follow the report language (the teacher's LANG / LC_ALL, or gradescope-zip --report): their own sentences, the graders catalog's test titles, each failure's message", () => {
     const zh = translator('zh-CN');
     const gradescope = toGradescope(run, 'hidden', zh) as { output: string; visibility: string; tests: Array<{ name: string; visibility: string }> };
     expect(gradescope.output).toMatch(/^得分：\d+ \/ \d+。/);
@@ -147,6 +147,12 @@ describe('reports for grading platforms', () => {
     const expected = testText(zh, lesson.slug, { id: result.id, title: result.title, look: '' }, 'title');
     expect(gradescope.tests[0]!.name).toBe(`${lesson.slug} › ${expected}`);
     expect((toGradescope(run) as { output: string }).output).toMatch(/^\d+ of \d+ points\./);
+    // The starter fails: each failure's message is worded in Chinese too, labels and sentences.
+    const failed = run.reports[0]!.results.findIndex((r) => r.status === 'failed');
+    const output = (gradescope.tests[failed] as unknown as { output: string }).output;
+    expect(output.split('\n')[0], `the failure's first line in Chinese (shared/grading/failure-text.ts):\n${output}`).toMatch(/^预期：.*[\u4e00-\u9fff]/);
+    expect(output, 'no English label left').not.toMatch(/^(Expected|Got|Look at):/m);
+    expect(output).toMatch(/^检查：.*[\u4e00-\u9fff]/m);
   });
 
   it('Exercism status "error" with a message when no test could run (the code does not load)', () => {

@@ -8,11 +8,16 @@
  * - the zh `lessons` namespace has every lesson's title, summary and as many hints as the manifest,
  *   and names no lesson that does not exist;
  * - the zh `graders` namespace has a title and a where-to-look for every test of every grader (the
- *   tests this machine leaves out too), and names no lesson or test that does not exist.
+ *   tests this machine leaves out too), and names no lesson or test that does not exist;
+ * - the zh `failures` catalog translates every sentence a grader (or shared/grading) fails a test
+ *   with and every phrase put into one, with the same {{n}} placeholders, and holds nothing the
+ *   code no longer says.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { failureGroups, groupSources, groupTemplates, placeholdersOf } from '../../shared/grading/failure-templates.ts';
+import { failureCatalogFile, readFailureCatalog } from '../../shared/grading/failure-text.ts';
 import { loadGrader } from '../../shared/grading/graders.ts';
 import { keyedNamespaces, resources } from '../../shared/i18n/index.ts';
 import { lessons } from '../../shared/manifest.ts';
@@ -148,5 +153,32 @@ describe('zh-CN graders: every test of every grader, nothing else', async () => 
       Object.entries(tests).flatMap(([id, entry]) => Object.keys(entry).filter((k) => k !== 'title' && k !== 'look').map((k) => `${slug}/${id}.${k}`)),
     );
     expect(fields).toEqual([]);
+  });
+});
+
+describe('zh-CN failures: every sentence a grader fails a test with, and every phrase put into one, translated', () => {
+  const cjk = /[\u4e00-\u9fff]/;
+  it.each(failureGroups().map((group) => [group]))('%s: each template has its translation, with the same {{placeholders}}, and nothing stale', (group) => {
+    const file = failureCatalogFile('zh-CN', group);
+    const where = `${path.relative(projectRoot, file)} (refresh it with: npx tsx shared/grading/failure-templates.ts ${group})`;
+    expect(existsSync(file), `${where} is missing`).toBe(true);
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(raw), `${where}: only "sentences" and "phrases"`).toEqual(['sentences', 'phrases']);
+    const catalog = readFailureCatalog(file);
+    const templates = groupTemplates(group);
+    expect(templates.sentences.length, `no sentence found in ${groupSources(group).join(', ')}: the extractor is broken`).toBeGreaterThan(20);
+    for (const kind of ['sentences', 'phrases'] as const) {
+      const translations = catalog[kind];
+      // A template with nothing to translate (code, a header, JSON) may be given as it is.
+      const untranslated = templates[kind].filter((template) => typeof translations[template] !== 'string' || !(cjk.test(translations[template]) || translations[template] === template));
+      expect(untranslated, `${kind} without a Chinese translation in ${where}`).toEqual([]);
+      const stale = Object.keys(translations).filter((template) => !templates[kind].includes(template));
+      expect(stale, `${kind} the code no longer has, in ${where}`).toEqual([]);
+      const mismatched = templates[kind].filter((template) => placeholdersOf(template).join() !== placeholdersOf(translations[template]!).join());
+      expect(mismatched, `${kind} whose translation's {{n}} placeholders differ from the English template's, in ${where}`).toEqual([]);
+      const lineBreaks = (text: string): number => text.split('\n').length;
+      const broken = templates[kind].filter((template) => lineBreaks(template) !== lineBreaks(translations[template]!));
+      expect(broken, `${kind} translated with more or fewer line breaks than the English template, in ${where}`).toEqual([]);
+    }
   });
 });
