@@ -204,20 +204,28 @@ async function runShards(slug: string, tests: readonly GraderTest[], lessonDir: 
   return hung ? undefined : results;
 }
 
-/** Failures seen side by side that are run again, one after another, before they count. */
+/** Failures seen side by side that are always run again, one after another, before they count. */
 const CONFIRMED_ALONE = 3;
 
 /**
- * A few failures among tests that ran side by side may be the machine's doing (three children
- * sharing the cores past a test's limit), so each is run again alone, and that result counts:
- * a right solution never loses a point to parallelism. Many failures (a starter, a lesson half
- * done) are the code's own, and running them again would only double the wait.
+ * A failure among tests that ran side by side may be the machine's doing (three children
+ * sharing the cores past a test's limit), so failures are run again alone, and that result
+ * counts: a right solution never loses a point to parallelism, and neither does a half-done
+ * one whose other failures are its own. They are run again shortest first, the first three
+ * always and the rest while their first runs add up to no more than the side-by-side run took —
+ * so grading at most about doubles. What is left is a run of long failures (code waiting out
+ * limit after limit): the code's own. When every test failed (a starter, code that does not
+ * load), none is run again.
  */
-async function confirmFailuresAlone(slug: string, tests: readonly GraderTest[], lessonDir: string, results: TestResult[]): Promise<TestResult[]> {
-  const failed = results.flatMap((result, index) => (result.status === 'failed' ? [index] : []));
-  if (failed.length === 0 || failed.length > CONFIRMED_ALONE) return results;
+async function confirmFailuresAlone(slug: string, tests: readonly GraderTest[], lessonDir: string, results: TestResult[], sideBySideMs: number): Promise<TestResult[]> {
+  const failed = results.flatMap((result, index) => (result.status === 'failed' ? [index] : [])).sort((a, b) => results[a]!.durationMs - results[b]!.durationMs);
+  // Every test failed: no machine starves every test, that is a starter or code that does not load.
+  if (failed.length === results.length) return results;
+  let budget = sideBySideMs;
+  const again = failed.filter((index, rank) => rank < CONFIRMED_ALONE || (budget -= results[index]!.durationMs) >= 0);
+  if (again.length === 0) return results;
   const confirmed = [...results];
-  await runShard(slug, failed.map((index) => tests[index]!), lessonDir, (result, local) => void (confirmed[failed[local]!] = result), false);
+  await runShard(slug, again.map((index) => tests[index]!), lessonDir, (result, local) => void (confirmed[again[local]!] = result), false);
   return confirmed;
 }
 
@@ -226,9 +234,10 @@ export async function gradeLesson(lesson: Lesson, lessonDir: string, options: Gr
   const grader = await loadGrader(lesson.slug);
   const tests = selectTests(grader.tests, options.only);
   const shards = Math.max(1, Math.min(Math.floor(options.parallel ?? 1), tests.length));
+  const started = performance.now();
   let results = shards > 1 && !options.bail ? await runShards(lesson.slug, tests, lessonDir, shards) : undefined;
   if (results) {
-    results = await confirmFailuresAlone(lesson.slug, tests, lessonDir, results);
+    results = await confirmFailuresAlone(lesson.slug, tests, lessonDir, results, performance.now() - started);
     results.forEach((result, index) => options.onResult?.(result, index));
   }
   else {

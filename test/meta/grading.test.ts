@@ -294,19 +294,38 @@ describe("lesson 03's starter is graded well within Exercism's 20 s", () => {
   });
 });
 
+/** A createApp() that throws the first time it is called, and never again (the flag file says it was). */
+const firstCallFails = (flag: string): ((source: string) => string) =>
+  insideCreateApp(
+    `const fs = process.getBuiltinModule('node:fs'); try { fs.writeFileSync(${JSON.stringify(flag)}, '', { flag: 'wx' }); throw new Error('the first createApp() fails'); } catch (error) { if ((error as { code?: string }).code !== 'EEXIST') throw error; }`,
+  );
+
 describe('a failure seen while tests ran side by side is confirmed alone', () => {
   it('a server whose first createApp() ever fails (as a starved test would) still scores full marks in parallel, and loses that point one after another', async () => {
     const flag = path.join(fakes, 'first-call-flag');
-    const firstCallFails = insideCreateApp(
-      `const fs = process.getBuiltinModule('node:fs'); try { fs.writeFileSync(${JSON.stringify(flag)}, '', { flag: 'wx' }); throw new Error('the first createApp() fails'); } catch (error) { if ((error as { code?: string }).code !== 'EEXIST') throw error; }`,
-    );
-    const submission = fake('first-call-fails', 'server.ts', firstCallFails);
+    const submission = fake('first-call-fails', 'server.ts', firstCallFails(flag));
     rmSync(flag, { force: true });
     const parallel = await gradeSubmission(submission, [lesson], undefined, { parallel: 3 });
     expect(failures(parallel).map((r) => r.id)).toEqual([]);
     rmSync(flag, { force: true });
     const alone = await gradeSubmission(submission, [lesson], undefined, { parallel: 1 });
     expect(failures(alone), 'the fake does fail once: without the confirmation it would lose a point').toHaveLength(1);
+  });
+
+  it('a half-done lesson (more failures of its own than the three always confirmed) loses only its own in parallel: the starved test among them is confirmed alone too', async () => {
+    const flag = path.join(fakes, 'first-call-flag-half-done');
+    const submission = fake('half-done-first-call-fails', 'server.ts', firstCallFails(flag));
+    // Its own mistake, in the client (whose tests never call createApp): it polls once and never again.
+    const client = path.join(submission, lesson.slug, 'client.ts');
+    const schedule = '    if (!stopped) timer = setTimeout(pollOnce, intervalMs);\n';
+    expect(readFileSync(client, 'utf8'), 'the solution schedules its next poll so').toContain(schedule);
+    writeFileSync(client, readFileSync(client, 'utf8').replace(schedule, ''));
+    writeFileSync(flag, ''); // no first-call failure: only its own
+    const own = failures(await gradeSubmission(submission, [lesson], undefined, { parallel: 1 })).map((r) => r.id);
+    expect(own.length, `its own failures (${own.join(', ')}) should be more than the three always run again`).toBeGreaterThan(3);
+    rmSync(flag, { force: true });
+    const parallel = await gradeSubmission(submission, [lesson], undefined, { parallel: 3 });
+    expect(failures(parallel).map((r) => r.id).sort(), 'in parallel, with one starved server test: its own failures, no more (shared/grading/runner.ts confirmFailuresAlone)').toEqual([...own].sort());
   });
 });
 
