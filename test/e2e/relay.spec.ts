@@ -92,8 +92,8 @@ test('the caller form gets an answer from the demo agent through the relay; the 
   expect(queued.at <= handed.at && handed.at <= posted.at, `queued, handed to the caller, then the agent's answer acknowledged: ${JSON.stringify([queued, handed, posted])}`).toBe(true);
 
   // Three lanes, labelled, with a legend.
-  await expect(page.locator('svg.timeline text.row-label')).toHaveText(['caller', 'relay', 'agent']);
-  const legend = page.locator('ul.legend');
+  await expect(page.locator('section.demo svg.timeline text.row-label')).toHaveText(['caller', 'relay', 'agent']);
+  const legend = page.locator('section.demo ul.legend');
   for (const item of ['answered (200)', 'refused (4xx)', 'carried queries in', 'timed out: it asks again', 'query queued at the relay', 'answer posted by the agent', 'answer handed to the caller']) {
     await expect(legend.getByText(item, { exact: true })).toBeVisible();
   }

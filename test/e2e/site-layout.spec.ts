@@ -95,7 +95,7 @@ for (const width of Object.keys(widths) as Width[]) {
       await page.goto('/site/#/lessons/02-held-requests');
       await page.locator('#root-solutions').check();
       await page.locator('#demo-toggle').click();
-      await expect.poll(() => page.locator('svg.timeline rect.bar').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      await expect.poll(() => page.locator('section.demo svg.timeline rect.bar').count(), { timeout: 10_000 }).toBeGreaterThan(0);
       if (width === 'phone') await page.locator('section.demo').screenshot({ path: `${shots}/timeline-${language}-390.png` });
       await checkLayout(page, width, `lesson 02 with its demo running (${language})`);
       await page.locator('#demo-toggle').click();
@@ -161,24 +161,24 @@ function contrast(a: string, b: string): number {
 
 test('the timeline has a legend (open, news, nothing new, timed out…), bars at 3:1 contrast and apart', async ({ page }) => {
   await page.goto('/site/#/lessons/03-timeouts');
-  const legend = page.getByRole('list', { name: 'What the colours mean' });
+  const legend = page.locator('section.demo').getByRole('list', { name: 'What the colours mean' });
   for (const item of ['open: held, no answer yet', 'news (a message)', 'nothing new', 'timed out', 'a message posted']) await expect(legend.getByText(item, { exact: true })).toBeVisible();
   await page.locator('#root-solutions').check();
   await page.locator('#demo-toggle').click();
-  await expect.poll(() => page.locator('svg.timeline rect.bar').count(), { timeout: 10_000 }).toBeGreaterThan(3);
-  const background = await page.locator('svg.timeline').evaluate((svg) => getComputedStyle(svg).backgroundColor);
+  await expect.poll(() => page.locator('section.demo svg.timeline rect.bar').count(), { timeout: 10_000 }).toBeGreaterThan(3);
+  const background = await page.locator('section.demo svg.timeline').evaluate((svg) => getComputedStyle(svg).backgroundColor);
   const swatches = await legend.locator('li').evaluateAll((items) => items.map((item) => ({ text: item.textContent, colour: getComputedStyle(item, '::before').backgroundColor })));
   for (const { text, colour } of swatches) {
     if (colour === 'rgba(0, 0, 0, 0)') continue; // a dashed line, drawn in #111
     expect(contrast(colour, background), `the swatch of "${text}" (${colour}) against ${background}`).toBeGreaterThanOrEqual(3);
   }
-  const fills = await page.locator('svg.timeline rect.bar').evaluateAll((bars) => [...new Set(bars.map((bar) => getComputedStyle(bar).fill))]);
+  const fills = await page.locator('section.demo svg.timeline rect.bar').evaluateAll((bars) => [...new Set(bars.map((bar) => getComputedStyle(bar).fill))]);
   for (const fill of fills) expect(contrast(fill, background), `a bar's fill ${fill}`).toBeGreaterThanOrEqual(3);
   // Neighbouring bars on a row never touch.
   await expect
     .poll(
       () =>
-        page.locator('svg.timeline rect.bar').evaluateAll((bars) => {
+        page.locator('section.demo svg.timeline rect.bar').evaluateAll((bars) => {
           const rows = new Map<string, Array<[number, number]>>();
           for (const bar of bars) {
             const y = bar.getAttribute('y')!;
