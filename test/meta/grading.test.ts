@@ -326,6 +326,9 @@ describe('a failure seen while tests ran side by side is confirmed alone', () =>
     rmSync(flag, { force: true });
     const parallel = await gradeSubmission(submission, [lesson], undefined, { parallel: 3 });
     expect(failures(parallel).map((r) => r.id).sort(), 'in parallel, with one starved server test: its own failures, no more (shared/grading/runner.ts confirmFailuresAlone)').toEqual([...own].sort());
+    // Run again shortest first, every result still lands on its own test, in the grader's order.
+    const graderOrder = (await loadGrader(lesson.slug)).tests.map((t) => t.id);
+    expect(parallel.reports[0]!.results.map((r) => r.id), 'the results in the grader’s order, each under its own test (runner.ts and worker.ts file them by position)').toEqual(graderOrder);
   });
 });
 
