@@ -56,15 +56,17 @@ export async function checkRefusesEach(ctx: TestContext, url: string, path: stri
 
 /**
  * After only refused posts, the next good one must be the first message: id 1. A refused post
- * stores nothing and uses up no id (ids have no holes: clients count on them).
+ * stores nothing and uses up no id (ids have no holes: clients count on them). Any 2xx will do
+ * here: the status of a stored post is another test's to check, so one mistake costs one test.
  */
 export async function checkRefusalsLeftNoTrace(ctx: TestContext, url: string): Promise<void> {
   ctx.step('posting a good message after the refused ones');
   const reply = await call(url, 'POST', '/messages', { json: { text: 'the first good one' } });
   const id = (reply.body as { id?: unknown } | undefined)?.id;
-  check(reply.status === 201 && id === 1, {
+  const accepted = reply.status >= 200 && reply.status < 300;
+  check(accepted && id === 1, {
     expected: 'the first good message after only refused posts stored with id 1: a refused post stores nothing and uses no id',
-    actual: reply.status === 201 ? `it got id ${show(id)}` : describeReply(reply),
+    actual: accepted ? `it got id ${show(id)}` : describeReply(reply),
     look: 'server.ts: check the body first and answer 400 before anything else happens: no id taken, nothing stored.',
   });
 }

@@ -133,8 +133,9 @@ export const grader: Grader = {
         await checkRefusalsLeftNoTrace(ctx, url);
         ctx.step(`posting a text of exactly ${MAX_TEXT_LENGTH} characters`);
         const longest = await call(url, 'POST', '/messages', { json: { text: 'y'.repeat(MAX_TEXT_LENGTH) } });
-        check(longest.status === 201, {
-          expected: `a text of exactly MAX_TEXT_LENGTH (${MAX_TEXT_LENGTH}) characters accepted with 201: the limit is "at most"`,
+        // Accepted is enough here (post-stores checks that it is 201): one mistake, one test.
+        check(longest.status >= 200 && longest.status < 300, {
+          expected: `a text of exactly MAX_TEXT_LENGTH (${MAX_TEXT_LENGTH}) characters accepted (2xx): the limit is "at most"`,
           actual: describeReply(longest),
         });
       },
