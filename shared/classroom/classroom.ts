@@ -63,7 +63,7 @@ async function githubStep(target: string, lessonArg: string | undefined, out: st
   const lesson = lessonOption(lessonArg);
   const run = await gradeSubmission(target, lesson ? [lesson] : lessons);
   mkdirSync(out, { recursive: true });
-  const table = toText(run, plain);
+  const table = toText(run, plain, t);
   writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(toJson(run), null, 2)}\n`);
   writeFileSync(path.join(out, 'junit.xml'), toJunit(run, new Date(), t));
   writeFileSync(path.join(out, 'report.txt'), table);
@@ -91,7 +91,7 @@ function zipFor(out: string, visibilityArg: string, lessonArg: string | undefine
   const archive = gradescopeZip({ visibility, lesson, language });
   mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   writeFileSync(out, archive);
-  console.log(t('teacher:gradescope.written', { file: out, kb: Math.round(archive.length / 1024), visibility, lessons: lesson ? lesson.slug : t('teacher:gradescope.everyLesson') }));
+  console.log(t('teacher:gradescope.written', { file: out, kb: Math.round(archive.length / 1024), visibility, language: language ?? 'en', lessons: lesson ? lesson.slug : t('teacher:gradescope.everyLesson') }));
   return 0;
 }
 

@@ -29,7 +29,7 @@ const formats = ['text', 'json', 'exercism', 'gradescope', 'junit'] as const;
 type Format = (typeof formats)[number];
 
 async function render(run: GradeRun, format: Format, visibility: Visibility): Promise<string> {
-  if (format === 'text') return toText(run, styleFor(process.stdout));
+  if (format === 'text') return toText(run, styleFor(process.stdout), teacher);
   if (format === 'junit') return toJunit(run, new Date(), teacher);
   const body = format === 'json' ? toJson(run) : format === 'exercism' ? toExercism(run, await gradersOf(run), teacher) : toGradescope(run, visibility, teacher);
   return `${JSON.stringify(body, null, 2)}\n`;

@@ -6,10 +6,10 @@
  * @module
  */
 import { hostname } from 'node:os';
-import { testText, type Translate } from '../i18n/index.ts';
+import { lessonText, testText, type Translate } from '../i18n/index.ts';
 import { lessons } from '../manifest.ts';
 import { loadGrader } from './graders.ts';
-import { leftOutLine, localizeResult, summaryLine, type Style } from './report.ts';
+import { leftOutLine, localizeResult, summaryLine, summaryLines, type Style } from './report.ts';
 import { taskOf, testSource } from './tasks.ts';
 import { renderTimeline } from './timeline-text.ts';
 import type { Grader, LessonReport, TestResult } from './types.ts';
@@ -57,21 +57,35 @@ function drawnMessage(result: TestResult, report: LessonReport, t?: Translate): 
   return worded.timeline ? `${worded.message}\n\n${renderTimeline(worded.timeline, 80, undefined, t)}` : worded.message;
 }
 
-export function toText(run: GradeRun, style: Style): string {
-  const lines: string[] = [];
-  const width = Math.max(...lessons.map((l) => l.title.length)) + 4;
-  lines.push(style.bold(`${'lesson'.padEnd(width)} points   tests`));
+/** How many columns `text` takes in a terminal: a CJK character takes two. */
+const columns = (text: string): number => [...text].reduce((sum, char) => sum + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(char) ? 2 : 1), 0);
+const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - columns(text)));
+
+/**
+ * The points table: a line per lesson, its failed tests under it, the total. In the language of
+ * `t` (English without one); in another language the English machine line
+ * `N passed, N failed` closes it, as every report's last line.
+ */
+export function toText(run: GradeRun, style: Style, t?: Translate): string {
+  const say = (key: string, english: string): string => (t ? t(`teacher:table.${key}`) : english);
+  const summary = (results: readonly TestResult[], leftOut: number): string => summaryLines(results, leftOut, t)[0]!;
+  const nameOf = (slug: string): string => {
+    const lesson = lessons.find((l) => l.slug === slug);
+    return lesson ? `${String(lesson.number).padStart(2, '0')} ${t ? lessonText(t, lesson, 'title') : lesson.title}` : slug;
+  };
+  const width = Math.max(columns(say('lesson', 'lesson')), ...lessons.map((l) => columns(nameOf(l.slug)))) + 4;
+  const points = (results: readonly TestResult[]): string => `${pointsOf(results)}/${maxPointsOf(results)}`;
+  const lines: string[] = [style.bold(`${pad(say('lesson', 'lesson'), width)} ${pad(say('points', 'points'), 8)} ${say('tests', 'tests')}`)];
   for (const report of run.reports) {
-    const lesson = lessons.find((l) => l.slug === report.lesson);
-    const name = `${String(lesson?.number ?? '?').padStart(2, '0')} ${lesson?.title ?? report.lesson}`;
-    const points = `${pointsOf(report.results)}/${maxPointsOf(report.results)}`;
-    lines.push(`${name.padEnd(width)} ${points.padEnd(8)} ${summaryLine(report.results, report.leftOut.length)}`);
-    for (const failed of report.results.filter((r) => r.status === 'failed')) lines.push(style.dim(`    ✘ ${failed.title}`));
-    for (const test of report.leftOut) lines.push(style.dim(leftOutLine(test)));
+    lines.push(`${pad(nameOf(report.lesson), width)} ${pad(points(report.results), 8)} ${summary(report.results, report.leftOut.length)}`);
+    for (const failed of report.results.filter((r) => r.status === 'failed')) lines.push(style.dim(`    ✘ ${titleOf(t, report.lesson, failed)}`));
+    for (const test of report.leftOut) lines.push(style.dim(leftOutLine(test, t)));
   }
-  const total = score(run);
-  lines.push(style.bold(`${'total'.padEnd(width)} ${`${total.points}/${total.maxPoints}`.padEnd(8)} ${summaryLine(allResults(run), leftOutOf(run).length)}`));
+  const all = allResults(run);
+  lines.push(style.bold(`${pad(say('total', 'total'), width)} ${pad(points(all), 8)} ${summary(all, leftOutOf(run).length)}`));
   for (const flag of run.flags) lines.push(style.red(`! ${flag}`));
+  const machine = summaryLine(all, leftOutOf(run).length);
+  if (t && summary(all, leftOutOf(run).length) !== machine) lines.push(machine);
   return `${lines.join('\n')}\n`;
 }
 

@@ -26,6 +26,7 @@ import { lessonsRoot, projectRoot, solutionsRoot, workRoot } from '../../shared/
 const lesson = findLesson(1)!;
 const testCount = (await loadGrader(lesson.slug)).tests.length;
 const fakes = path.join(workRoot, 'fakes');
+const plain: Style = { bold: String, dim: String, green: String, red: String };
 const createAppLine = 'export function createApp(): express.Express {\n';
 
 /** A copy of the lesson 01 solution as submission `name`, with `edit` applied to server.ts or client.ts. */
@@ -153,6 +154,12 @@ describe('reports for grading platforms', () => {
     expect(output.split('\n')[0], `the failure's first line in Chinese (shared/grading/failure-text.ts):\n${output}`).toMatch(/^预期：.*[\u4e00-\u9fff]/);
     expect(output, 'no English label left').not.toMatch(/^(Expected|Got|Look at):/m);
     expect(output).toMatch(/^检查：.*[\u4e00-\u9fff]/m);
+    // The points table (grade's text report, Classroom's report.txt) too, closed by the English machine line.
+    const table = toText(run, plain, zh).trimEnd().split('\n');
+    expect(table[0], 'the header in Chinese').toMatch(/^课程\s+得分\s+测试$/);
+    expect(table.join('\n')).toContain(`✘ ${expected}`);
+    expect(table.at(-2), 'the total, in Chinese').toMatch(/^合计\s+\d+\/\d+\s+通过 \d+ 项，失败 \d+ 项$/);
+    expect(table.at(-1), 'the last line: the English machine line').toMatch(/^\d+ passed, \d+ failed$/);
   });
 
   it('Exercism status "error" with a message when no test could run (the code does not load)', () => {
@@ -171,7 +178,6 @@ describe('a test this machine cannot run', () => {
     flags: [],
     reports: [{ lesson: '07-relay', lessonDir: '', results: [{ id: 'a', title: 'relay: a', points: 1, status: 'passed', durationMs: 1 }], leftOut: [{ id: 'firewall-namespace', why: 'not running as root' }] }],
   };
-  const plain: Style = { bold: String, dim: String, green: String, red: String };
 
   it('is shown as left out, with why, in every report, and never counted as a point', () => {
     expect(toText(run, plain)).toContain('1 passed, 0 failed, 1 left out on this machine');
@@ -436,6 +442,12 @@ function readZip(archive: Buffer): Map<string, { mode: number; text: string }> {
 }
 
 describe('GitHub Classroom', () => {
+  it("the teacher's guide states the tests there are: one point each", async () => {
+    const counted = (await Promise.all(lessons.map(async (l) => { const grader = await loadGrader(l.slug); return grader.tests.length + (grader.leftOut ?? []).length; }))).reduce((a, b) => a + b, 0);
+    const guide = readFileSync(path.join(projectRoot, 'docs', 'teaching.md'), 'utf8');
+    expect(/\((\d+) tests over the (\d+) lessons today\)/.exec(guide)?.slice(1).map(Number), 'docs/teaching.md: "(N tests over the M lessons today)"').toEqual([counted, lessons.length]);
+  });
+
   it('the committed workflow is the one generated from the manifest and the graders (npm run classroom -- workflow)', async () => {
     const committed = readFileSync(path.join(projectRoot, 'shared/classroom/github-classroom.yml'), 'utf8');
     expect(committed, 'run `npm run classroom -- workflow` and commit shared/classroom/github-classroom.yml').toBe(await generateWorkflow());
