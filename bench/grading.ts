@@ -36,14 +36,15 @@ async function points(reports: readonly string[]): Promise<{ points: number; max
   return total;
 }
 
-/** One grading of the solutions; with `batch` > 0, also a batch of that many copies. */
-export async function measureGrading(batch: number): Promise<GradingResult[]> {
+/** One grading of the solutions (of one lesson when `lesson` is given, as --quick does); with `batch` > 0, also a batch of that many copies. */
+export async function measureGrading(batch: number, lesson?: string): Promise<GradingResult[]> {
   const folder = path.join(workRoot, 'bench', 'grading');
   await rm(folder, { recursive: true, force: true });
   await mkdir(folder, { recursive: true });
   const single = path.join(folder, 'solutions.json');
+  const only = lesson === undefined ? [] : ['--lesson', lesson];
   const results: GradingResult[] = [
-    { what: 'npm run grade -- --target solutions --format json', submissions: 1, seconds: await run(['--target', 'solutions', '--format', 'json', '--out', single]), ...(await points([single])) },
+    { what: `npm run grade -- --target solutions${only.map((arg) => ` ${arg}`).join('')} --format json`, submissions: 1, seconds: await run(['--target', 'solutions', ...only, '--format', 'json', '--out', single]), ...(await points([single])) },
   ];
   if (batch > 0) {
     const submissions = path.join(folder, 'submissions');
@@ -72,8 +73,8 @@ const median = (values: readonly number[]): number => [...values].sort((a, b) =>
  * recording is thrown away) and on the starters (every test fails: each keeps and draws its
  * recording), `rounds` times each with COMET_RECORDING on and off, alternating.
  */
-export async function measureRecordingCost(rounds: number): Promise<RecordingCost[]> {
-  const lessons = ['1', '2', '3', '4'];
+export async function measureRecordingCost(rounds: number, lessons: readonly string[] = ['1', '2', '3', '4']): Promise<RecordingCost[]> {
+  const named = lessons.map((lesson) => lesson.padStart(2, '0'));
   const results: RecordingCost[] = [];
   for (const target of ['solutions', 'lessons']) {
     const on: number[] = [];
@@ -88,7 +89,8 @@ export async function measureRecordingCost(rounds: number): Promise<RecordingCos
         into.push(seconds);
       }
     }
-    results.push({ what: `npm run grade -- --target ${target} --lesson N, lessons 01–04 one after another`, on: median(on), off: median(off), rounds });
+    const which = named.length === 1 ? `lesson ${named[0]}` : `lessons ${named[0]}–${named.at(-1)} one after another`;
+    results.push({ what: `npm run grade -- --target ${target} --lesson N, ${which}`, on: median(on), off: median(off), rounds });
   }
   return results;
 }

@@ -4,7 +4,7 @@
  * Runs the workshop's benchmarks, all on 127.0.0.1, each bounded in clients and time, and
  * writes the figures as JSON, as Markdown and as an SVG chart: a full run of everything to
  * bench/results.json, bench/RESULTS.md and bench/chart.svg (committed, shown on the site);
- * a `--quick` run (under a minute, small counts, one repetition) or a partial one (`--only`)
+ * a `--quick` run (about 90 s here: small counts, one repetition, grading only lesson 01) or a partial one (`--only`)
  * to .workshop/bench/. `--render` measures nothing: it writes RESULTS.md and chart.svg
  * again from bench/results.json.
  *
@@ -34,8 +34,8 @@ const only = (values.only?.split(',') ?? measures) as Measure[];
 for (const name of only) if (!measures.includes(name)) throw new Error(`--only: unknown measure "${name}"; the measures are ${measures.join(', ')}`);
 const quick = values.quick;
 const settings = quick
-  ? { polling: [{ clients: 50, messages: 5, messageEveryMs: 1000 }], counts: [1000], runs: 1, settleRounds: 3, warmRounds: 3, chatHistories: [0, 20_000], chatSends: { 1: 500, 8: 1000, 64: 2000 }, floodLogins: 200, quietSends: 20, gradingBatch: 0, bayeuxClients: 500, relay: { queries: { 1: 500, 8: 2000, 64: 4000 }, warmQueries: 500 }, sse: { clients: 500, streamClients: 200, perSecond: 100, streamSeconds: 3 }, scale: { clients: 600, processes: [1, 2, 3], hopPosts: 200, streamClients: 300, streamProcesses: 3, perSecond: 100, streamSeconds: 3 } }
-  : { polling: [{ clients: 100, messages: 20, messageEveryMs: 1000 }, { clients: 100, messages: 4, messageEveryMs: 5000 }], counts: [1000, 5000, 10_000], runs: 3, settleRounds: 3, warmRounds: 5, chatHistories: [0, 100_000, 1_000_000], chatSends: { 1: 5000, 8: 10_000, 64: 20_000 }, floodLogins: 200, quietSends: 100, gradingBatch: 4, bayeuxClients: 5000, relay: { queries: { 1: 5000, 8: 20_000, 64: 40_000 }, warmQueries: 2000 }, sse: { clients: 5000, streamClients: 1000, perSecond: 100, streamSeconds: 10 }, scale: { clients: 6000, processes: [1, 2, 3], hopPosts: 500, streamClients: 3000, streamProcesses: 3, perSecond: 100, streamSeconds: 10 } };
+  ? { polling: [{ clients: 50, messages: 5, messageEveryMs: 1000 }], counts: [1000], runs: 1, settleRounds: 3, warmRounds: 3, chatHistories: [0, 20_000], chatSends: { 1: 500, 8: 1000, 64: 2000 }, floodLogins: 200, quietSends: 20, gradingBatch: 0, gradingLessons: ['1'], bayeuxClients: 500, relay: { queries: { 1: 500, 8: 2000, 64: 4000 }, warmQueries: 500 }, sse: { clients: 500, streamClients: 200, perSecond: 100, streamSeconds: 3 }, scale: { clients: 600, processes: [1, 2, 3], hopPosts: 200, streamClients: 300, streamProcesses: 3, perSecond: 100, streamSeconds: 3 } }
+  : { polling: [{ clients: 100, messages: 20, messageEveryMs: 1000 }, { clients: 100, messages: 4, messageEveryMs: 5000 }], counts: [1000, 5000, 10_000], runs: 3, settleRounds: 3, warmRounds: 5, chatHistories: [0, 100_000, 1_000_000], chatSends: { 1: 5000, 8: 10_000, 64: 20_000 }, floodLogins: 200, quietSends: 100, gradingBatch: 4, gradingLessons: undefined, bayeuxClients: 5000, relay: { queries: { 1: 5000, 8: 20_000, 64: 40_000 }, warmQueries: 2000 }, sse: { clients: 5000, streamClients: 1000, perSecond: 100, streamSeconds: 10 }, scale: { clients: 6000, processes: [1, 2, 3], hopPosts: 500, streamClients: 3000, streamProcesses: 3, perSecond: 100, streamSeconds: 10 } };
 
 const log = (line: string) => console.log(line);
 
@@ -91,9 +91,9 @@ async function measure(): Promise<Results> {
   }
   if (only.includes('grading')) {
     log('5. grading the solutions');
-    results.grading = await measureGrading(settings.gradingBatch);
+    results.grading = await measureGrading(settings.gradingBatch, settings.gradingLessons?.[0]);
     log('5b. what the failure timelines cost');
-    results.recording = await measureRecordingCost(settings.runs);
+    results.recording = await measureRecordingCost(settings.runs, settings.gradingLessons);
   }
   if (only.includes('bayeux')) {
     log(`6. Bayeux: one publish to ${settings.bayeuxClients} clients subscribed to one channel, each holding a /meta/connect: lesson 06, Faye, lesson 04 for reference; ${settings.runs} run(s) each`);
