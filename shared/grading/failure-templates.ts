@@ -7,7 +7,8 @@
  *   named `look`);
  * - **phrases**: the parts put into those sentences: a step (`ctx.step(what)`), and any text for a
  *   parameter, property or variable named `what`, `after`, `why`, `when` or `which`, and what a
- *   `describe…()` function returns (a `const describe… = (…) => …` too).
+ *   `describe…()` function returns (a `const describe… = (…) => …` too), and the texts a
+ *   template chooses between inside itself (`${cond ? ` (after …)` : ''}`).
  * `${…}` parts become `{{0}}`, `{{1}}`, … in order. The translations live in
  * `shared/i18n/locales/<lang>/failures/<group>.json` as `{ "sentences": {…}, "phrases": {…} }`,
  * keyed by these templates; test/meta/i18n.test.ts checks that each has one, with the same
@@ -97,6 +98,24 @@ function sourcesProgram(): ts.Program {
 
 export type Templates = Record<TemplateKind, string[]>;
 
+/**
+ * The phrases a text chooses between inside itself: `${cond ? ` (after …)` : ''}` in a
+ * template is a `{{n}}` of the text, and each text it may be is a phrase of its own.
+ */
+function choicesInside(node: ts.Node, source: ts.SourceFile): string[] {
+  const found: string[] = [];
+  const visit = (child: ts.Node): void => {
+    if (ts.isTemplateSpan(child)) {
+      const expression = ts.isParenthesizedExpression(child.expression) ? child.expression.expression : child.expression;
+      const choice = ts.isConditionalExpression(expression) || (ts.isBinaryExpression(expression) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(expression.operatorToken.kind));
+      if (choice) found.push(...templateOf(expression, source));
+    }
+    ts.forEachChild(child, visit);
+  };
+  visit(node);
+  return found;
+}
+
 /** The name of a describe…() function this node declares: `function describeX` or `const describeX = (…) => …`. */
 function describerName(node: ts.Node): string | undefined {
   const name = ts.isFunctionDeclaration(node) && node.name ? node.name.text : ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && ts.isFunctionLike(node.initializer) ? node.name.text : undefined;
@@ -109,7 +128,11 @@ export function templatesIn(file: string): Templates {
   const source = sourcesProgram().getSourceFile(file);
   if (!source) throw new Error(`${file}: not among the sources of the failure templates`);
   const found: Templates = { sentences: [], phrases: [] };
-  const add = (kind: TemplateKind | undefined, node: ts.Expression | undefined): void => void (kind && node && found[kind].push(...templateOf(node, source)));
+  const add = (kind: TemplateKind | undefined, node: ts.Expression | undefined): void => {
+    if (!kind || !node) return;
+    found[kind].push(...templateOf(node, source));
+    found.phrases.push(...choicesInside(node, source));
+  };
   const visit = (node: ts.Node, describing: boolean): void => {
     if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name) && !isTestDefinition(node.parent)) add(kindOfName(node.name.text), node.initializer);
     if ((ts.isVariableDeclaration(node) || ts.isParameter(node)) && ts.isIdentifier(node.name)) add(kindOfName(node.name.text), node.initializer);

@@ -234,7 +234,7 @@ function fayeClient(ctx: TestContext, url: string): FayeClient {
 }
 
 /** What the server answered a Faye client's meta messages, lately: a failure shows it. */
-function lastMetaReplies(client: FayeClient): string {
+function describeMetaReplies(client: FayeClient): string {
   const log = metaReplies.get(client) ?? [];
   return log.length === 0 ? 'the client got no reply to any meta message (handshake, connect, subscribe)' : `the last replies it got: ${log.slice(-4).join('; ')}`;
 }
@@ -258,7 +258,7 @@ async function acknowledged(ctx: TestContext, client: FayeClient, what: string, 
     withinMs,
     undefined,
   );
-  if (!outcome) fail({ expected: `Faye's ${what} acknowledged within ${withinMs} ms`, actual: `no acknowledgement came; ${lastMetaReplies(client)}`, look });
+  if (!outcome) fail({ expected: `Faye's ${what} acknowledged within ${withinMs} ms`, actual: `no acknowledgement came; ${describeMetaReplies(client)}`, look });
   check(outcome.ok, { expected: `Faye's ${what} to succeed`, actual: `the server refused it: ${show(String(outcome.error))}`, look });
 }
 
