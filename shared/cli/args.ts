@@ -119,8 +119,3 @@ export function runMain(main: () => Promise<number | void>, command: { fail(mess
   );
 }
 
-/** Pads to `width` columns, counting a CJK character as two (lesson titles in Chinese line up too). */
-export function padColumns(text: string, width: number): string {
-  const columns = [...text].reduce((sum, ch) => sum + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u.test(ch) ? 2 : 1), 0);
-  return text + ' '.repeat(Math.max(0, width - columns));
-}

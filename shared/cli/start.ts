@@ -13,7 +13,8 @@ import { lessonText } from '../i18n/index.ts';
 import { listen } from '../http.ts';
 import { localHosts } from '../serving.ts';
 import { createWorkshop } from '../workshop-server.ts';
-import { padColumns, parseCommand } from './args.ts';
+import { padColumns } from '../columns.ts';
+import { parseCommand } from './args.ts';
 
 const command = parseCommand(process.argv.slice(2), {
   options: {

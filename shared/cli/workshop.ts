@@ -27,7 +27,8 @@ import { lessonsRoot, projectRoot, solutionsRoot, workRoot } from '../paths.ts';
 import { isLessonText, pristineFile, restoreStarter } from '../pristine.ts';
 import { clearLastRun } from '../last-run.ts';
 import { clearProgress, readHintsShown, readProgress, recordHintsShown } from '../progress.ts';
-import { padColumns, parseCommand, runMain, UsageError } from './args.ts';
+import { padColumns } from '../columns.ts';
+import { parseCommand, runMain, UsageError } from './args.ts';
 import { lessonReadme, verify } from './verify.ts';
 
 const style = styleFor(process.stdout);

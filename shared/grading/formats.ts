@@ -7,9 +7,10 @@
  */
 import { hostname } from 'node:os';
 import { lessonText, testText, type Translate } from '../i18n/index.ts';
+import { columns, padColumns } from '../columns.ts';
 import { lessons } from '../manifest.ts';
 import { loadGrader } from './graders.ts';
-import { leftOutLine, localizeResult, summaryLine, summaryLines, type Style } from './report.ts';
+import { leftOutLine, localizeResult, summaryLines, type Style } from './report.ts';
 import { taskOf, testSource } from './tasks.ts';
 import { renderTimeline } from './timeline-text.ts';
 import type { Grader, LessonReport, TestResult } from './types.ts';
@@ -57,10 +58,6 @@ function drawnMessage(result: TestResult, report: LessonReport, t?: Translate): 
   return worded.timeline ? `${worded.message}\n\n${renderTimeline(worded.timeline, 80, undefined, t)}` : worded.message;
 }
 
-/** How many columns `text` takes in a terminal: a CJK character takes two. */
-const columns = (text: string): number => [...text].reduce((sum, char) => sum + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(char) ? 2 : 1), 0);
-const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - columns(text)));
-
 /**
  * The points table: a line per lesson, its failed tests under it, the total. In the language of
  * `t` (English without one); in another language the English machine line
@@ -75,17 +72,18 @@ export function toText(run: GradeRun, style: Style, t?: Translate): string {
   };
   const width = Math.max(columns(say('lesson', 'lesson')), ...lessons.map((l) => columns(nameOf(l.slug)))) + 4;
   const points = (results: readonly TestResult[]): string => `${pointsOf(results)}/${maxPointsOf(results)}`;
-  const lines: string[] = [style.bold(`${pad(say('lesson', 'lesson'), width)} ${pad(say('points', 'points'), 8)} ${say('tests', 'tests')}`)];
+  const lines: string[] = [style.bold(`${padColumns(say('lesson', 'lesson'), width)} ${padColumns(say('points', 'points'), 8)} ${say('tests', 'tests')}`)];
   for (const report of run.reports) {
-    lines.push(`${pad(nameOf(report.lesson), width)} ${pad(points(report.results), 8)} ${summary(report.results, report.leftOut.length)}`);
+    lines.push(`${padColumns(nameOf(report.lesson), width)} ${padColumns(points(report.results), 8)} ${summary(report.results, report.leftOut.length)}`);
     for (const failed of report.results.filter((r) => r.status === 'failed')) lines.push(style.dim(`    ✘ ${titleOf(t, report.lesson, failed)}`));
     for (const test of report.leftOut) lines.push(style.dim(leftOutLine(test, t)));
   }
   const all = allResults(run);
-  lines.push(style.bold(`${pad(say('total', 'total'), width)} ${pad(points(all), 8)} ${summary(all, leftOutOf(run).length)}`));
+  const [total, machine] = summaryLines(all, leftOutOf(run).length, t);
+  lines.push(style.bold(`${padColumns(say('total', 'total'), width)} ${padColumns(points(all), 8)} ${total}`));
   for (const flag of run.flags) lines.push(style.red(`! ${flag}`));
-  const machine = summaryLine(all, leftOutOf(run).length);
-  if (t && summary(all, leftOutOf(run).length) !== machine) lines.push(machine);
+  // In another language, the English machine line last (summaryLines gives it only then).
+  if (machine) lines.push(machine);
   return `${lines.join('\n')}\n`;
 }
 

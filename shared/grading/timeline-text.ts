@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { columns } from '../columns.ts';
 import { translator, type Translate } from '../i18n/index.ts';
 import { nearestExchanges, type RecordedExchange, type Recording } from './recording.ts';
 
@@ -29,13 +30,6 @@ export interface TimelineStyle {
 }
 
 const plain: TimelineStyle = { bar: (text) => text, marker: (text) => text };
-
-/** Columns a text takes in a terminal: a Chinese character takes two. */
-function columns(text: string): number {
-  let count = 0;
-  for (const ch of text) count += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
-  return count;
-}
 
 function clip(text: string, width: number): string {
   if (columns(text) <= width) return text;
