@@ -125,7 +125,7 @@ function timeoutMessage(limitMs: number, step: string, test: GraderTest): string
 
 function failureMessage(error: unknown, test: GraderTest): string {
   if (error instanceof GradeFailure) {
-    return `${error.message}\nLook at:  ${error.parts.look ?? test.look}`;
+    return framed({ ...error.parts, look: error.parts.look ?? test.look });
   }
   if (error instanceof LoadFailure) return error.message;
   return framed({ expected: 'the lesson code to run without throwing.', actual: withStack(error), look: test.look });

@@ -14,11 +14,14 @@ export interface FailureParts {
   look?: string;
 }
 
+/** The labels a failure's parts are written under, each on a line of its own; report.ts finds the parts by them to translate a message. */
+export const labels = { expected: 'Expected: ', got: 'Got:      ', look: 'Look at:  ' } as const;
+
 /** The error a grader throws when the learner's code does not do what the lesson asks. */
 export class GradeFailure extends Error {
   readonly parts: FailureParts;
   constructor(parts: FailureParts) {
-    super(`Expected: ${parts.expected}\nGot:      ${parts.actual}`);
+    super(`${labels.expected}${parts.expected}\n${labels.got}${parts.actual}`);
     this.name = 'GradeFailure';
     this.parts = parts;
   }
@@ -26,7 +29,7 @@ export class GradeFailure extends Error {
 
 /** A failure's text, each part on its own labelled line (the labels are what report.ts translates). */
 export function framed(parts: Required<FailureParts>): string {
-  return `Expected: ${parts.expected}\nGot:      ${parts.actual}\nLook at:  ${parts.look}`;
+  return `${labels.expected}${parts.expected}\n${labels.got}${parts.actual}\n${labels.look}${parts.look}`;
 }
 
 /** Fails the current test. */

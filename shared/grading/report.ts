@@ -16,6 +16,7 @@ import { lessonText, testText, translator, type Translate } from '../i18n/index.
 import { parseLoadError } from './engine.ts';
 import type { Lesson } from '../manifest.ts';
 import { renderTimeline } from './timeline-text.ts';
+import { labels } from './failure.ts';
 import { translateFailureText } from './failure-text.ts';
 import type { TestResult } from './types.ts';
 
@@ -50,7 +51,6 @@ export function lessonHeading(lesson: Lesson, where: string, style: Style, t?: T
   return `${style.bold(heading)}  ${style.dim(t('grading:where', { where }))}\n`;
 }
 
-const englishLabels = { expected: 'Expected: ', got: 'Got:      ', look: 'Look at:  ' } as const;
 
 /**
  * A failure message in the learner's language: the Expected / Got / Look at labels; each
@@ -60,10 +60,10 @@ const englishLabels = { expected: 'Expected: ', got: 'Got:      ', look: 'Look a
  * English returns the message unchanged.
  */
 export function localizeMessage(message: string, t: Translate | undefined, slug?: string, test?: TestInfo): string {
-  if (!t || t('grading:expected') === englishLabels.expected.trim()) return message;
+  if (!t || t('grading:expected') === labels.expected.trim()) return message;
   const language = t('cli:languageTag');
   const out: string[] = [];
-  let part: { key: keyof typeof englishLabels; lines: string[] } | undefined;
+  let part: { key: keyof typeof labels; lines: string[] } | undefined;
   const close = (): void => {
     if (!part) return;
     let text = part.lines.join('\n');
@@ -73,7 +73,7 @@ export function localizeMessage(message: string, t: Translate | undefined, slug?
     part = undefined;
   };
   for (const line of message.split('\n')) {
-    const label = (Object.entries(englishLabels) as Array<[keyof typeof englishLabels, string]>).find(([, text]) => line.startsWith(text.trimEnd()));
+    const label = (Object.entries(labels) as Array<[keyof typeof labels, string]>).find(([, text]) => line.startsWith(text.trimEnd()));
     const heading = line === loggedHeading ? t('grading:logged') : line === lastOutputHeading ? t('grading:lastOutput') : undefined;
     if (label || heading !== undefined) close();
     if (label) part = { key: label[0], lines: [line.slice(label[1].trimEnd().length).trimStart()] };

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { lessons, type Lesson } from '../manifest.ts';
-import { describeError } from './failure.ts';
+import { describeError, labels } from './failure.ts';
 import type { GradeRun } from './formats.ts';
 import { loadGrader } from './graders.ts';
 import { gradeLesson } from './runner.ts';
@@ -79,7 +79,7 @@ export async function gradeSubmission(
     try {
       report = await gradeLesson(lesson, lessonFolder(lesson, target), { parallel });
     } catch (error) {
-      report = await notGraded(lesson, `Expected: the lesson's files in the submission.\nGot:      ${describeError(error)}`);
+      report = await notGraded(lesson, `${labels.expected}the lesson's files in the submission.\n${labels.got}${describeError(error)}`);
     }
     report = { ...report, durationMs: Math.round(performance.now() - lessonStarted) };
     reports.push(report);
