@@ -222,8 +222,8 @@ async function confirmFailuresAlone(slug: string, tests: readonly GraderTest[], 
   // Every test failed: no machine starves every test, that is a starter or code that does not load.
   if (failed.length === results.length) return results;
   let budget = sideBySideMs;
-  // Chosen shortest first, run in the grader's order: the worker runs its tests in that order, and the results come back by position.
-  const again = failed.filter((index, rank) => rank < CONFIRMED_ALONE || (budget -= results[index]!.durationMs) >= 0).sort((a, b) => a - b);
+  // The worker runs the ids in the order given, so each result comes back in its test's place.
+  const again = failed.filter((index, rank) => rank < CONFIRMED_ALONE || (budget -= results[index]!.durationMs) >= 0);
   if (again.length === 0) return results;
   const confirmed = [...results];
   await runShard(slug, again.map((index) => tests[index]!), lessonDir, (result, local) => void (confirmed[again[local]!] = result), false);
